@@ -1,0 +1,46 @@
+# llr-returns: the two commands a new user needs are `make run` and `make test`;
+# both install what is missing first (`make deps`).
+SWIFT ?= swift
+RELEASE_BIN := .build/release
+APT_PACKAGES := libcsv-dev zlib1g-dev
+BENCH_ROWS ?= 1000000
+
+.PHONY: deps build build-debug run test bench clean
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+build-debug: deps
+	$(SWIFT) build
+
+# The main job. Until the nightly merge exists it validates the sample
+# returns: valid files pass, the invalid ones show every kind of finding.
+# Exit status 1 (a return is not valid) is the expected outcome here.
+run: build
+	@mkdir -p out
+	@$(RELEASE_BIN)/llr-validate --format html --output out/sample-validation.html --rejects out/rejects SampleData/returns/*.csv.gz; \
+		status=$$?; [ $$status -le 1 ] || exit $$status
+	@$(RELEASE_BIN)/llr-validate --format json --output out/sample-validation.json SampleData/returns/*.csv.gz; \
+		status=$$?; [ $$status -le 1 ] || exit $$status
+	@$(RELEASE_BIN)/llr-validate SampleData/returns/*.csv.gz; \
+		status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo; echo "Reports: out/sample-validation.html, out/sample-validation.json; rejected rows: out/rejects/"
+
+# The tests drive the debug executables too, so build them first.
+test: build-debug
+	$(SWIFT) test
+
+bench: build
+	$(RELEASE_BIN)/llr-bench --rows $(BENCH_ROWS)
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One library per pipeline stage; executables are thin shells over them.
+// C libraries (libcsv, zlib) come in as system library targets.
+let package = Package(
+    name: "llr-returns",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "llr-validate", targets: ["llr-validate"]),
+        .executable(name: "llr-bench", targets: ["llr-bench"]),
+        .library(name: "LLRCore", targets: ["LLRCore"]),
+        .library(name: "LLRValidation", targets: ["LLRValidation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "LLRCore",
+            dependencies: [
+                "CLibCSV", "CZlib",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "LLRValidation", dependencies: ["LLRCore"]),
+        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation"]),
+        .executableTarget(
+            name: "llr-validate",
+            dependencies: [
+                "LLRCore", "LLRValidation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "llr-bench",
+            dependencies: [
+                "LLRBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "CZlib"]),
+        .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "CZlib"]),
+    ]
+)

@@ -1,0 +1,84 @@
+/// Writes RFC 4180 CSV rows into a byte buffer. Cells a spreadsheet would run
+/// as a formula (starting `=`, `+`, `-`, `@`, tab or carriage return) are
+/// prefixed with an apostrophe, as OWASP advises for CSV exports.
+public struct CSVRowBuilder {
+    public private(set) var bytes: [UInt8] = []
+    private var first = true
+    public var escapeFormulas: Bool
+
+    public init(escapeFormulas: Bool = true) {
+        self.escapeFormulas = escapeFormulas
+        bytes.reserveCapacity(4096)
+    }
+
+    public mutating func add(_ cell: UnsafeBufferPointer<UInt8>) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        guard cell.count > 0 else { return }
+        let lead = cell[0]
+        let formula = escapeFormulas && (lead == 0x3D || lead == 0x2B || lead == 0x2D || lead == 0x40 || lead == 0x09 || lead == 0x0D)
+        var needsQuotes = false
+        for b in cell where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { needsQuotes = true; break }
+        if needsQuotes { bytes.append(0x22) }
+        if formula { bytes.append(0x27) }
+        if needsQuotes {
+            for b in cell {
+                if b == 0x22 { bytes.append(0x22) }
+                bytes.append(b)
+            }
+            bytes.append(0x22)
+        } else {
+            bytes.append(contentsOf: cell)
+        }
+    }
+
+    public mutating func add(_ s: String) {
+        var s = s
+        s.withUTF8 { add($0) }
+    }
+
+    public mutating func add(_ v: Int) { add(String(v)) }
+
+    /// Ends the row with a line feed.
+    public mutating func endRow() {
+        bytes.append(0x0A)
+        first = true
+    }
+
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        first = true
+    }
+}
+
+/// A `.csv.gz` output written row by row, renamed into place on commit.
+public final class CSVGzipOutput {
+    private let gzip: GzipWriter
+    private var row = CSVRowBuilder()
+    public private(set) var rowsWritten = 0
+
+    public init(path: String, header: [String], escapeFormulas: Bool = true) throws(OutputError) {
+        gzip = try GzipWriter(path: path)
+        row.escapeFormulas = escapeFormulas
+        try writeRow { r in for h in header { r.add(h) } }
+        rowsWritten = 0
+    }
+
+    /// Builds one row with `fill` and writes it.
+    public func writeRow(_ fill: (inout CSVRowBuilder) -> Void) throws(OutputError) {
+        fill(&row)
+        row.endRow()
+        if row.bytes.count >= 32 * 1024 { try flush() }
+        rowsWritten += 1
+    }
+
+    private func flush() throws(OutputError) {
+        try gzip.write(row.bytes)
+        row.removeAll()
+    }
+
+    public func commit() throws(OutputError) {
+        try flush()
+        try gzip.commit()
+    }
+}

@@ -1,0 +1,157 @@
+/// A date or datetime layout in strptime notation as Frictionless Table
+/// Schema writes it (`%d/%m/%Y %H:%M`), compiled once and applied to raw
+/// bytes. `any` means the forms people type by hand, read day first.
+public struct DateFormat: Sendable, Equatable {
+    enum Part: Equatable, Sendable { case day, month, year, hour, minute, second, literal(UInt8), space }
+    let parts: [Part]
+    public let pattern: String
+    public let isAny: Bool
+
+    public static let iso = try! DateFormat("%Y-%m-%d")
+
+    public init(_ pattern: String) throws(PatternError) {
+        self.pattern = pattern
+        if pattern == "any" { parts = []; isAny = true; return }
+        isAny = false
+        var out: [Part] = []
+        var it = Array(pattern.utf8).makeIterator()
+        while let c = it.next() {
+            if c == UInt8(ascii: "%") {
+                switch it.next() {
+                case UInt8(ascii: "d"): out.append(.day)
+                case UInt8(ascii: "m"): out.append(.month)
+                case UInt8(ascii: "Y"): out.append(.year)
+                case UInt8(ascii: "H"): out.append(.hour)
+                case UInt8(ascii: "M"): out.append(.minute)
+                case UInt8(ascii: "S"): out.append(.second)
+                case let x: throw PatternError("unsupported date directive %\(x.map { String(UnicodeScalar($0)) } ?? "") in \"\(pattern)\" (use %d %m %Y %H %M %S)")
+                }
+            } else if c == 0x20 {
+                out.append(.space)
+            } else {
+                out.append(.literal(c))
+            }
+        }
+        parts = out
+    }
+
+    /// A human form of the layout for messages: `dd/mm/yyyy HH:MM`.
+    public var display: String {
+        if isAny { return "a day-first date such as 03/04/2024, 3 Apr 2024 or 2024-04-03" }
+        return parts.map { p -> String in
+            switch p {
+            case .day: return "dd"
+            case .month: return "mm"
+            case .year: return "yyyy"
+            case .hour: return "HH"
+            case .minute: return "MM"
+            case .second: return "SS"
+            case .space: return " "
+            case .literal(let c): return String(UnicodeScalar(c))
+            }
+        }.joined()
+    }
+
+    public enum Outcome: Equatable {
+        /// Minutes since 1970-01-01.
+        case value(Int64)
+        /// The layout is wrong.
+        case malformed
+        /// The layout is right but the date does not exist (31/02/2019).
+        case notReal
+    }
+
+    /// Parses a trimmed cell. `pivotYear` places two-digit years for `any`.
+    public func parse(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int = 2000) -> Outcome {
+        if isAny { return DateFormat.parseAny(b, pivotYear: pivotYear) }
+        var i = 0
+        let n = b.count
+        var y = -1, mo = -1, d = -1, h = 0, mi = 0, s = 0
+        @inline(__always) func digits(_ minCount: Int, _ maxCount: Int) -> Int? {
+            var v = 0
+            var k = 0
+            while k < maxCount && i < n && isDigit(b[i]) { v = v * 10 + Int(b[i] &- 0x30); i += 1; k += 1 }
+            return k >= minCount ? v : nil
+        }
+        for part in parts {
+            switch part {
+            case .day: guard let v = digits(1, 2) else { return .malformed }; d = v
+            case .month: guard let v = digits(1, 2) else { return .malformed }; mo = v
+            case .year: guard let v = digits(4, 4) else { return .malformed }; y = v
+            case .hour: guard let v = digits(1, 2) else { return .malformed }; h = v
+            case .minute: guard let v = digits(2, 2) else { return .malformed }; mi = v
+            case .second: guard let v = digits(2, 2) else { return .malformed }; s = v
+            case .space:
+                guard i < n && b[i] == 0x20 else { return .malformed }
+                while i < n && b[i] == 0x20 { i += 1 }
+            case .literal(let c):
+                guard i < n && b[i] == c else { return .malformed }
+                i += 1
+            }
+        }
+        guard i == n else { return .malformed }
+        guard y >= 0, CivilDate.isReal(year: y, month: mo, day: d), h < 24, mi < 60, s < 60 else { return .notReal }
+        return .value(Int64(CivilDate.dayNumber(year: y, month: mo, day: d)) * Minutes.perDay + Int64(h * 60 + mi))
+    }
+
+    /// Day-first dates as typed by hand: `3/4/2024`, `03-04-2024`, `3.4.24`,
+    /// `3 Apr 2024`, `3 April 2024`, and ISO `2024-04-03`.
+    static func parseAny(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Outcome {
+        var tokens: [(Int, Int)] = []  // numeric value or month name, as (kind, value)
+        var i = 0
+        let n = b.count
+        var firstWidth = 0
+        while i < n {
+            let c = b[i]
+            if isDigit(c) {
+                var v = 0, k = 0
+                while i < n && isDigit(b[i]) { v = v * 10 + Int(b[i] &- 0x30); i += 1; k += 1 }
+                if k > 4 { return .malformed }
+                if tokens.isEmpty { firstWidth = k }
+                tokens.append((k, v))
+            } else if isASCIILetter(c) {
+                let s = i
+                while i < n && isASCIILetter(b[i]) { i += 1 }
+                guard let m = monthNumber(UnsafeBufferPointer(rebasing: b[s..<i])) else { return .malformed }
+                tokens.append((-1, m))
+            } else if c == 0x2F || c == 0x2D || c == 0x2E || c == 0x20 || c == 0x2C {
+                i += 1
+            } else {
+                return .malformed
+            }
+            if tokens.count > 3 { return .malformed }
+        }
+        guard tokens.count == 3 else { return .malformed }
+        var y: Int, m: Int, d: Int
+        if firstWidth == 4 {
+            y = tokens[0].1; m = tokens[1].1; d = tokens[2].1
+            if tokens[2].0 == -1 { return .malformed }
+        } else {
+            guard tokens[0].0 > 0 && tokens[0].0 <= 2, tokens[2].0 == 2 || tokens[2].0 == 4 else { return .malformed }
+            d = tokens[0].1; m = tokens[1].1; y = tokens[2].1
+            if tokens[1].0 > 2 { return .malformed }
+            if tokens[2].0 == 2 { y += (2000 + y) > pivotYear ? 1900 : 2000 }
+        }
+        guard CivilDate.isReal(year: y, month: m, day: d) else { return .notReal }
+        return .value(Int64(CivilDate.dayNumber(year: y, month: m, day: d)) * Minutes.perDay)
+    }
+
+    static func monthNumber(_ w: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard w.count >= 3 else { return nil }
+        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+        for (k, name) in names.enumerated() {
+            let nb = Array(name.utf8)
+            // Three-letter abbreviation, "Sept", or the full name.
+            guard w.count <= nb.count else { continue }
+            var ok = true
+            for j in 0..<w.count where asciiLower(w[j]) != nb[j] { ok = false; break }
+            if ok && (w.count == 3 || w.count == nb.count || (k == 8 && w.count == 4)) { return k + 1 }
+        }
+        return nil
+    }
+}
+
+public struct PatternError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,144 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct OutputError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// A file written under a temporary name in the same folder and renamed into
+/// place by `commit()`, so a run killed halfway never leaves a half-written
+/// output where the last good one was. Dropped without commit, the temporary
+/// file is removed.
+public final class AtomicOutputFile {
+    public let path: String
+    let tempPath: String
+    private var fd: Int32
+    private var committed = false
+
+    public init(path: String) throws(OutputError) {
+        self.path = path
+        tempPath = path + ".tmp-\(getpid())"
+        fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(tempPath) }
+    }
+
+    public func write(_ p: UnsafeRawPointer, _ n: Int) throws(OutputError) {
+        var off = 0
+        while off < n {
+            #if canImport(Glibc)
+            let w = Glibc.write(fd, p + off, n - off)
+            #else
+            let w = Darwin.write(fd, p + off, n - off)
+            #endif
+            if w < 0 {
+                if errno == EINTR { continue }
+                throw OutputError("writing \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            off += w
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(OutputError) {
+        let failure = bytes.withUnsafeBytes { b -> OutputError? in
+            guard b.count > 0 else { return nil }
+            do { try write(b.baseAddress!, b.count) } catch let e as OutputError { return e } catch { return OutputError("\(error)") }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    public func write(_ s: String) throws(OutputError) { try write(Array(s.utf8)) }
+
+    public func commit() throws(OutputError) {
+        guard !committed else { return }
+        if fsync(fd) != 0 && errno != EINVAL { throw OutputError("fsync \(path) failed: \(String(cString: strerror(errno)))") }
+        close(fd)
+        fd = -1
+        if rename(tempPath, path) != 0 {
+            throw OutputError("cannot rename into \(path): \(String(cString: strerror(errno)))")
+        }
+        committed = true
+    }
+}
+
+/// Streaming gzip output. The gzip header carries no time stamp or name, so
+/// the same rows always give the same bytes.
+public final class GzipWriter {
+    private let file: AtomicOutputFile
+    private var stream = z_stream()
+    private let outCapacity = 128 * 1024
+    private let outBuffer: UnsafeMutablePointer<UInt8>
+    private let pendingCapacity = 64 * 1024
+    private let pending: UnsafeMutablePointer<UInt8>
+    private var pendingCount = 0
+    private var open = true
+
+    public init(path: String, level: Int32 = 6) throws(OutputError) {
+        file = try AtomicOutputFile(path: path)
+        outBuffer = .allocate(capacity: outCapacity)
+        pending = .allocate(capacity: pendingCapacity)
+        let rc = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        if rc != Z_OK { throw OutputError("zlib deflate could not start (code \(rc))") }
+    }
+
+    deinit {
+        deflateEnd(&stream)
+        outBuffer.deallocate()
+        pending.deallocate()
+    }
+
+    /// Bytes are gathered and compressed 64 KiB at a time.
+    public func write(_ p: UnsafeBufferPointer<UInt8>) throws(OutputError) {
+        var off = 0
+        while off < p.count {
+            let n = min(p.count - off, pendingCapacity - pendingCount)
+            (pending + pendingCount).update(from: p.baseAddress! + off, count: n)
+            pendingCount += n
+            off += n
+            if pendingCount == pendingCapacity { try flushPending(finish: false) }
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(OutputError) {
+        let failure = bytes.withUnsafeBufferPointer { b -> OutputError? in
+            do { try write(b) } catch let e as OutputError { return e } catch { return OutputError("\(error)") }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    public func write(_ s: String) throws(OutputError) { try write(Array(s.utf8)) }
+
+    private func flushPending(finish: Bool) throws(OutputError) {
+        stream.next_in = pending
+        stream.avail_in = UInt32(pendingCount)
+        while true {
+            stream.next_out = outBuffer
+            stream.avail_out = UInt32(outCapacity)
+            let rc = deflate(&stream, finish ? Z_FINISH : Z_NO_FLUSH)
+            let produced = outCapacity - Int(stream.avail_out)
+            if produced > 0 { try file.write(outBuffer, produced) }
+            if finish { if rc == Z_STREAM_END { break } } else if stream.avail_in == 0 && stream.avail_out > 0 { break }
+            if rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END { throw OutputError("zlib deflate failed (code \(rc))") }
+        }
+        pendingCount = 0
+    }
+
+    /// Finishes the gzip stream and renames the file into place.
+    public func commit() throws(OutputError) {
+        guard open else { return }
+        try flushPending(finish: true)
+        open = false
+        try file.commit()
+    }
+}

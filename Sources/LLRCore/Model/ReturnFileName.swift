@@ -1,0 +1,62 @@
+/// The file naming convention of spec §2:
+/// `{PARTNER}_{family}_{FY}_{Q}[_vN].csv[.gz]`, e.g. `UHL_health_2024-25_Q1_v2.csv.gz`.
+public struct ReturnFileName: Sendable, Equatable {
+    public var partner: String
+    public var family: String
+    public var quarter: FinancialQuarter
+    public var version: Int
+
+    public init(partner: String, family: String, quarter: FinancialQuarter, version: Int = 1) {
+        self.partner = partner
+        self.family = family
+        self.quarter = quarter
+        self.version = version
+    }
+
+    /// The conventional name, compressed.
+    public var conventional: String {
+        "\(partner)_\(family)_\(quarter.fileToken)\(version > 1 ? "_v\(version)" : "").csv.gz"
+    }
+
+    public enum ParseProblem: Error, Equatable, Sendable {
+        case shape(String)
+        case unknownPartner(String)
+        case wrongFamily(partner: String, expected: String, found: String)
+    }
+
+    /// Parses a base name against the registry; the problem says what to fix.
+    public static func parse(_ baseName: String, registry: PartnerRegistry) -> Result<ReturnFileName, ParseProblem> {
+        var stem = baseName
+        for ext in [".csv.gz", ".csv"] where stem.lowercased().hasSuffix(ext) {
+            stem = String(stem.dropLast(ext.count))
+            break
+        }
+        let parts = stem.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4 || parts.count == 5 else {
+            return .failure(.shape("the name should be PARTNER_family_YYYY-YY_Qn.csv.gz (with _v2, _v3… for a resubmission)"))
+        }
+        guard let partner = registry.partner(code: parts[0]) ?? registry.partner(code: parts[0].uppercased()) else {
+            return .failure(.unknownPartner(parts[0]))
+        }
+        guard parts[1].lowercased() == partner.family else {
+            return .failure(.wrongFamily(partner: partner.code, expected: partner.family, found: parts[1]))
+        }
+        guard let q = FinancialQuarter(parts[2] + "_" + parts[3]) else {
+            return .failure(.shape("'\(parts[2])_\(parts[3])' is not a financial year and quarter like 2024-25_Q1"))
+        }
+        var version = 1
+        if parts.count == 5 {
+            let v = parts[4]
+            guard v.count >= 2, v.first == "v" || v.first == "V", let n = Int(v.dropFirst()), n >= 1 else {
+                return .failure(.shape("'\(v)' is not a version like v2"))
+            }
+            version = n
+        }
+        return .success(ReturnFileName(partner: partner.code, family: partner.family, quarter: q, version: version))
+    }
+}
+
+public func baseName(_ path: String) -> String {
+    guard let i = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: i)...])
+}

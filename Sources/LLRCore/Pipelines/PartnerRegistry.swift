@@ -1,0 +1,70 @@
+/// A partner organisation (spec §1).
+public struct Partner: Sendable, Equatable {
+    public var code: String
+    public var family: String
+    public var name: String
+    public var aliases: [String]
+}
+
+/// The organisation registry. Names are matched case- and
+/// punctuation-insensitively against code, canonical name and aliases.
+public struct PartnerRegistry: Sendable {
+    public let partners: [Partner]
+    private let byFolded: [[UInt8]: Int]
+
+    public init(partners: [Partner]) {
+        self.partners = partners
+        var m: [[UInt8]: Int] = [:]
+        for (i, p) in partners.enumerated() {
+            for name in [p.code, p.name] + p.aliases { m[foldForMatching(name)] = m[foldForMatching(name)] ?? i }
+        }
+        byFolded = m
+    }
+
+    public func partner(code: String) -> Partner? { partners.first { $0.code == code } }
+
+    /// The partner a code, name or alias refers to, if any.
+    public func resolve(_ name: String) -> Partner? {
+        let f = foldForMatching(name)
+        guard !f.isEmpty, let i = byFolded[f] else { return nil }
+        return partners[i]
+    }
+
+    public func resolve(_ bytes: UnsafeBufferPointer<UInt8>) -> Partner? {
+        let f = foldForMatching(bytes)
+        guard !f.isEmpty, let i = byFolded[f] else { return nil }
+        return partners[i]
+    }
+
+    static func load(path: String, name: String, families: Set<String>) throws(PipelineError) -> PartnerRegistry {
+        var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the partner registry")
+        guard let list = try root.list("partners") else { throw PipelineError(file: name, line: root.line, "'partners' is required") }
+        try root.finish(allowed: ["partners"])
+        var out: [Partner] = []
+        for node in list {
+            var m = try StrictMap(node, file: name, what: "a partner")
+            let p = Partner(
+                code: try m.requiredString("code"), family: try m.requiredString("family"),
+                name: try m.requiredString("name"), aliases: try m.strings("aliases") ?? [])
+            try m.finish(allowed: ["code", "family", "name", "aliases"])
+            guard families.contains(p.family) else {
+                throw PipelineError(file: name, line: m.line, "partner \(p.code) has family '\(p.family)', which has no schema in families/ (known: \(families.sorted().joined(separator: ", ")))")
+            }
+            if out.contains(where: { $0.code == p.code }) { throw PipelineError(file: name, line: m.line, "partner code \(p.code) is listed twice") }
+            out.append(p)
+        }
+        let registry = PartnerRegistry(partners: out)
+        // An alias that names two partners would make matching depend on order.
+        var owner: [[UInt8]: String] = [:]
+        for p in out {
+            for a in [p.code, p.name] + p.aliases {
+                let f = foldForMatching(a)
+                if let other = owner[f], other != p.code {
+                    throw PipelineError(file: name, line: root.line, "the name '\(a)' is given for both \(other) and \(p.code)")
+                }
+                owner[f] = p.code
+            }
+        }
+        return registry
+    }
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The data contract as data: everything under `Pipelines/`.
+public struct Pipelines: Sendable {
+    public var directory: String
+    public var registry: PartnerRegistry
+    public var families: [String: FamilySchema]
+    public var codelists: [String: CodeList]
+    public var catalog: FindingCatalog
+
+    /// Loads and cross-checks every file; the first problem is thrown with its file and line.
+    public static func load(from directory: String) throws(PipelineError) -> Pipelines {
+        func path(_ rel: String) -> String { directory + "/" + rel }
+        guard isDirectory(directory) else {
+            throw PipelineError(file: directory, line: 0, "the Pipelines folder does not exist; pass --pipelines DIR")
+        }
+        let catalog = try FindingCatalog.load(path: path("codes.yaml"), name: "codes.yaml")
+        let codelists = try CodeList.loadAll(path: path("codelists.yaml"), name: "codelists.yaml")
+        var families: [String: FamilySchema] = [:]
+        for file in listYAML(path("families")) {
+            let schema = try FamilySchema.load(path: path("families/" + file), name: "families/" + file, codelists: codelists)
+            if families[schema.name] != nil { throw PipelineError(file: "families/" + file, line: 1, "family \(schema.name) is defined twice") }
+            families[schema.name] = schema
+        }
+        if families.isEmpty { throw PipelineError(file: "families/", line: 0, "no family schemas found") }
+        let registry = try PartnerRegistry.load(path: path("partners.yaml"), name: "partners.yaml", families: Set(families.keys))
+        for (_, f) in families {
+            for r in f.rules {
+                if case .partnerReference(_, let fam) = r.kind, families[fam] == nil {
+                    throw PipelineError(file: r.file, line: r.line, "partner-reference names family '\(fam)', which does not exist")
+                }
+            }
+        }
+        return Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog)
+    }
+
+    /// `Pipelines/` beside the running executable's package: walks up from the
+    /// executable (…/.build/release/llr-validate) and from the working folder.
+    public static func defaultDirectory(executable: String) -> String {
+        var candidates: [String] = []
+        var dir = realPath(executable)
+        for _ in 0..<6 {
+            dir = parent(dir)
+            candidates.append(dir + "/Pipelines")
+        }
+        var cwd = currentDirectory()
+        for _ in 0..<4 {
+            candidates.append(cwd + "/Pipelines")
+            cwd = parent(cwd)
+        }
+        return candidates.first(where: isDirectory) ?? "Pipelines"
+    }
+}
+
+func isDirectory(_ p: String) -> Bool {
+    var st = stat()
+    return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+func listYAML(_ dir: String) -> [String] {
+    guard let d = opendir(dir) else { return [] }
+    defer { closedir(d) }
+    var out: [String] = []
+    while let e = readdir(d) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { out.append(name) }
+    }
+    return out.sorted()
+}
+
+func parent(_ p: String) -> String {
+    guard let i = p.lastIndex(of: "/") else { return "." }
+    return i == p.startIndex ? "/" : String(p[..<i])
+}
+
+func realPath(_ p: String) -> String {
+    guard let r = realpath(p, nil) else { return p }
+    defer { free(r) }
+    return String(cString: r)
+}
+
+public func currentDirectory() -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buf, buf.count) != nil else { return "." }
+    return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

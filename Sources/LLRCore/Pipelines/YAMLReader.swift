@@ -1,0 +1,124 @@
+import Yams
+
+/// A problem in `Pipelines/`, located by file and line.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int
+    public var message: String
+    public init(file: String, line: Int, _ message: String) { self.file = file; self.line = line; self.message = message }
+    public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// Reads one YAML mapping strictly: each key read is remembered, and
+/// `finish()` turns any key nobody asked for into an error, so a typo in a
+/// pipeline file (`requried: true`) never passes silently.
+struct StrictMap {
+    let file: String
+    let line: Int
+    private let entries: [(key: String, keyLine: Int, value: Node)]
+    private var used: Set<String> = []
+
+    init(_ node: Node, file: String, what: String) throws(PipelineError) {
+        self.file = file
+        line = node.mark?.line ?? 0
+        guard case .mapping(let m) = node else {
+            throw PipelineError(file: file, line: line, "\(what) must be a mapping of keys to values")
+        }
+        var seen: Set<String> = []
+        var out: [(String, Int, Node)] = []
+        for (k, v) in m {
+            guard let key = k.string else { throw PipelineError(file: file, line: k.mark?.line ?? line, "keys must be text") }
+            if !seen.insert(key).inserted { throw PipelineError(file: file, line: k.mark?.line ?? line, "key '\(key)' appears twice") }
+            out.append((key, k.mark?.line ?? line, v))
+        }
+        entries = out
+    }
+
+    var keys: [String] { entries.map(\.key) }
+
+    mutating func node(_ key: String) -> Node? {
+        guard let e = entries.first(where: { $0.key == key }) else { return nil }
+        used.insert(key)
+        return e.value
+    }
+
+    func lineOf(_ key: String) -> Int { entries.first(where: { $0.key == key })?.keyLine ?? line }
+
+    func error(_ key: String, _ message: String) -> PipelineError { PipelineError(file: file, line: lineOf(key), message) }
+
+    mutating func string(_ key: String) throws(PipelineError) -> String? {
+        guard let n = node(key) else { return nil }
+        guard case .scalar(let s) = n else { throw error(key, "'\(key)' must be a single value") }
+        return s.string
+    }
+
+    mutating func requiredString(_ key: String) throws(PipelineError) -> String {
+        guard let s = try string(key) else { throw PipelineError(file: file, line: line, "'\(key)' is required here") }
+        return s
+    }
+
+    mutating func bool(_ key: String) throws(PipelineError) -> Bool? {
+        guard let n = node(key) else { return nil }
+        guard let b = n.bool else { throw error(key, "'\(key)' must be true or false") }
+        return b
+    }
+
+    mutating func int(_ key: String) throws(PipelineError) -> Int? {
+        guard let n = node(key) else { return nil }
+        guard let v = n.int else { throw error(key, "'\(key)' must be a whole number") }
+        return v
+    }
+
+    mutating func strings(_ key: String) throws(PipelineError) -> [String]? {
+        guard let n = node(key) else { return nil }
+        if case .scalar(let s) = n { return [s.string] }
+        guard case .sequence(let seq) = n else { throw error(key, "'\(key)' must be a list") }
+        var out: [String] = []
+        for item in seq {
+            guard case .scalar(let s) = item else { throw PipelineError(file: file, line: item.mark?.line ?? line, "items of '\(key)' must be single values") }
+            out.append(s.string)
+        }
+        return out
+    }
+
+    mutating func list(_ key: String) throws(PipelineError) -> [Node]? {
+        guard let n = node(key) else { return nil }
+        guard case .sequence(let seq) = n else { throw error(key, "'\(key)' must be a list") }
+        return Array(seq)
+    }
+
+    mutating func map(_ key: String) throws(PipelineError) -> StrictMap? {
+        guard let n = node(key) else { return nil }
+        return try StrictMap(n, file: file, what: "'\(key)'")
+    }
+
+    /// Errors on the first key that was never read.
+    func finish(allowed hint: [String] = []) throws(PipelineError) {
+        for e in entries where !used.contains(e.key) {
+            let known = hint.isEmpty ? "" : " (known keys: \(hint.joined(separator: ", ")))"
+            throw PipelineError(file: file, line: e.keyLine, "unknown key '\(e.key)'\(known)")
+        }
+    }
+
+    /// Reads a YAML file into its root node.
+    static func loadRoot(path: String, displayName: String) throws(PipelineError) -> Node {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PipelineError(file: displayName, line: 0, "cannot read: \(error.localizedDescription)")
+        }
+        do {
+            guard let root = try Yams.compose(yaml: text) else { throw PipelineError(file: displayName, line: 1, "the file is empty") }
+            return root
+        } catch let e as PipelineError {
+            throw e
+        } catch let YamlError.scanner(_, problem, mark, _) {
+            throw PipelineError(file: displayName, line: mark.line, "YAML: \(problem)")
+        } catch let YamlError.parser(_, problem, mark, _) {
+            throw PipelineError(file: displayName, line: mark.line, "YAML: \(problem)")
+        } catch {
+            throw PipelineError(file: displayName, line: 0, "YAML: \(error)")
+        }
+    }
+}
+
+import Foundation

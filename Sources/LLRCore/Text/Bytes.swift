@@ -1,0 +1,91 @@
+// Byte-level helpers shared by every stage. Cells are handled as UTF-8 byte
+// slices so that the hot loops never allocate a String per cell.
+
+public typealias Bytes = UnsafeBufferPointer<UInt8>
+
+@inline(__always) public func isASCIISpace(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A || b == 0x0B || b == 0x0C
+}
+
+@inline(__always) public func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+@inline(__always) public func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+@inline(__always) public func asciiUpper(_ b: UInt8) -> UInt8 { b &- 0x61 < 26 ? b &- 0x20 : b }
+
+@inline(__always) public func asciiLower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b &+ 0x20 : b }
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// The slice without leading and trailing ASCII whitespace.
+    @inline(__always) public func trimmed() -> UnsafeBufferPointer<UInt8> {
+        guard let base = baseAddress, count > 0 else { return self }
+        var lo = 0
+        var hi = count
+        while lo < hi && isASCIISpace(base[lo]) { lo += 1 }
+        while hi > lo && isASCIISpace(base[hi - 1]) { hi -= 1 }
+        return UnsafeBufferPointer(start: base + lo, count: hi - lo)
+    }
+
+    @inline(__always) public func equals(_ other: [UInt8]) -> Bool {
+        guard count == other.count else { return false }
+        if count == 0 { return true }
+        return other.withUnsafeBufferPointer { o in memcmp(baseAddress!, o.baseAddress!, count) == 0 }
+    }
+
+    /// Builds a String; only for findings and reports, never the hot path.
+    public func string() -> String { String(decoding: self, as: UTF8.self) }
+}
+
+/// Folds text for alias matching: ASCII letters lower-cased, digits kept,
+/// everything else (spaces, punctuation, apostrophes) dropped; so
+/// "Barnardo's" and "BARNARDOS" fold alike.
+public func foldForMatching<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+    var out: [UInt8] = []
+    for b in bytes {
+        if isDigit(b) { out.append(b) } else if isASCIILetter(b) { out.append(asciiLower(b)) } else if b >= 0x80 {
+            out.append(b)
+        }
+    }
+    return out
+}
+
+public func foldForMatching(_ s: String) -> [UInt8] { foldForMatching(s.utf8) }
+
+/// 64-bit hash over bytes, eight at a time; used for duplicate-row and
+/// primary-key indexes. Not cryptographic: pseudonymous ids use HMAC.
+@inline(__always) public func hashBytes(_ p: UnsafeRawPointer?, _ n: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> UInt64 {
+    var h = seed ^ (UInt64(truncatingIfNeeded: n) &* 0xFF51_AFD7_ED55_8CCD)
+    guard let p else { return mixHash(h) }
+    var i = 0
+    while i + 8 <= n {
+        let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        h = (h ^ (w &* 0x87C3_7B91_1142_53D5)).rotatedLeft(31) &* 0x4CF5_AD43_2745_937F
+        i += 8
+    }
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < n {
+        tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
+        shift += 8
+        i += 1
+    }
+    h = (h ^ (tail &* 0x87C3_7B91_1142_53D5)).rotatedLeft(31) &* 0x4CF5_AD43_2745_937F
+    return mixHash(h)
+}
+
+@inline(__always) public func mixHash(_ x: UInt64) -> UInt64 {
+    var z = x
+    z = (z ^ (z >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+    z = (z ^ (z >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+    return z ^ (z >> 33)
+}
+
+extension UInt64 {
+    @inline(__always) func rotatedLeft(_ r: UInt64) -> UInt64 { (self << r) | (self >> (64 - r)) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,152 @@
+import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct ValidationStats: Sendable, Equatable {
+    public var rows = 0
+    public var rowsRejected = 0
+    public var errors = 0
+    public var warnings = 0
+    /// Bytes of CSV text read (after decompression).
+    public var bytes: Int64 = 0
+    public var seconds: Double = 0
+}
+
+public struct SummaryEntry: Sendable, Equatable {
+    public var code: String
+    public var severity: Severity
+    public var count: Int
+}
+
+/// The report on one return (spec §6).
+public struct ValidationReport: Sendable {
+    public var file: String
+    public var path: String
+    public var partner: String?
+    public var family: String?
+    public var period: FinancialQuarter?
+    public var version: Int
+    public var valid: Bool
+    public var truncated: Bool
+    public var stats: ValidationStats
+    public var summary: [SummaryEntry]
+    public var findings: [Finding]
+    /// The file name the return should have, when it breaks the convention and it can be worked out.
+    public var conventionalName: String?
+    public var rejectsPath: String?
+
+    public func count(_ code: String) -> Int { summary.filter { $0.code == code }.reduce(0) { $0 + $1.count } }
+}
+
+/// Validates one return file end to end: its name, its bytes, its CSV, its
+/// rows. Never throws: every problem with the file is a finding.
+public func validateReturn(path: String, pipelines: Pipelines, options: ValidationOptions) -> ValidationReport {
+    let started = monotonicSeconds()
+    let collector = FindingCollector(max: options.maxFindings)
+    let file = baseName(path)
+    let catalog = pipelines.catalog
+
+    // Who sent it and for which quarter: options first, then the file name.
+    var partner: Partner?
+    var quarter = options.period
+    var version = 1
+    var overrideProblem: String?
+    if let p = options.partner {
+        partner = pipelines.registry.resolve(p)
+        if partner == nil { overrideProblem = "--partner '\(p)' is not in the registry (codes: \(pipelines.registry.partners.map(\.code).joined(separator: ", ")))" }
+    }
+    var conventional: String?
+    switch ReturnFileName.parse(file, registry: pipelines.registry) {
+    case .success(let name):
+        if partner == nil { partner = pipelines.registry.partner(code: name.partner) }
+        if quarter == nil { quarter = name.quarter }
+        version = name.version
+    case .failure(let problem):
+        let what: String
+        switch problem {
+        case .shape(let s): what = s
+        case .unknownPartner(let p): what = "'\(p)' is not a partner code (codes: \(pipelines.registry.partners.map(\.code).joined(separator: ", ")))"
+        case .wrongFamily(let p, let expected, let found): what = "\(p) sends \(expected) returns, not '\(found)'"
+        }
+        if let partner, let quarter {
+            conventional = ReturnFileName(partner: partner.code, family: partner.family, quarter: quarter).conventional
+        }
+        let overridden = partner != nil && quarter != nil
+        var message = "file name '\(file)' breaks the convention: \(what)"
+        if let conventional { message += "; rename it \(conventional) before sending" }
+        if quarter == nil { message += "; the quarter is unknown, so dates were not checked against it (give --period 2024-25_Q1)" }
+        if partner == nil { message += "; the partner is unknown (give --partner CODE)" }
+        collector.add("filename-error", overridden ? .warning : catalog.severity("filename-error")) {
+            Finding(code: "filename-error", severity: overridden ? .warning : catalog.severity("filename-error"), message: message)
+        }
+    }
+    if let overrideProblem {
+        collector.add("filename-error", .error) { Finding(code: "filename-error", severity: .error, message: overrideProblem) }
+    }
+
+    var stats = ValidationStats()
+    let schema = partner.flatMap { pipelines.families[$0.family] }
+    var familyName = schema?.name
+    func fileProblem(_ p: SourceProblem, after lines: Int? = nil) {
+        let sev = catalog.severity(p.kind.rawValue)
+        collector.add(p.kind.rawValue, sev) {
+            var f = Finding(code: p.kind.rawValue, severity: sev, message: p.message)
+            if let lines, lines > 0 { f.line = lines + 1; f.message += " (at line \(lines + 1))" }
+            return f
+        }
+    }
+
+    do {
+        let stream = try ReturnByteStream(path: path, maxDecompressedBytes: options.limits.maxDecompressedBytes)
+        let asOf = options.asOf ?? CivilDate(dayNumber: stream.modificationDay)
+        let reader = CSVRecordReader(limits: options.limits)
+        let validator = ReturnValidator(
+            pipelines: pipelines, schema: schema, quarter: quarter, asOf: asOf, collector: collector,
+            reader: reader, rejectsPath: options.rejectsPath)
+        let problem = reader.read(stream, into: validator)
+        if let problem { fileProblem(problem, after: reader.linesRead) }
+        if stream.trailingGarbageBytes > 0 {
+            collector.add("compression-error", .warning) {
+                Finding(code: "compression-error", severity: .warning,
+                        message: "\(stream.trailingGarbageBytes) bytes after the end of the gzip data were ignored")
+            }
+        }
+        if problem == nil || problem?.kind == .compression {
+            if reader.rowsEmitted - validator.blankRows == 0 {
+                fileProblem(SourceProblem(.source, "the file has no header and no rows (only blank lines)"))
+            } else if validator.rows == 0 {
+                fileProblem(SourceProblem(.source, "the file has a header but no data rows: a quarter with nothing to report still needs its rows; check the export"))
+            }
+        }
+        validator.commitRejects()
+        if let out = validator.outputProblem {
+            collector.add("source-error", .error) { Finding(code: "source-error", severity: .error, message: "the rejects file could not be written: \(out)") }
+        }
+        familyName = validator.schema?.name ?? familyName
+        stats.rows = validator.rows
+        stats.rowsRejected = validator.rowsRejected
+        stats.bytes = stream.decompressedBytes
+    } catch {
+        fileProblem(error)
+    }
+
+    stats.errors = collector.errors
+    stats.warnings = collector.warnings
+    stats.seconds = monotonicSeconds() - started
+    // File-level findings first, then rows in file order.
+    let findings = collector.findings.filter { $0.rowNumber == nil } + collector.findings.filter { $0.rowNumber != nil }
+    return ValidationReport(
+        file: file, path: path, partner: partner?.code, family: familyName, period: quarter, version: version,
+        valid: collector.errors == 0, truncated: collector.truncated, stats: stats,
+        summary: collector.summary(order: catalog.order), findings: findings, conventionalName: conventional,
+        rejectsPath: options.rejectsPath)
+}
+
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

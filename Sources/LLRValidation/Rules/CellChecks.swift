@@ -1,0 +1,99 @@
+import LLRCore
+
+/// A schema field compiled for the row loop: its column in this file and its
+/// constraints in byte form.
+struct CompiledField {
+    let name: String
+    let type: FieldType
+    let format: DateFormat?
+    let required: Bool
+    let codes: [[UInt8]]?
+    let codesDisplay: String
+    let pattern: BytePattern?
+    let patternHint: String
+    let minimum: Int64?
+    let maximum: Int64?
+    /// 0-based column in the file, or -1 when the column is absent.
+    var column = -1
+
+    init(_ f: FieldDescriptor) {
+        name = f.name
+        type = f.type
+        format = f.format
+        required = f.constraints.required
+        codes = f.constraints.enumValues.map { $0.map { Array($0.utf8) } }
+        let list = f.constraints.enumValues ?? []
+        codesDisplay = list.count <= 12 ? list.joined(separator: ", ") : list.prefix(12).joined(separator: ", ") + "… (\(list.count) codes)"
+        pattern = f.constraints.pattern
+        patternHint = f.description.isEmpty ? (f.constraints.pattern?.source ?? "") : f.description
+        minimum = f.constraints.minimum
+        maximum = f.constraints.maximum
+    }
+
+    var formatHint: String { format?.display ?? type.rawValue }
+}
+
+/// The outcome of the type and constraint checks on one cell.
+enum CellVerdict {
+    case empty
+    case ok(Int64)
+    case problem(code: String, message: String)
+}
+
+extension CompiledField {
+    /// Checks one trimmed, valid-UTF-8 cell against type and constraints.
+    /// Messages are built only for failures.
+    @inline(__always) func check(_ cell: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> CellVerdict {
+        if cell.count == 0 {
+            return required ? .problem(code: "constraint-error", message: "\(name) is required") : .empty
+        }
+        var value: Int64 = 0
+        switch type {
+        case .string: break
+        case .integer:
+            guard let v = parseInteger(cell) else {
+                return .problem(code: "type-error", message: "\(name) '\(displayString(cell))' is not a whole number")
+            }
+            value = v
+        case .date, .datetime:
+            switch format!.parse(cell, pivotYear: pivotYear) {
+            case .value(let v): value = v
+            case .malformed:
+                return .problem(code: "type-error", message: "\(name) '\(displayString(cell))' is not a \(type == .date ? "date" : "date and time") in the form \(format!.display)")
+            case .notReal:
+                return .problem(code: "type-error", message: "\(name) '\(displayString(cell))' is not a real \(type == .date ? "date" : "date and time") (\(format!.display))")
+            }
+        }
+        if let codes, !codes.contains(where: { cell.equals($0) }) {
+            var hint = ""
+            let upper = cell.map(asciiUpper)
+            if let match = codes.first(where: { $0 == upper }) { hint = " (codes are upper case: '\(String(decoding: match, as: UTF8.self))')" }
+            return .problem(code: "constraint-error", message: "\(name) '\(displayString(cell))' is not one of \(codesDisplay)\(hint)")
+        }
+        if let pattern, !pattern.matches(cell) {
+            return .problem(code: "constraint-error", message: "\(name) '\(displayString(cell))' is not in the expected form: \(patternHint)")
+        }
+        if let minimum, value < minimum {
+            return .problem(code: "constraint-error", message: "\(name) \(value) is below the minimum \(minimum)")
+        }
+        if let maximum, value > maximum {
+            return .problem(code: "constraint-error", message: "\(name) \(value) is above the maximum \(maximum)")
+        }
+        return .ok(value)
+    }
+}
+
+/// An optionally signed whole number of at most 18 digits.
+@inline(__always) func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+    var i = 0
+    var negative = false
+    if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") { negative = b[0] == UInt8(ascii: "-"); i = 1 }
+    guard i < b.count, b.count - i <= 18 else { return nil }
+    var v: Int64 = 0
+    while i < b.count {
+        guard isDigit(b[i]) else { return nil }
+        v = v * 10 + Int64(b[i] &- 0x30)
+        i += 1
+    }
+    return negative ? -v : v
+}

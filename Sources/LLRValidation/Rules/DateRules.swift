@@ -1,0 +1,87 @@
+import LLRCore
+
+/// `end` must not be before `start` (spec: "not before reported_at").
+struct DateOrderRule: RowRule {
+    let start: Int
+    let end: Int
+    let severity: Severity
+
+    func check(_ row: RowContext) {
+        guard let s = row.value(start), let e = row.value(end), e < s else { return }
+        row.report("date-order", severity: severity, field: end,
+                   "\(row.fieldName(end)) \(row.text(end)) is before \(row.fieldName(start)) \(row.text(start))")
+    }
+}
+
+/// Events belong to the return's quarter: one that starts after the quarter
+/// is an error; one that starts before it is late reporting (a warning),
+/// unless it is a spell still open in the quarter.
+struct InPeriodRule: RowRule {
+    let start: Int
+    let end: Int?
+    let openSpell: CompiledCondition?
+    let severity: Severity?
+    let lateSeverity: Severity?
+
+    func check(_ row: RowContext) {
+        guard let q = row.quarter, let s = row.value(start) else { return }
+        let day = Minutes.day(s)
+        let first = q.firstDay.dayNumber, last = q.lastDay.dayNumber
+        if day > last {
+            row.report("date-out-of-period", severity: severity ?? row.catalogSeverity("date-out-of-period"), field: start,
+                       "\(row.fieldName(start)) \(row.text(start)) is after the end of \(q) (\(dayString(last))): it belongs in a later return")
+        } else if day < first {
+            if let spell = openSpell, row.holds(spell) {
+                let stillOpen = end.flatMap { row.value($0) }.map { Minutes.day($0) >= first } ?? true
+                if stillOpen { return }
+            }
+            row.report("late-record", severity: lateSeverity ?? row.catalogSeverity("late-record"), field: start,
+                       "\(row.fieldName(start)) \(row.text(start)) is before \(q) (which starts \(dayString(first))): reported late")
+        }
+    }
+}
+
+/// Dates that cannot be after the day the return was made (dob, end dates).
+struct NotAfterAsOfRule: RowRule {
+    let fields: [Int]
+    let severity: Severity
+
+    func check(_ row: RowContext) {
+        let limit = row.asOf.dayNumber
+        for f in fields {
+            guard let v = row.value(f), Minutes.day(v) > limit else { continue }
+            row.report("future-date", severity: severity, field: f,
+                       "\(row.fieldName(f)) \(row.text(f)) is after the date of the return (\(dayString(limit)))")
+        }
+    }
+}
+
+/// Age at the event: a child (0–17 by default) is fine, a young adult up to
+/// `warnMax` (care leavers) is a warning, anything else an error.
+struct AgeRule: RowRule {
+    let dob: Int
+    let at: Int
+    let childMin: Int
+    let childMax: Int
+    let warnMax: Int
+    let severity: Severity
+
+    func check(_ row: RowContext) {
+        guard let b = row.value(dob), let e = row.value(at) else { return }
+        let born = CivilDate(dayNumber: Minutes.day(b)), when = CivilDate(dayNumber: Minutes.day(e))
+        if born > when {
+            row.report("age-out-of-range", severity: severity, field: dob,
+                       "\(row.fieldName(dob)) \(row.text(dob)) is after \(row.fieldName(at)) \(row.text(at)): the person was not yet born")
+            return
+        }
+        let age = CivilDate.age(born: born, at: when)
+        if age >= childMin && age <= childMax { return }
+        if age > childMax && age <= warnMax {
+            row.report("age-out-of-range", severity: .warning, field: dob,
+                       "age \(age) at \(row.fieldName(at)) is over \(childMax): a young adult (care leaver?), check the date of birth")
+        } else {
+            row.report("age-out-of-range", severity: severity, field: dob,
+                       "age \(age) at \(row.fieldName(at)) is outside \(childMin)–\(warnMax): check the date of birth")
+        }
+    }
+}

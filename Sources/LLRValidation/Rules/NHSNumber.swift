@@ -1,0 +1,60 @@
+import LLRCore
+
+/// NHS number: ten digits (spaces allowed) whose tenth is a modulus 11 check
+/// digit over the first nine weighted 10 down to 2. Numbers starting 999 are
+/// the NHS's test range and never belong to a real patient.
+public enum NHSNumber {
+    public enum Verdict: Equatable, Sendable {
+        case valid
+        case notTenDigits
+        case testNumber
+        case badCheckDigit(expected: Int?)
+    }
+
+    public static func check(_ cell: UnsafeBufferPointer<UInt8>) -> Verdict {
+        var n = 0, sum = 0, last = 0
+        var testRange = true
+        for b in cell {
+            if b == 0x20 { continue }
+            guard isDigit(b), n < 10 else { return .notTenDigits }
+            let v = Int(b &- 0x30)
+            if n < 3 && v != 9 { testRange = false }
+            if n < 9 { sum += v * (10 - n) } else { last = v }
+            n += 1
+        }
+        guard n == 10 else { return .notTenDigits }
+        if testRange { return .testNumber }
+        var check = 11 - sum % 11
+        if check == 11 { check = 0 }
+        if check == 10 { return .badCheckDigit(expected: nil) }
+        return check == last ? .valid : .badCheckDigit(expected: check)
+    }
+
+    public static func check(_ s: String) -> Verdict {
+        var s = s
+        return s.withUTF8 { check($0) }
+    }
+}
+
+struct NHSNumberRule: RowRule {
+    let field: Int
+    let severity: Severity
+
+    func check(_ row: RowContext) {
+        guard let cell = row.cell(field), cell.count > 0 else { return }
+        let name = row.fieldName(field)
+        switch NHSNumber.check(cell) {
+        case .valid: return
+        case .notTenDigits:
+            row.report("constraint-error", severity: row.catalogSeverity("constraint-error"), field: field,
+                       "\(name) must be 10 digits (spaces allowed)")
+        case .testNumber:
+            row.report("nhs-number-checksum", severity: severity, field: field,
+                       "\(name) starts 999: that is an NHS test number, not a patient's; give the real number or leave it empty")
+        case .badCheckDigit(let expected):
+            let hint = expected.map { "the check digit should be \($0)" } ?? "no tenth digit can make these nine digits valid"
+            row.report("nhs-number-checksum", severity: severity, field: field,
+                       "\(name) fails the modulus 11 check (\(hint)); check it against the Spine")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import LLRCore
+
+/// A domain rule: a small named unit run once per data row that passed the
+/// row-shape checks. It reads cells and parsed values through `RowContext`
+/// and reports findings with their stable code.
+protocol RowRule {
+    func check(_ row: RowContext)
+}
+
+/// What a rule sees of the current row. Field indexes are schema indexes.
+protocol RowContext: AnyObject {
+    /// The trimmed cell, or nil when the column is not in the file.
+    func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>?
+    /// Minutes since 1970 for a date/datetime, the number for an integer;
+    /// nil when empty or not valid (the cell check has reported that).
+    func value(_ field: Int) -> Int64?
+    func fieldName(_ field: Int) -> String
+    /// How the file's column shows a value, for messages (`dd/mm/yyyy`).
+    func formatHint(_ field: Int) -> String
+    var quarter: FinancialQuarter? { get }
+    var asOf: CivilDate { get }
+    var registry: PartnerRegistry { get }
+    func catalogSeverity(_ code: String) -> Severity
+    func report(_ code: String, severity: Severity, field: Int?, _ message: @autoclosure () -> String)
+}
+
+extension RowContext {
+    func isEmpty(_ field: Int) -> Bool { (cell(field)?.count ?? 0) == 0 }
+    func text(_ field: Int) -> String { cell(field).map { displayString($0) } ?? "" }
+
+    func holds(_ c: CompiledCondition) -> Bool {
+        guard let cell = cell(c.field) else { return false }
+        if let isEmpty = c.isEmpty, (cell.count == 0) != isEmpty { return false }
+        if let codes = c.codes, !codes.contains(where: { cell.equals($0) }) { return false }
+        return true
+    }
+}
+
+/// A `RowCondition` with its field resolved to a schema index.
+struct CompiledCondition {
+    let field: Int
+    let codes: [[UInt8]]?
+    let isEmpty: Bool?
+    let describe: String
+
+    init(_ c: RowCondition, schema: FamilySchema) {
+        field = schema.index(of: c.field)!
+        codes = c.isIn.map { $0.map { Array($0.utf8) } }
+        isEmpty = c.isEmpty
+        if let list = c.isIn {
+            describe = "\(c.field) is \(list.joined(separator: " or "))"
+        } else {
+            describe = "\(c.field) is \(c.isEmpty == true ? "empty" : "given")"
+        }
+    }
+}
+
+func dayString(_ day: Int) -> String {
+    let d = CivilDate(dayNumber: day)
+    func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    return "\(pad(d.day))/\(pad(d.month))/\(d.year)"
+}

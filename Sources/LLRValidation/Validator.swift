@@ -1,0 +1,401 @@
+import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to validate: limits, overrides for misnamed files, outputs.
+public struct ValidationOptions: Sendable {
+    public var limits = ReadLimits()
+    /// Findings kept in the report; the summary still counts all of them.
+    public var maxFindings = 1000
+    /// Partner code or name, for files whose names break the convention.
+    public var partner: String?
+    public var period: FinancialQuarter?
+    /// The date the return was made; default: the file's modification date.
+    public var asOf: CivilDate?
+    /// Where to write the rejected rows (`.csv.gz`); nil for none.
+    public var rejectsPath: String?
+    public init() {}
+}
+
+/// Counts and keeps findings: the first `max` in full, all of them by code.
+final class FindingCollector {
+    let max: Int
+    private(set) var findings: [Finding] = []
+    private var counts: [String: Int] = [:]
+    private(set) var errors = 0
+    private(set) var warnings = 0
+    private(set) var truncated = false
+
+    init(max: Int) { self.max = max }
+
+    func add(_ code: String, _ severity: Severity, _ make: () -> Finding) {
+        if severity == .error { errors += 1 } else { warnings += 1 }
+        counts[code + "|" + severity.rawValue, default: 0] += 1
+        if findings.count < max { findings.append(make()) } else { truncated = true }
+    }
+
+    func summary(order: [String]) -> [SummaryEntry] {
+        var out: [SummaryEntry] = []
+        for (key, n) in counts {
+            let parts = key.split(separator: "|")
+            out.append(SummaryEntry(code: String(parts[0]), severity: Severity(rawValue: String(parts[1]))!, count: n))
+        }
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        return out.sorted { a, b in
+            if a.severity != b.severity { return a.severity < b.severity }
+            return (rank[a.code] ?? Int.max, a.code) < (rank[b.code] ?? Int.max, b.code)
+        }
+    }
+}
+
+/// Validates one return as its records stream past: header, row shape,
+/// duplicates, cell types and constraints, then the family's domain rules.
+final class ReturnValidator: RecordSink, RowContext {
+    let pipelines: Pipelines
+    let collector: FindingCollector
+    unowned let reader: CSVRecordReader
+    private(set) var schema: FamilySchema?
+    let quarter: FinancialQuarter?
+    let asOf: CivilDate
+    var registry: PartnerRegistry { pipelines.registry }
+    let rejectsPath: String?
+    private(set) var rejects: CSVGzipOutput?
+    private(set) var outputProblem: String?
+
+    private var fields: [CompiledField] = []
+    private var rules: [RowRule] = []
+    private var keyFields: [Int] = []
+    private var primaryKey: [Int] = []
+    private var uniqueFields: [Int] = []
+    private var uniqueIndexes: [HashIndex] = []
+    private var header: [String] = []
+    private var headerCount = 0
+    private var sawHeader = false
+    private var checkRows = true
+    private var readingHeader = false
+
+    private var duplicates = HashIndex(capacity: 1 << 14)
+    private var primaryKeys = HashIndex(capacity: 1 << 14)
+
+    // The current row.
+    private var record: RecordView?
+    private var trimmed: [UnsafeBufferPointer<UInt8>] = []
+    private var present: [Bool] = []
+    private var values: [Int64] = []
+    private var valueOK: [Bool] = []
+    private var rowHasError = false
+    private var rowCodes: [String] = []
+    private let pivotYear: Int
+
+    private(set) var rows = 0
+    private(set) var rowsRejected = 0
+    private(set) var blankRows = 0
+
+    init(pipelines: Pipelines, schema: FamilySchema?, quarter: FinancialQuarter?, asOf: CivilDate,
+         collector: FindingCollector, reader: CSVRecordReader, rejectsPath: String?) {
+        self.pipelines = pipelines
+        self.schema = schema
+        self.quarter = quarter
+        self.asOf = asOf
+        self.collector = collector
+        self.reader = reader
+        self.rejectsPath = rejectsPath
+        pivotYear = asOf.year
+    }
+
+    // MARK: RowContext
+
+    @inline(__always) func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>? { present[field] ? trimmed[field] : nil }
+    @inline(__always) func value(_ field: Int) -> Int64? { valueOK[field] ? values[field] : nil }
+    func fieldName(_ field: Int) -> String { fields[field].name }
+    func formatHint(_ field: Int) -> String { fields[field].formatHint }
+    func catalogSeverity(_ code: String) -> Severity { pipelines.catalog.severity(code) }
+
+    func report(_ code: String, severity: Severity, field: Int?, _ message: @autoclosure () -> String) {
+        guard let record else { return }
+        if severity == .error {
+            rowHasError = true
+        }
+        if !rowCodes.contains(code) { rowCodes.append(code) }
+        collector.add(code, severity) {
+            var f = Finding(code: code, severity: severity, rowNumber: record.rowNumber, line: record.line, message: message(), keys: rowKeys())
+            if let field {
+                f.fieldName = fields[field].name
+                let col = fields[field].column
+                if col >= 0 {
+                    f.fieldNumber = col + 1
+                    if col < record.storedCount { f.cell = displayString(record.cell(col)) }
+                }
+            }
+            return f
+        }
+    }
+
+    /// A row finding about a column by position (no schema field).
+    private func reportColumn(_ code: String, _ severity: Severity, column: Int?, label: String?, cell: String?, _ message: String) {
+        guard let record else { return }
+        if severity == .error { rowHasError = true }
+        if !rowCodes.contains(code) { rowCodes.append(code) }
+        collector.add(code, severity) {
+            Finding(code: code, severity: severity, rowNumber: record.rowNumber, line: record.line, fieldName: label,
+                    fieldNumber: column.map { $0 + 1 }, cell: cell, message: message, keys: rowKeys())
+        }
+    }
+
+    private func rowKeys() -> [(String, String)] {
+        guard let record, sawHeader, !readingHeader else { return [] }
+        var out: [(String, String)] = []
+        for k in keyFields {
+            let col = fields[k].column
+            guard col >= 0, col < record.storedCount else { continue }
+            let c = record.cell(col).trimmed()
+            if c.count > 0 { out.append((fields[k].name, displayString(c, limit: 60))) }
+        }
+        return out
+    }
+
+    // MARK: RecordSink
+
+    func consume(_ r: RecordView) {
+        record = r
+        defer { record = nil }
+        if r.isBlank || isAllEmpty(r) {
+            blankRows += 1
+            reportColumn("blank-row", catalogSeverity("blank-row"), column: nil, label: nil, cell: nil,
+                         "row \(r.rowNumber) is blank; it is skipped (delete it)")
+            return
+        }
+        if !sawHeader {
+            readHeader(r)
+            return
+        }
+        rows += 1
+        rowHasError = false
+        rowCodes.removeAll(keepingCapacity: true)
+        checkRow(r)
+        if rowHasError {
+            rowsRejected += 1
+            writeReject(r)
+        }
+    }
+
+    private func isAllEmpty(_ r: RecordView) -> Bool {
+        if r.defect != nil { return false }
+        for i in 0..<r.storedCount where r.cell(i).trimmed().count > 0 { return false }
+        return r.storedCount > 0 || r.cellCount == 0
+    }
+
+    // MARK: Header
+
+    private func readHeader(_ r: RecordView) {
+        sawHeader = true
+        readingHeader = true
+        defer { readingHeader = false }
+        header = (0..<r.storedCount).map { r.cell($0).trimmed().string() }
+        headerCount = r.cellCount
+        if let defect = r.defect {
+            reportDefect(defect, r)
+        }
+        if schema == nil { schema = guessFamily() }
+        guard let schema else {
+            checkRows = false
+            reportColumn("source-error", .error, column: nil, label: nil, cell: nil,
+                         "the header matches no return family (police, health, council, vcs): is this a return? Name the file by the convention or give --partner")
+            return
+        }
+        fields = schema.fields.map(CompiledField.init)
+        let n = fields.count
+        trimmed = Array(repeating: UnsafeBufferPointer(start: nil, count: 0), count: n)
+        present = Array(repeating: false, count: n)
+        values = Array(repeating: 0, count: n)
+        valueOK = Array(repeating: false, count: n)
+        keyFields = schema.keys.compactMap(schema.index(of:))
+        primaryKey = schema.primaryKey.compactMap(schema.index(of:))
+        uniqueFields = fields.indices.filter { schema.fields[$0].constraints.unique && !(primaryKey == [$0]) }
+        uniqueIndexes = uniqueFields.map { _ in HashIndex(capacity: 1 << 12) }
+        rules = compileRules(schema, pipelines: pipelines, quarter: quarter)
+        // Keep one cell past the header so an extra cell can be shown.
+        reader.maxStoredCells = max(headerCount, 1) + 1
+
+        let sev = catalogSeverity
+        var folded: [[UInt8]: Int] = [:]
+        for (i, f) in fields.enumerated() { folded[foldForMatching(f.name)] = i }
+        var claimed = Set<Int>()
+        for (col, label) in header.enumerated() {
+            if label.isEmpty {
+                reportColumn("blank-label", sev("blank-label"), column: col, label: nil, cell: "",
+                             "column \(col + 1) has no name; its cells are ignored")
+                continue
+            }
+            if let i = schema.index(of: label) {
+                if fields[i].column >= 0 {
+                    reportColumn("duplicate-label", sev("duplicate-label"), column: col, label: label, cell: label,
+                                 "column \(col + 1) '\(label)' repeats column \(fields[i].column + 1); the later one is ignored")
+                } else {
+                    fields[i].column = col
+                    claimed.insert(i)
+                }
+            }
+        }
+        for (col, label) in header.enumerated() where !label.isEmpty && schema.index(of: label) == nil {
+            if let i = folded[foldForMatching(label)], fields[i].column < 0 {
+                fields[i].column = col
+                claimed.insert(i)
+                reportColumn("missing-label", sev("missing-label"), column: col, label: fields[i].name, cell: label,
+                             "column \(col + 1) is headed '\(label)' but must be named exactly '\(fields[i].name)'; rename it (its cells were checked as \(fields[i].name))")
+            } else {
+                reportColumn("extra-label", sev("extra-label"), column: col, label: label, cell: label,
+                             "column \(col + 1) '\(label)' is not a \(schema.name) column (expected: \(schema.fields.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        for (i, f) in fields.enumerated() where f.column < 0 {
+            let required = f.required
+            reportColumn("missing-label", required ? sev("missing-label") : .warning, column: nil, label: f.name, cell: nil,
+                         required ? "required column '\(f.name)' is missing from the header" : "optional column '\(f.name)' is missing from the header; add it, empty if need be")
+            _ = i
+        }
+        if claimed.isEmpty { checkRows = false }
+    }
+
+    /// With no partner known, the family whose columns best match the header.
+    private func guessFamily() -> FamilySchema? {
+        let labels = Set(header)
+        let best = pipelines.families.values.map { f in (f, f.fields.filter { labels.contains($0.name) }.count) }
+            .max { ($0.1, $1.0.name) < ($1.1, $0.0.name) }
+        guard let best, best.1 > 0 else { return nil }
+        return best.0
+    }
+
+    // MARK: Rows
+
+    private func reportDefect(_ defect: RecordDefect, _ r: RecordView) {
+        let sev = catalogSeverity("format-error")
+        switch defect {
+        case .malformedQuote(let cellIndex, let detail):
+            reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
+                         "line \(r.endLine), cell \(cellIndex + 1): \(detail); the rest of the line could not be read")
+        case .unclosedQuote(let cellIndex):
+            reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
+                         "cell \(cellIndex + 1) opens a quote on line \(r.line) that is never closed, so the rest of the file (to line \(r.endLine)) is inside it; close the quote")
+        case .cellTooLarge(let cellIndex, let bytes):
+            reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
+                         "cell \(cellIndex + 1) is \(formatBytes(Int64(bytes))) or more, over the \(formatBytes(Int64(reader.limits.maxCellBytes))) limit (an unclosed quote?); the rest of line \(r.endLine) was skipped")
+        }
+    }
+
+    private func label(_ col: Int) -> String? { col < header.count ? header[col] : nil }
+
+    private func cellText(_ r: RecordView, _ col: Int) -> String? {
+        col < r.storedCount ? displayString(r.cell(col), limit: 80) : nil
+    }
+
+    private func checkRow(_ r: RecordView) {
+        if let defect = r.defect {
+            reportDefect(defect, r)
+            return
+        }
+        guard checkRows else { return }
+        if !r.invalidUTF8Cells.isEmpty {
+            for col in r.invalidUTF8Cells {
+                reportColumn("encoding-error", catalogSeverity("encoding-error"), column: col, label: label(col), cell: displayString(r.cell(col), limit: 80),
+                             "\(label(col) ?? "cell \(col + 1)") is not UTF-8 text (the file was probably saved as Latin-1 or Windows-1252): save it as \"CSV UTF-8\"")
+            }
+        }
+        if r.cellCount > headerCount {
+            reportColumn("extra-cell", catalogSeverity("extra-cell"), column: headerCount, label: nil, cell: cellText(r, headerCount),
+                         "row has \(r.cellCount) cells but the header has \(headerCount) columns (an unquoted comma in a value?)")
+        } else if r.cellCount < headerCount {
+            reportColumn("missing-cell", catalogSeverity("missing-cell"), column: r.cellCount, label: label(r.cellCount), cell: nil,
+                         "row has \(r.cellCount) cells but the header has \(headerCount) columns")
+        }
+        // An exact copy of an earlier row is counted once, not checked again.
+        if let first = duplicates.insert(r.contentHash, row: r.rowNumber) {
+            reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
+                         "row is an exact copy of row \(first); it will be counted once (delete the copy)")
+            return
+        }
+        let invalidUTF8 = r.invalidUTF8Cells
+        for i in 0..<fields.count {
+            let col = fields[i].column
+            valueOK[i] = false
+            guard col >= 0, col < r.storedCount, col < r.cellCount else {
+                present[i] = false
+                continue
+            }
+            present[i] = true
+            let c = r.cell(col).trimmed()
+            trimmed[i] = c
+            if !invalidUTF8.isEmpty && invalidUTF8.contains(col) { continue }
+            switch fields[i].check(c, pivotYear: pivotYear) {
+            case .empty: break
+            case .ok(let v):
+                values[i] = v
+                valueOK[i] = true
+            case .problem(let code, let message):
+                report(code, severity: catalogSeverity(code), field: i, message)
+            }
+        }
+        checkKeys(r)
+        for rule in rules { rule.check(self) }
+    }
+
+    private func checkKeys(_ r: RecordView) {
+        if !primaryKey.isEmpty {
+            var h: UInt64 = 0x1234_5678
+            var complete = true
+            for k in primaryKey {
+                guard present[k], trimmed[k].count > 0 else { complete = false; break }
+                h = mixHash(h ^ hashBytes(UnsafeRawPointer(trimmed[k].baseAddress), trimmed[k].count))
+            }
+            if complete, let first = primaryKeys.insert(h, row: r.rowNumber) {
+                let names = primaryKey.map { fields[$0].name }.joined(separator: " + ")
+                report("primary-key", severity: catalogSeverity("primary-key"), field: primaryKey[0],
+                       "\(names) '\(primaryKey.map { displayString(trimmed[$0]) }.joined(separator: " + "))' is already used by row \(first); each row needs its own \(names)")
+            }
+        }
+        for (j, f) in uniqueFields.enumerated() where present[f] && trimmed[f].count > 0 {
+            if let first = uniqueIndexes[j].insert(hashBytes(UnsafeRawPointer(trimmed[f].baseAddress), trimmed[f].count), row: r.rowNumber) {
+                report("constraint-error", severity: catalogSeverity("constraint-error"), field: f,
+                       "\(fields[f].name) '\(displayString(trimmed[f]))' must be unique but is also in row \(first)")
+            }
+        }
+    }
+
+    // MARK: Rejects
+
+    private func writeReject(_ r: RecordView) {
+        guard let rejectsPath, outputProblem == nil else { return }
+        do {
+            if rejects == nil {
+                let labels = header.enumerated().map { $1.isEmpty ? "column_\($0 + 1)" : $1 }
+                rejects = try CSVGzipOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
+            }
+            let codes = rowCodes.joined(separator: ";")
+            let n = min(r.storedCount, headerCount)
+            try rejects!.writeRow { row in
+                row.add(r.rowNumber)
+                row.add(codes)
+                for i in 0..<n { row.add(r.cell(i)) }
+            }
+        } catch {
+            outputProblem = "\(error)"
+        }
+    }
+
+    /// Finishes the rejects file; with no rejected rows it holds the header only.
+    func commitRejects() {
+        guard let rejectsPath, outputProblem == nil else { return }
+        do {
+            if rejects == nil {
+                let labels = header.enumerated().map { $1.isEmpty ? "column_\($0 + 1)" : $1 }
+                rejects = try CSVGzipOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
+            }
+            try rejects!.commit()
+        } catch {
+            outputProblem = "\(error)"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import LLRCore
+
+@Suite("Pipelines/ as data")
+struct PipelinesTests {
+    @Test func theRepositoryContractLoads() throws {
+        let p = try Pipelines.load(from: packageRoot + "/Pipelines")
+        #expect(Set(p.families.keys) == ["police", "health", "council", "vcs"])
+        #expect(p.registry.partners.count == 12)
+        #expect(p.families["council"]!.field("cp_category")!.constraints.enumValues == ["NEG", "PHY", "EMO", "SAB", "MUL"])
+        for code in FindingCatalog.requiredCodes { #expect(p.catalog.entries[code] != nil) }
+    }
+
+    @Test(arguments: [
+        ("University Hospitals Leicester", "UHL"), ("university hospitals of leicestershire nhs trust", "UHL"),
+        ("Barnardos", "BARNARDOS"), ("BARNARDO'S", "BARNARDOS"), ("the Y in Leicester", "YMCA"), ("lp", "LP"),
+        ("West Leicestershire CCG", "ICB"),
+    ])
+    func aliases(name: String, code: String) throws {
+        let p = try Pipelines.load(from: packageRoot + "/Pipelines")
+        #expect(p.registry.resolve(name)?.code == code)
+    }
+
+    @Test func unknownNameResolvesToNothing() throws {
+        let p = try Pipelines.load(from: packageRoot + "/Pipelines")
+        #expect(p.registry.resolve("Barnados Leicester") == nil)
+        #expect(p.registry.resolve("") == nil)
+    }
+
+    /// Copies Pipelines/ and applies `edit` to one file.
+    func broken(_ file: String, _ edit: (String) -> String) throws -> String {
+        let dir = tempDir() + "/Pipelines"
+        try FileManager.default.copyItem(atPath: packageRoot + "/Pipelines", toPath: dir)
+        let path = dir + "/" + file
+        try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func loadError(_ dir: String) -> PipelineError? {
+        do { _ = try Pipelines.load(from: dir); return nil } catch { return error }
+    }
+
+    @Test func unknownKeyIsReportedWithFileAndLine() throws {
+        let dir = try broken("families/health.yaml") { $0.replacingOccurrences(of: "constraints: {required: true, unique: true}", with: "constraints: {requried: true, unique: true}") }
+        let e = try #require(loadError(dir))
+        #expect(e.file == "families/health.yaml")
+        #expect(e.line == 10)
+        #expect(e.message.contains("unknown key 'requried'"))
+    }
+
+    @Test func unknownTopLevelKeyInTheRegistry() throws {
+        let dir = try broken("partners.yaml") { $0 + "extra: 1\n" }
+        let e = try #require(loadError(dir))
+        #expect(e.file == "partners.yaml")
+        #expect(e.message.contains("unknown key 'extra'"))
+    }
+
+    @Test func badPatternTypeAndRuleFieldAreErrors() throws {
+        let cases: [(String, (String) -> String, String)] = [
+            ("families/police.yaml", { $0.replacingOccurrences(of: "\"LP-[0-9]+\"", with: "\"LP-[0-9+\"") }, "unclosed '['"),
+            ("families/police.yaml", { $0.replacingOccurrences(of: "type: datetime", with: "type: timestamp") }, "timestamp"),
+            ("families/council.yaml", { $0.replacingOccurrences(of: "field: upn", with: "field: upm") }, "'upm' is not a field"),
+            ("codes.yaml", { $0.replacingOccurrences(of: "severity: warning", with: "severity: fatal") }, "error or warning"),
+            ("families/vcs.yaml", { $0.replacingOccurrences(of: "rule: free-text", with: "rule: free-txt") }, "unknown rule"),
+        ]
+        for (file, edit, expected) in cases {
+            let e = try #require(loadError(try broken(file, edit)))
+            #expect(e.file == file)
+            #expect(e.line > 0)
+            #expect(e.message.contains(expected), "\(e)")
+        }
+    }
+
+    @Test func missingFolderIsAnError() {
+        #expect(loadError("/nonexistent/Pipelines")?.message.contains("does not exist") == true)
+    }
+
+    @Test(arguments: [
+        ("UHL_health_2024-25_Q1.csv.gz", "UHL", 2024, 1, 1), ("UHL_health_2024-25_Q1_v2.csv.gz", "UHL", 2024, 1, 2),
+        ("LCC_council_2023-24_Q4.csv", "LCC", 2023, 4, 1), ("uhl_health_2024-25_Q3.csv.gz", "UHL", 2024, 3, 1),
+    ])
+    func conventionalNames(name: String, partner: String, fy: Int, q: Int, v: Int) throws {
+        let p = try Pipelines.load(from: packageRoot + "/Pipelines")
+        let parsed = try ReturnFileName.parse(name, registry: p.registry).get()
+        #expect(parsed.partner == partner && parsed.quarter == FinancialQuarter(startYear: fy, quarter: q) && parsed.version == v)
+    }
+
+    @Test(arguments: ["export.csv", "XYZ_health_2024-25_Q1.csv.gz", "UHL_police_2024-25_Q1.csv.gz", "UHL_health_2024-25_Q5.csv.gz", "UHL_health_2024-25_Q1_final.csv.gz"])
+    func unconventionalNames(name: String) throws {
+        let p = try Pipelines.load(from: packageRoot + "/Pipelines")
+        #expect((try? ReturnFileName.parse(name, registry: p.registry).get()) == nil)
+    }
+}

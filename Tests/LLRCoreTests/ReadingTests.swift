@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import LLRCore
+
+@Suite("Streaming input: gzip, text, CSV records and lines")
+struct ReadingTests {
+    @Test func gzipAndPlainGiveTheSameBytes() {
+        let text = Array("a,b\n1,2\n".utf8)
+        let dir = tempDir()
+        writeFile(dir + "/p.csv", text)
+        writeFile(dir + "/g.csv", gzipBytes(text))  // named .csv: detected from the bytes
+        #expect(readAll(dir + "/p.csv").bytes == text)
+        #expect(readAll(dir + "/g.csv").bytes == text)
+    }
+
+    @Test func multiMemberGzipIsReadWhole() {
+        let dir = tempDir()
+        writeFile(dir + "/m.csv.gz", gzipBytes(Array("a,b\n".utf8)) + gzipBytes(Array("1,2\n".utf8)) + gzipBytes(Array("3,4\n".utf8)))
+        let r = readAll(dir + "/m.csv.gz")
+        #expect(r.problem == nil)
+        #expect(String(decoding: r.bytes, as: UTF8.self) == "a,b\n1,2\n3,4\n")
+    }
+
+    @Test func truncatedGzipDeliversWhatItCanThenSaysSo() {
+        let body = (0..<5000).map { "row\($0),\($0 * 7)\n" }.joined()
+        let gz = gzipBytes(Array(body.utf8))
+        let dir = tempDir()
+        writeFile(dir + "/t.csv.gz", Array(gz[0..<(gz.count / 2)]))
+        let r = readAll(dir + "/t.csv.gz")
+        #expect(r.problem?.kind == .compression)
+        #expect(r.problem?.message.contains("ends early") == true)
+        #expect(r.bytes.count > 0 && r.bytes.count < body.utf8.count)
+    }
+
+    @Test func corruptGzipIsACompressionError() {
+        var gz = gzipBytes(Array(String(repeating: "abc,def\n", count: 1000).utf8))
+        for i in 20..<40 { gz[i] ^= 0xFF }
+        let dir = tempDir()
+        writeFile(dir + "/c.csv.gz", gz)
+        #expect(readAll(dir + "/c.csv.gz").problem?.kind == .compression)
+    }
+
+    @Test func emptyMissingAndSpreadsheetFilesAreSourceErrors() {
+        let dir = tempDir()
+        writeFile(dir + "/e.csv.gz", [])
+        writeFile(dir + "/x.csv.gz", [0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0])
+        #expect(readAll(dir + "/e.csv.gz").problem?.message.contains("empty") == true)
+        #expect(readAll(dir + "/nothing-here.csv.gz").problem?.kind == .source)
+        #expect(readAll(dir + "/x.csv.gz").problem?.message.contains("Excel") == true)
+        #expect(readAll(dir).problem?.message.contains("folder") == true)
+    }
+
+    @Test func decompressedSizeLimitStopsTheRead() {
+        let dir = tempDir()
+        writeFile(dir + "/b.csv.gz", gzipBytes([UInt8](repeating: 0x41, count: 1 << 20)))
+        let r = readAll(dir + "/b.csv.gz", limit: 100_000)
+        #expect(r.problem?.kind == .compression)
+        #expect(r.problem?.message.contains("more than") == true)
+    }
+
+    @Test func rowsAndLinesAreCounted() {
+        let (recs, problem) = parse("h1,h2\r\n\"multi\nline\",x\r\n\r\nplain,y\n  \nlast,z")
+        #expect(problem == nil)
+        #expect(recs.map(\.row) == [1, 2, 3, 4, 5, 6])
+        #expect(recs.map(\.line) == [1, 2, 4, 5, 6, 7])
+        #expect(recs.map(\.blank) == [false, false, true, false, true, false])
+        #expect(recs[1].cells == ["multi\nline", "x"])
+        #expect(recs[5].cells == ["last", "z"])
+    }
+
+    @Test func bomIsDroppedAndSpacesAroundUnquotedCellsTrimmed() {
+        let (recs, _) = parseBytes([0xEF, 0xBB, 0xBF] + Array("a, b \n1,\" 2 \"\n".utf8), gzip: true)
+        #expect(recs.map(\.cells) == [["a", "b"], ["1", " 2 "]])
+    }
+
+    @Test func strayQuoteIsAFormatDefectAndReadingGoesOn() {
+        let (recs, problem) = parse("a,b\nx\"y,2\nok,3\n\"q\"r,4\n")
+        #expect(problem == nil)
+        #expect(recs.count == 4)
+        if case .malformedQuote(let cell, _) = recs[1].defect { #expect(cell == 0) } else { Issue.record("no defect on row 2") }
+        #expect(recs[2].cells == ["ok", "3"] && recs[2].defect == nil)
+        if case .malformedQuote(let cell, let detail) = recs[3].defect {
+            #expect(cell == 0)
+            #expect(detail.contains("closing quote"))
+        } else { Issue.record("no defect on row 4") }
+    }
+
+    @Test func unclosedQuoteAtTheEndIsReported() {
+        let (recs, _) = parse("a,b\n1,\"open\n2,3\n")
+        #expect(recs.count == 2)
+        #expect(recs[1].defect == .unclosedQuote(cellIndex: 1))
+        #expect(recs[1].line == 2)
+    }
+
+    @Test func oversizedCellIsCutAndTheNextLineRead() {
+        let big = String(repeating: "A", count: 300_000)
+        let (recs, _) = parse("a,b\n1,\(big)\n2,ok\n", limits: ReadLimits(maxCellBytes: 100_000))
+        #expect(recs.count == 3)
+        if case .cellTooLarge(let cell, let bytes) = recs[1].defect {
+            #expect(cell == 1)
+            #expect(bytes > 100_000)
+        } else { Issue.record("no size defect") }
+        #expect(recs[2].cells == ["2", "ok"])
+        #expect(recs[2].line == 3)
+    }
+
+    @Test func latin1CellsAreFlagged() {
+        let (recs, _) = parseBytes(Array("name,town\n".utf8) + [0x5A, 0x6F, 0xEB] + Array(",Leicester\n".utf8))
+        #expect(recs[1].invalidUTF8 == [0])
+    }
+
+    @Test func binaryAndUTF16AreRefused() {
+        var random = SystemRandomNumberGenerator()
+        let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) } + [0]
+        #expect(parseBytes(noise).1?.kind == .source)
+        #expect(parseBytes([0xFF, 0xFE, 0x61, 0x00]).1?.kind == .encoding)
+    }
+
+    @Test func gzipWriterIsDeterministicAndReadable() throws {
+        let dir = tempDir()
+        for name in ["a", "b"] {
+            let out = try CSVGzipOutput(path: "\(dir)/\(name).csv.gz", header: ["x", "y"])
+            for i in 0..<20_000 { try out.writeRow { r in r.add(i); r.add("=cell \(i)") } }
+            try out.commit()
+        }
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.csv.gz"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/b.csv.gz"))
+        #expect(a == b)
+        let text = String(decoding: readAll(dir + "/a.csv.gz").bytes, as: UTF8.self)
+        #expect(text.hasPrefix("x,y\n0,'=cell 0\n"))
+        #expect(text.split(separator: "\n").count == 20_001)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: dir)).contains { $0.contains(".tmp-") })
+    }
+
+    @Test func uncommittedOutputLeavesThePreviousFileAlone() throws {
+        let dir = tempDir()
+        writeFile(dir + "/keep.csv.gz", Array("old".utf8))
+        do {
+            let out = try CSVGzipOutput(path: dir + "/keep.csv.gz", header: ["new"])
+            try out.writeRow { $0.add("half-written") }
+            // dropped without commit, as a run killed halfway would leave it
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/keep.csv.gz")) == Data("old".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["keep.csv.gz"])
+    }
+}

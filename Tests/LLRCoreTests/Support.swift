@@ -1,0 +1,96 @@
+import CZlib
+import Foundation
+@testable import LLRCore
+
+/// The package root, found from this file's path.
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+func tempDir() -> String {
+    let dir = NSTemporaryDirectory() + "llr-core-tests-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) {
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}
+
+/// gzip of `bytes` as one member, via zlib.
+func gzipBytes(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+    var stream = z_stream()
+    deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+    defer { deflateEnd(&stream) }
+    var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 64)
+    var input = bytes
+    let produced = input.withUnsafeMutableBufferPointer { inp in
+        out.withUnsafeMutableBufferPointer { o in
+            stream.next_in = inp.baseAddress
+            stream.avail_in = UInt32(inp.count)
+            stream.next_out = o.baseAddress
+            stream.avail_out = UInt32(o.count)
+            deflate(&stream, Z_FINISH)
+            return o.count - Int(stream.avail_out)
+        }
+    }
+    return Array(out[0..<produced])
+}
+
+/// Everything a stream yields, or the problem it stopped with.
+func readAll(_ path: String, limit: Int64 = 4 << 30) -> (bytes: [UInt8], problem: SourceProblem?) {
+    do {
+        let s = try ReturnByteStream(path: path, maxDecompressedBytes: limit)
+        var out: [UInt8] = []
+        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+        defer { buf.deallocate() }
+        while true {
+            do {
+                let n = try s.read(into: buf, capacity: 4096)
+                if n == 0 { return (out, nil) }
+                out.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
+            } catch { return (out, error) }
+        }
+    } catch {
+        return ([], error)
+    }
+}
+
+/// Records as the reader delivers them.
+struct SeenRecord: Equatable {
+    var row: Int
+    var line: Int
+    var cells: [String]
+    var blank: Bool
+    var defect: RecordDefect?
+    var invalidUTF8: [Int]
+}
+
+final class Recorder: RecordSink {
+    var records: [SeenRecord] = []
+    func consume(_ r: RecordView) {
+        records.append(SeenRecord(
+            row: r.rowNumber, line: r.line, cells: (0..<r.storedCount).map { r.cell($0).string() }, blank: r.isBlank,
+            defect: r.defect, invalidUTF8: r.invalidUTF8Cells))
+    }
+}
+
+func parse(_ text: String, gzip: Bool = false, limits: ReadLimits = ReadLimits()) -> ([SeenRecord], SourceProblem?) {
+    parseBytes(Array(text.utf8), gzip: gzip, limits: limits)
+}
+
+func parseBytes(_ bytes: [UInt8], gzip: Bool = false, limits: ReadLimits = ReadLimits()) -> ([SeenRecord], SourceProblem?) {
+    let dir = tempDir()
+    let path = dir + "/t.csv"
+    writeFile(path, gzip ? gzipBytes(bytes) : bytes)
+    let rec = Recorder()
+    do {
+        let stream = try ReturnByteStream(path: path, maxDecompressedBytes: limits.maxDecompressedBytes)
+        let problem = CSVRecordReader(limits: limits).read(stream, into: rec)
+        return (rec.records, problem)
+    } catch {
+        return ([], error)
+    }
+}

@@ -1,0 +1,62 @@
+import Testing
+@testable import LLRCore
+
+@Suite("Patterns, UTF-8, folding, hashing, CSV writing")
+struct TextTests {
+    static let postcode = "[A-Za-z]{1,2}[0-9][A-Za-z0-9]? *[0-9][A-Za-z]{2}"
+    static let district = "[A-Za-z]{1,2}[0-9][A-Za-z0-9]?( *[0-9][A-Za-z]{2})?"
+
+    @Test(arguments: [
+        (postcode, "LE1 6ZG", true), (postcode, "le16zg", true), (postcode, "LE11  3TU", true), (postcode, "EC1A 1BB", true),
+        (postcode, "LE1", false), (postcode, "LE1 6Z", false), (postcode, "1LE 6ZG", false), (postcode, "LE1 6ZG X", false),
+        (district, "LE4", true), (district, "LE4 6AB", true), (district, "LE", false), (district, "LE4 6", false),
+        ("LP-[0-9]+", "LP-100234", true), ("LP-[0-9]+", "LP-", false), ("LP-[0-9]+", "100234", false), ("LP-[0-9]+", "lp-1", false),
+        ("[A-Za-z][0-9]{5}", "C82001", true), ("[A-Za-z][0-9]{5}", "C8200", false), ("[A-Za-z][0-9]{5}", "C820011", false),
+        ("^(UN[1-5]|[A-Z][0-9]{12})$", "UN3", true), ("^(UN[1-5]|[A-Z][0-9]{12})$", "A123456789012", true),
+        ("^(UN[1-5]|[A-Z][0-9]{12})$", "UN6", false), ("a|b|cd", "cd", true), ("a|b|cd", "c", false),
+        ("[^,]+", "abc", true), ("[^,]+", "a,c", false), ("\\d{2}-\\w+", "12-ab_c", true), ("x*x*x*x*x*y", String(repeating: "x", count: 40), false),
+    ])
+    func patterns(pattern: String, value: String, matches: Bool) throws {
+        #expect(try BytePattern(pattern).matches(value) == matches)
+    }
+
+    @Test(arguments: ["[A-Z", "(ab", "a{2", "ab)", "a{3,1}"])
+    func badPatterns(pattern: String) {
+        #expect(throws: PatternError.self) { try BytePattern(pattern) }
+    }
+
+    @Test(arguments: [
+        ([UInt8]("plain ascii".utf8), true), ([UInt8]("Zoë".utf8), true), ([0x5A, 0x6F, 0xEB], false),  // Latin-1 ë
+        ([0xC3], false), ([0xED, 0xA0, 0x80], false), ([0xF0, 0x9F, 0x98, 0x80], true), ([0xC0, 0x80], false),
+    ])
+    func utf8(bytes: [UInt8], valid: Bool) {
+        bytes.withUnsafeBufferPointer { #expect(UTF8Check.isValid($0) == valid) }
+    }
+
+    @Test func foldingIgnoresCaseSpacesAndPunctuation() {
+        #expect(foldForMatching("Barnardo's") == foldForMatching("BARNARDOS"))
+        #expect(foldForMatching("Asian - Indian") == foldForMatching("asian indian"))
+        #expect(foldForMatching("LE1") != foldForMatching("LE11"))
+    }
+
+    @Test func hashesSeparateCellBoundaries() {
+        var a = Array("abc".utf8), b = Array("abd".utf8)
+        let ha = a.withUnsafeMutableBytes { hashBytes($0.baseAddress, $0.count) }
+        let hb = b.withUnsafeMutableBytes { hashBytes($0.baseAddress, $0.count) }
+        #expect(ha != hb)
+        var index = HashIndex(capacity: 4)
+        for i in 0..<10_000 { #expect(index.insert(UInt64(i) &* 0x9E37_79B9_7F4A_7C15, row: i + 2) == nil) }
+        #expect(index.insert(UInt64(5) &* 0x9E37_79B9_7F4A_7C15, row: 99_999) == 7)
+        #expect(index.count == 10_000)
+    }
+
+    @Test(arguments: [
+        ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("=SUM(A1)", "'=SUM(A1)"),
+        ("+44", "'+44"), ("-1", "'-1"), ("@cmd", "'@cmd"), ("=1,2", "\"'=1,2\""), ("two\nlines", "\"two\nlines\""), ("", ""),
+    ])
+    func csvCells(cell: String, written: String) {
+        var row = CSVRowBuilder()
+        row.add(cell)
+        #expect(String(decoding: row.bytes, as: UTF8.self) == written)
+    }
+}
