@@ -77,15 +77,17 @@ final class ReturnValidator: RecordSink, RowContext {
     private var checkRows = true
     private var readingHeader = false
 
-    private var duplicates = HashIndex(capacity: 1 << 14)
-    private var primaryKeys = HashIndex(capacity: 1 << 14)
+    private let identity = RowIdentityIndex(expectedRows: 1 << 14)
 
-    // The current row.
+    // The current row. Per-field state lives in buffers allocated once for
+    // the widest family, so the row loop does no allocation and no
+    // exclusivity checks on class properties.
     private var record: RecordView?
-    private var trimmed: [UnsafeBufferPointer<UInt8>] = []
-    private var present: [Bool] = []
-    private var values: [Int64] = []
-    private var valueOK: [Bool] = []
+    private let fieldCapacity: Int
+    private let trimmed: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>>
+    private let present: UnsafeMutablePointer<Bool>
+    private let values: UnsafeMutablePointer<Int64>
+    private let valueOK: UnsafeMutablePointer<Bool>
     private var rowHasError = false
     private var rowCodes: [String] = []
     private let pivotYear: Int
@@ -104,6 +106,22 @@ final class ReturnValidator: RecordSink, RowContext {
         self.reader = reader
         self.rejectsPath = rejectsPath
         pivotYear = asOf.year
+        fieldCapacity = max(1, pipelines.families.values.map(\.fields.count).max() ?? 1)
+        trimmed = .allocate(capacity: fieldCapacity)
+        trimmed.initialize(repeating: UnsafeBufferPointer(start: nil, count: 0), count: fieldCapacity)
+        present = .allocate(capacity: fieldCapacity)
+        present.initialize(repeating: false, count: fieldCapacity)
+        values = .allocate(capacity: fieldCapacity)
+        values.initialize(repeating: 0, count: fieldCapacity)
+        valueOK = .allocate(capacity: fieldCapacity)
+        valueOK.initialize(repeating: false, count: fieldCapacity)
+    }
+
+    deinit {
+        trimmed.deallocate()
+        present.deallocate()
+        values.deallocate()
+        valueOK.deallocate()
     }
 
     // MARK: RowContext
@@ -184,7 +202,8 @@ final class ReturnValidator: RecordSink, RowContext {
 
     private func isAllEmpty(_ r: RecordView) -> Bool {
         if r.defect != nil { return false }
-        for i in 0..<r.storedCount where r.cell(i).trimmed().count > 0 { return false }
+        // libcsv already trims unquoted cells; only quoted spaces can remain.
+        for b in r.storedBytes where !isASCIISpace(b) { return false }
         return r.storedCount > 0 || r.cellCount == 0
     }
 
@@ -207,11 +226,6 @@ final class ReturnValidator: RecordSink, RowContext {
             return
         }
         fields = schema.fields.map(CompiledField.init)
-        let n = fields.count
-        trimmed = Array(repeating: UnsafeBufferPointer(start: nil, count: 0), count: n)
-        present = Array(repeating: false, count: n)
-        values = Array(repeating: 0, count: n)
-        valueOK = Array(repeating: false, count: n)
         keyFields = schema.keys.compactMap(schema.index(of:))
         primaryKey = schema.primaryKey.compactMap(schema.index(of:))
         uniqueFields = fields.indices.filter { schema.fields[$0].constraints.unique && !(primaryKey == [$0]) }
@@ -311,51 +325,65 @@ final class ReturnValidator: RecordSink, RowContext {
             reportColumn("missing-cell", catalogSeverity("missing-cell"), column: r.cellCount, label: label(r.cellCount), cell: nil,
                          "row has \(r.cellCount) cells but the header has \(headerCount) columns")
         }
-        // An exact copy of an earlier row is counted once, not checked again.
-        if let first = duplicates.insert(r.contentHash, row: r.rowNumber) {
+        let n = fields.count
+        let invalidUTF8 = r.invalidUTF8Cells
+        for i in 0..<n {
+            let col = fields[i].column
+            valueOK[i] = false
+            if col >= 0 && col < r.storedCount && col < r.cellCount {
+                present[i] = true
+                trimmed[i] = r.cell(col).trimmed()
+            } else {
+                present[i] = false
+            }
+        }
+        // One index answers both: an exact copy of an earlier row (counted
+        // once, not checked again) and a reused primary key.
+        var keyClash: Int?
+        switch identity.insert(key: primaryKeyHash(r), content: r.contentHash, rowNumber: r.rowNumber) {
+        case .first: break
+        case .duplicateRow(let first):
             reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
                          "row is an exact copy of row \(first); it will be counted once (delete the copy)")
             return
+        case .duplicateKey(let first): keyClash = first
         }
-        let invalidUTF8 = r.invalidUTF8Cells
-        for i in 0..<fields.count {
-            let col = fields[i].column
-            valueOK[i] = false
-            guard col >= 0, col < r.storedCount, col < r.cellCount else {
-                present[i] = false
-                continue
-            }
-            present[i] = true
-            let c = r.cell(col).trimmed()
-            trimmed[i] = c
-            if !invalidUTF8.isEmpty && invalidUTF8.contains(col) { continue }
-            switch fields[i].check(c, pivotYear: pivotYear) {
-            case .empty: break
-            case .ok(let v):
-                values[i] = v
-                valueOK[i] = true
-            case .problem(let code, let message):
-                report(code, severity: catalogSeverity(code), field: i, message)
+        fields.withUnsafeBufferPointer { fp in
+            for i in 0..<n where present[i] {
+                if !invalidUTF8.isEmpty && invalidUTF8.contains(fp[i].column) { continue }
+                switch fp[i].check(trimmed[i], pivotYear: pivotYear) {
+                case .empty: break
+                case .ok(let v):
+                    values[i] = v
+                    valueOK[i] = true
+                case .problem(let code, let message):
+                    report(code, severity: catalogSeverity(code), field: i, message)
+                }
             }
         }
-        checkKeys(r)
+        if let keyClash {
+            let names = primaryKey.map { fields[$0].name }.joined(separator: " + ")
+            report("primary-key", severity: catalogSeverity("primary-key"), field: primaryKey[0],
+                   "\(names) '\(primaryKey.map { displayString(trimmed[$0]) }.joined(separator: " + "))' is already used by row \(keyClash); each row needs its own \(names)")
+        }
+        checkUnique(r)
         for rule in rules { rule.check(self) }
     }
 
-    private func checkKeys(_ r: RecordView) {
-        if !primaryKey.isEmpty {
-            var h: UInt64 = 0x1234_5678
-            var complete = true
-            for k in primaryKey {
-                guard present[k], trimmed[k].count > 0 else { complete = false; break }
-                h = mixHash(h ^ hashBytes(UnsafeRawPointer(trimmed[k].baseAddress), trimmed[k].count))
-            }
-            if complete, let first = primaryKeys.insert(h, row: r.rowNumber) {
-                let names = primaryKey.map { fields[$0].name }.joined(separator: " + ")
-                report("primary-key", severity: catalogSeverity("primary-key"), field: primaryKey[0],
-                       "\(names) '\(primaryKey.map { displayString(trimmed[$0]) }.joined(separator: " + "))' is already used by row \(first); each row needs its own \(names)")
-            }
+    /// The primary key's hash; a row with part of its key empty (already a
+    /// required-field error) is keyed by its content so that only exact
+    /// copies of it match.
+    private func primaryKeyHash(_ r: RecordView) -> UInt64 {
+        var h: UInt64 = 0x1234_5678
+        if primaryKey.isEmpty { return r.contentHash ^ 0x5BD1_E995_5BD1_E995 }
+        for k in primaryKey {
+            guard present[k], trimmed[k].count > 0 else { return r.contentHash ^ 0x5BD1_E995_5BD1_E995 }
+            h = mixHash(h ^ hashBytes(UnsafeRawPointer(trimmed[k].baseAddress), trimmed[k].count))
         }
+        return h
+    }
+
+    private func checkUnique(_ r: RecordView) {
         for (j, f) in uniqueFields.enumerated() where present[f] && trimmed[f].count > 0 {
             if let first = uniqueIndexes[j].insert(hashBytes(UnsafeRawPointer(trimmed[f].baseAddress), trimmed[f].count), row: r.rowNumber) {
                 report("constraint-error", severity: catalogSeverity("constraint-error"), field: f,

@@ -1,1 +1,1 @@
-print("wip")
+BenchCommand.main()

@@ -1,7 +1,7 @@
 /// An open-addressing set of 64-bit hashes, each with the row number that
-/// first had it: 12 bytes a row, so uniqueness and duplicate checks on a
-/// million-row return stay within a few tens of megabytes. Two different
-/// values sharing a 64-bit hash is a chance of about 1 in 10^7 per million rows.
+/// first had it (12 bytes a slot, at most 70% full). Used for `unique`
+/// columns other than the primary key. Two different values sharing a 64-bit
+/// hash is a chance of about 1 in 10^7 per million rows.
 public struct HashIndex {
     private var keys: [UInt64]
     private var rows: [UInt32]
@@ -45,6 +45,96 @@ public struct HashIndex {
             while keys[i] != 0 { i = (i + 1) & mask }
             keys[i] = k
             rows[i] = oldRows[j]
+        }
+    }
+}
+
+/// One index for both row-identity checks of a return: each row's primary
+/// key hash and whole-content hash. An exact duplicate row necessarily has the
+/// same key, so a key seen before is either a duplicate row (same content)
+/// or a primary-key clash (different content); one table serves both. Memory
+/// is about 28 bytes a row: 8 for the key, 8 for the content, 4 for the row
+/// number, and 4-byte slots kept at most half full.
+public final class RowIdentityIndex {
+    public enum Outcome: Equatable {
+        case first
+        case duplicateRow(of: Int)
+        case duplicateKey(of: Int)
+    }
+
+    private var slots: UnsafeMutablePointer<UInt32>
+    private var slotMask: Int
+    private var keys: UnsafeMutablePointer<UInt64>
+    private var contents: UnsafeMutablePointer<UInt64>
+    private var rowNumbers: UnsafeMutablePointer<UInt32>
+    private var capacity: Int
+    public private(set) var count = 0
+
+    public init(expectedRows: Int = 4096) {
+        capacity = max(16, expectedRows)
+        var slotCount = 32
+        while slotCount < capacity * 2 { slotCount <<= 1 }
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+        slotMask = slotCount - 1
+        keys = .allocate(capacity: capacity)
+        contents = .allocate(capacity: capacity)
+        rowNumbers = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        slots.deallocate()
+        keys.deallocate()
+        contents.deallocate()
+        rowNumbers.deallocate()
+    }
+
+    /// Records a row; says whether its key or its whole content came before.
+    @inline(__always) public func insert(key: UInt64, content: UInt64, rowNumber: Int) -> Outcome {
+        if count * 2 >= slotMask + 1 { growSlots() }
+        var i = Int(truncatingIfNeeded: key) & slotMask
+        while true {
+            let s = slots[i]
+            if s == 0 { break }
+            let e = Int(s) - 1
+            if keys[e] == key {
+                return contents[e] == content ? .duplicateRow(of: Int(rowNumbers[e])) : .duplicateKey(of: Int(rowNumbers[e]))
+            }
+            i = (i + 1) & slotMask
+        }
+        if count == capacity { growEntries() }
+        keys[count] = key
+        contents[count] = content
+        rowNumbers[count] = UInt32(truncatingIfNeeded: rowNumber)
+        count += 1
+        slots[i] = UInt32(count)
+        return .first
+    }
+
+    private func growEntries() {
+        let cap = capacity * 2
+        func moved<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: cap)
+            q.moveInitialize(from: p, count: count)
+            p.deallocate()
+            return q
+        }
+        keys = moved(keys)
+        contents = moved(contents)
+        rowNumbers = moved(rowNumbers)
+        capacity = cap
+    }
+
+    private func growSlots() {
+        let n = (slotMask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: 0, count: n)
+        slotMask = n - 1
+        for e in 0..<count {
+            var i = Int(truncatingIfNeeded: keys[e]) & slotMask
+            while slots[i] != 0 { i = (i + 1) & slotMask }
+            slots[i] = UInt32(e + 1)
         }
     }
 }
