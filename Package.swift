@@ -20,10 +20,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CLLRSupport"),
         .target(
             name: "LLRCore",
             dependencies: [
-                "CLibCSV", "CZlib",
+                "CLibCSV", "CZlib", "CLLRSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -6,10 +6,14 @@ import LLRCore
 public func validateReturns(paths: [String], pipelines: Pipelines, options: ValidationOptions, rejectsFolder: String?, jobs: Int) -> [ValidationReport] {
     let results = ReportSlots(count: paths.count)
     let workers = max(1, min(jobs, paths.count))
+    // Cores left over after one per file inflate ahead of the parser.
+    var shared = options
+    if jobs >= 2 * paths.count { shared.readAhead = true }
+    let base = shared
     let next = Counter()
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
         while let i = next.take(below: paths.count) {
-            var opts = options
+            var opts = base
             if let rejectsFolder { opts.rejectsPath = rejectsFolder + "/" + rejectsName(for: paths[i]) }
             results.set(i, validateReturn(path: paths[i], pipelines: pipelines, options: opts))
         }

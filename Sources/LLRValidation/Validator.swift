@@ -17,6 +17,8 @@ public struct ValidationOptions: Sendable {
     public var asOf: CivilDate?
     /// Where to write the rejected rows (`.csv.gz`); nil for none.
     public var rejectsPath: String?
+    /// Inflate on a second core while this one parses and checks.
+    public var readAhead = false
     public init() {}
 }
 
@@ -66,7 +68,10 @@ final class ReturnValidator: RecordSink, RowContext {
     private(set) var outputProblem: String?
 
     private var fields: [CompiledField] = []
-    private var rules: [RowRule] = []
+    private var plans: CellPlans?
+    /// File column of each field (-1 when absent), in plain memory for the row loop.
+    private let columns: UnsafeMutablePointer<Int>
+    private var rules: [CompiledRule] = []
     private var keyFields: [Int] = []
     private var primaryKey: [Int] = []
     private var uniqueFields: [Int] = []
@@ -77,7 +82,7 @@ final class ReturnValidator: RecordSink, RowContext {
     private var checkRows = true
     private var readingHeader = false
 
-    private let identity = RowIdentityIndex(expectedRows: 1 << 14)
+    private let identity: RowIdentityIndex
 
     // The current row. Per-field state lives in buffers allocated once for
     // the widest family, so the row loop does no allocation and no
@@ -88,6 +93,7 @@ final class ReturnValidator: RecordSink, RowContext {
     private let present: UnsafeMutablePointer<Bool>
     private let values: UnsafeMutablePointer<Int64>
     private let valueOK: UnsafeMutablePointer<Bool>
+    private let failed: UnsafeMutablePointer<Bool>
     private var rowHasError = false
     private var rowCodes: [String] = []
     private let pivotYear: Int
@@ -96,8 +102,11 @@ final class ReturnValidator: RecordSink, RowContext {
     private(set) var rowsRejected = 0
     private(set) var blankRows = 0
 
+    /// `expectedRows` sizes the identity index up front (an estimate from the
+    /// file size), sparing most of its rehashing.
     init(pipelines: Pipelines, schema: FamilySchema?, quarter: FinancialQuarter?, asOf: CivilDate,
-         collector: FindingCollector, reader: CSVRecordReader, rejectsPath: String?) {
+         collector: FindingCollector, reader: CSVRecordReader, rejectsPath: String?, expectedRows: Int = 1 << 14) {
+        identity = RowIdentityIndex(expectedRows: expectedRows)
         self.pipelines = pipelines
         self.schema = schema
         self.quarter = quarter
@@ -115,6 +124,10 @@ final class ReturnValidator: RecordSink, RowContext {
         values.initialize(repeating: 0, count: fieldCapacity)
         valueOK = .allocate(capacity: fieldCapacity)
         valueOK.initialize(repeating: false, count: fieldCapacity)
+        columns = .allocate(capacity: fieldCapacity)
+        columns.initialize(repeating: -1, count: fieldCapacity)
+        failed = .allocate(capacity: fieldCapacity)
+        failed.initialize(repeating: false, count: fieldCapacity)
     }
 
     deinit {
@@ -122,6 +135,8 @@ final class ReturnValidator: RecordSink, RowContext {
         present.deallocate()
         values.deallocate()
         valueOK.deallocate()
+        columns.deallocate()
+        failed.deallocate()
     }
 
     // MARK: RowContext
@@ -272,6 +287,8 @@ final class ReturnValidator: RecordSink, RowContext {
             _ = i
         }
         if claimed.isEmpty { checkRows = false }
+        for (i, f) in fields.enumerated() { columns[i] = f.column }
+        plans = CellPlans(fields)
     }
 
     /// With no partner known, the family whose columns best match the header.
@@ -288,9 +305,9 @@ final class ReturnValidator: RecordSink, RowContext {
     private func reportDefect(_ defect: RecordDefect, _ r: RecordView) {
         let sev = catalogSeverity("format-error")
         switch defect {
-        case .malformedQuote(let cellIndex, let detail):
+        case .malformedQuote(let cellIndex, let problem):
             reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
-                         "line \(r.endLine), cell \(cellIndex + 1): \(detail); the rest of the line could not be read")
+                         "line \(r.endLine), cell \(cellIndex + 1): \(problem.advice); the rest of the line could not be read")
         case .unclosedQuote(let cellIndex):
             reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
                          "cell \(cellIndex + 1) opens a quote on line \(r.line) that is never closed, so the rest of the file (to line \(r.endLine)) is inside it; close the quote")
@@ -325,10 +342,11 @@ final class ReturnValidator: RecordSink, RowContext {
             reportColumn("missing-cell", catalogSeverity("missing-cell"), column: r.cellCount, label: label(r.cellCount), cell: nil,
                          "row has \(r.cellCount) cells but the header has \(headerCount) columns")
         }
-        let n = fields.count
+        guard let plans else { return }
+        let n = plans.count
         let invalidUTF8 = r.invalidUTF8Cells
         for i in 0..<n {
-            let col = fields[i].column
+            let col = columns[i]
             valueOK[i] = false
             if col >= 0 && col < r.storedCount && col < r.cellCount {
                 present[i] = true
@@ -337,10 +355,29 @@ final class ReturnValidator: RecordSink, RowContext {
                 present[i] = false
             }
         }
+        // The identity slot is fetched from memory while the cells are checked.
+        let key = primaryKeyHash(r)
+        identity.prefetch(key: key)
+        let plan = plans.plans
+        var anyFailed = false
+        for i in 0..<n {
+            failed[i] = false
+            guard present[i] else { continue }
+            if !invalidUTF8.isEmpty && invalidUTF8.contains(columns[i]) { continue }
+            switch plan[i].check(trimmed[i], pivotYear: pivotYear) {
+            case .empty: break
+            case .ok(let v):
+                values[i] = v
+                valueOK[i] = true
+            case .fail:
+                failed[i] = true
+                anyFailed = true
+            }
+        }
         // One index answers both: an exact copy of an earlier row (counted
         // once, not checked again) and a reused primary key.
         var keyClash: Int?
-        switch identity.insert(key: primaryKeyHash(r), content: r.contentHash, rowNumber: r.rowNumber) {
+        switch identity.insert(key: key, content: r.contentHash, rowNumber: r.rowNumber) {
         case .first: break
         case .duplicateRow(let first):
             reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
@@ -348,10 +385,10 @@ final class ReturnValidator: RecordSink, RowContext {
             return
         case .duplicateKey(let first): keyClash = first
         }
-        fields.withUnsafeBufferPointer { fp in
-            for i in 0..<n where present[i] {
-                if !invalidUTF8.isEmpty && invalidUTF8.contains(fp[i].column) { continue }
-                switch fp[i].check(trimmed[i], pivotYear: pivotYear) {
+        if anyFailed {
+            // Rare: the full check says why, with the message.
+            for i in 0..<n where failed[i] {
+                switch fields[i].check(trimmed[i], pivotYear: pivotYear) {
                 case .empty: break
                 case .ok(let v):
                     values[i] = v
@@ -366,8 +403,10 @@ final class ReturnValidator: RecordSink, RowContext {
             report("primary-key", severity: catalogSeverity("primary-key"), field: primaryKey[0],
                    "\(names) '\(primaryKey.map { displayString(trimmed[$0]) }.joined(separator: " + "))' is already used by row \(keyClash); each row needs its own \(names)")
         }
-        checkUnique(r)
-        for rule in rules { rule.check(self) }
+        if !uniqueFields.isEmpty { checkUnique(r) }
+        rules.withUnsafeBufferPointer { rs in
+            for i in rs.indices { rs[i].check(self) }
+        }
     }
 
     /// The primary key's hash; a row with part of its key empty (already a

@@ -68,12 +68,16 @@ struct BenchCommand: ParsableCommand {
         let read = try measure("read") { _ = try ValidateBenchmark.readOnly(path) }
         let validate = measure("validate") { validReport = validateReturn(path: path, pipelines: contract, options: options) }
         let rss = ValidateBenchmark.peakRSS()
+        var ahead = options
+        ahead.readAhead = true
+        let validate2 = measure("validate, read-ahead") { _ = validateReturn(path: path, pipelines: contract, options: ahead) }
 
         let mb = Double(csvBytes) / 1e6
         print("")
         print(pad("stage", 34) + pad("seconds", 10) + pad("MB/s CSV", 10) + pad("Mrows/s", 9) + "x floor")
         for (name, t) in [("floor: zlib inflate", inflate), ("floor: inflate + libcsv parse", parse),
-                          ("reader (lines, rows, UTF-8)", read), ("llr-validate (all checks)", validate)] {
+                          ("reader (lines, rows, UTF-8)", read), ("llr-validate (all checks)", validate),
+                          ("llr-validate, inflate on 2nd core", validate2)] {
             print(pad(name, 34) + pad(fmt(t, 3), 10) + pad(fmt(mb / t), 10) + pad(fmt(Double(rows) / t / 1e6, 2), 9) + fmt(t / parse, 2))
         }
         print("")

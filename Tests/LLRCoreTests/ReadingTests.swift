@@ -77,11 +77,11 @@ struct ReadingTests {
         let (recs, problem) = parse("a,b\nx\"y,2\nok,3\n\"q\"r,4\n")
         #expect(problem == nil)
         #expect(recs.count == 4)
-        if case .malformedQuote(let cell, _) = recs[1].defect { #expect(cell == 0) } else { Issue.record("no defect on row 2") }
+        if case .malformedQuote(let cell, let problem) = recs[1].defect { #expect(cell == 0 && problem == .quoteInUnquotedCell) } else { Issue.record("no defect on row 2") }
         #expect(recs[2].cells == ["ok", "3"] && recs[2].defect == nil)
-        if case .malformedQuote(let cell, let detail) = recs[3].defect {
+        if case .malformedQuote(let cell, let problem) = recs[3].defect {
             #expect(cell == 0)
-            #expect(detail.contains("closing quote"))
+            #expect(problem == .textAfterClosingQuote)
         } else { Issue.record("no defect on row 4") }
     }
 

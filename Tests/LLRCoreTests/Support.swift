@@ -73,7 +73,7 @@ final class Recorder: RecordSink {
     func consume(_ r: RecordView) {
         records.append(SeenRecord(
             row: r.rowNumber, line: r.line, cells: (0..<r.storedCount).map { r.cell($0).string() }, blank: r.isBlank,
-            defect: r.defect, invalidUTF8: r.invalidUTF8Cells))
+            defect: r.defect, invalidUTF8: Array(r.invalidUTF8Cells)))
     }
 }
 

@@ -132,6 +132,28 @@ struct RuleTests {
         #expect(located(r) == expected, "\(name)")
     }
 
+    @Test func ageBandsMatchTheCalendarAroundEveryBirthday() {
+        // Dates of birth either side of the 18th and 26th birthdays, for every
+        // event day of the quarter: the rule's day-count shortcut must agree
+        // with whole calendar years.
+        var rows: [String] = []
+        var expected: [Located] = []
+        let q = FinancialQuarter("2024-25_Q1")!
+        var n = 0
+        for eventDay in stride(from: q.firstDay.dayNumber, through: q.lastDay.dayNumber, by: 7) {
+            for offset in [-6576, -6575, -6574, -6573, -6572, -6571, -9497, -9496, -9495, -9494, -9490] {
+                n += 1
+                let dob = CivilDate(dayNumber: eventDay + offset), event = CivilDate(dayNumber: eventDay)
+                rows.append(health(["event_id": "E-\(n)", "dob": dob.description, "event_date": event.description]))
+                let age = CivilDate.age(born: dob, at: event)
+                if age > 25 { expected.append(Located("age-out-of-range", n + 1)) } else if age > 17 { expected.append(Located("age-out-of-range", n + 1, .warning)) }
+            }
+        }
+        let r = validate("UHL_health_2024-25_Q1.csv", file(healthHeader, rows))
+        #expect(located(r) == expected)
+        #expect(expected.count > 20 && expected.count < n)
+    }
+
     @Test func rulesCanBeLimitedToQuarters() throws {
         // A rule with `from` applies only from that quarter on: a new year's rule sits beside the old.
         let spec = DomainRuleSpec(kind: .nhsNumber(field: "nhs_number"), severity: nil, from: FinancialQuarter("2025-26_Q1"), until: nil, file: "x", line: 1)

@@ -1,3 +1,4 @@
+import CLLRSupport
 /// An open-addressing set of 64-bit hashes, each with the row number that
 /// first had it (12 bytes a slot, at most 70% full). Used for `unique`
 /// columns other than the primary key. Two different values sharing a 64-bit
@@ -53,8 +54,8 @@ public struct HashIndex {
 /// key hash and whole-content hash. An exact duplicate row necessarily has the
 /// same key, so a key seen before is either a duplicate row (same content)
 /// or a primary-key clash (different content); one table serves both. Memory
-/// is about 28 bytes a row: 8 for the key, 8 for the content, 4 for the row
-/// number, and 4-byte slots kept at most half full.
+/// is about 36 bytes a row: 8 for the key, 8 for the content, 4 for the row
+/// number, and 8-byte slots kept at most 70% full (the tags keep probes short).
 public final class RowIdentityIndex {
     public enum Outcome: Equatable {
         case first
@@ -62,7 +63,9 @@ public final class RowIdentityIndex {
         case duplicateKey(of: Int)
     }
 
-    private var slots: UnsafeMutablePointer<UInt32>
+    /// Each slot holds the key's high 32 bits above the entry number, so most
+    /// probes are settled without touching the entry arrays.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
     private var keys: UnsafeMutablePointer<UInt64>
     private var contents: UnsafeMutablePointer<UInt64>
@@ -73,7 +76,7 @@ public final class RowIdentityIndex {
     public init(expectedRows: Int = 4096) {
         capacity = max(16, expectedRows)
         var slotCount = 32
-        while slotCount < capacity * 2 { slotCount <<= 1 }
+        while slotCount * 7 < capacity * 10 { slotCount <<= 1 }
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
         slotMask = slotCount - 1
@@ -89,15 +92,21 @@ public final class RowIdentityIndex {
         rowNumbers.deallocate()
     }
 
+    /// Starts loading the slot `key` will probe; call it well before `insert`.
+    @inline(__always) public func prefetch(key: UInt64) {
+        llr_prefetch(slots + (Int(truncatingIfNeeded: key) & slotMask))
+    }
+
     /// Records a row; says whether its key or its whole content came before.
     @inline(__always) public func insert(key: UInt64, content: UInt64, rowNumber: Int) -> Outcome {
-        if count * 2 >= slotMask + 1 { growSlots() }
+        if count * 10 >= (slotMask + 1) * 7 { growSlots() }
         var i = Int(truncatingIfNeeded: key) & slotMask
+        let tag = key & 0xFFFF_FFFF_0000_0000
         while true {
             let s = slots[i]
             if s == 0 { break }
-            let e = Int(s) - 1
-            if keys[e] == key {
+            let e = Int(s & 0xFFFF_FFFF) - 1
+            if s & 0xFFFF_FFFF_0000_0000 == tag && keys[e] == key {
                 return contents[e] == content ? .duplicateRow(of: Int(rowNumbers[e])) : .duplicateKey(of: Int(rowNumbers[e]))
             }
             i = (i + 1) & slotMask
@@ -107,7 +116,7 @@ public final class RowIdentityIndex {
         contents[count] = content
         rowNumbers[count] = UInt32(truncatingIfNeeded: rowNumber)
         count += 1
-        slots[i] = UInt32(count)
+        slots[i] = tag | UInt64(count)
         return .first
     }
 
@@ -134,7 +143,7 @@ public final class RowIdentityIndex {
         for e in 0..<count {
             var i = Int(truncatingIfNeeded: keys[e]) & slotMask
             while slots[i] != 0 { i = (i + 1) & slotMask }
-            slots[i] = UInt32(e + 1)
+            slots[i] = (keys[e] & 0xFFFF_FFFF_0000_0000) | UInt64(e + 1)
         }
     }
 }

@@ -2,8 +2,8 @@
 /// Schema writes it (`%d/%m/%Y %H:%M`), compiled once and applied to raw
 /// bytes. `any` means the forms people type by hand, read day first.
 public struct DateFormat: Sendable, Equatable {
-    enum Part: Equatable, Sendable { case day, month, year, hour, minute, second, literal(UInt8), space }
-    let parts: [Part]
+    public enum Part: Equatable, Sendable { case day, month, year, hour, minute, second, literal(UInt8), space }
+    public let parts: [Part]
     public let pattern: String
     public let isAny: Bool
 
@@ -64,6 +64,12 @@ public struct DateFormat: Sendable, Equatable {
     /// Parses a trimmed cell. `pivotYear` places two-digit years for `any`.
     public func parse(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int = 2000) -> Outcome {
         if isAny { return DateFormat.parseAny(b, pivotYear: pivotYear) }
+        return parts.withUnsafeBufferPointer { DateFormat.parse(parts: $0, b) }
+    }
+
+    /// The fixed-layout parser over a layout held anywhere (the validator
+    /// keeps its layouts in plain memory to avoid reference counting).
+    @inline(__always) public static func parse(parts: UnsafeBufferPointer<Part>, _ b: UnsafeBufferPointer<UInt8>) -> Outcome {
         var i = 0
         let n = b.count
         var y = -1, mo = -1, d = -1, h = 0, mi = 0, s = 0
@@ -96,7 +102,7 @@ public struct DateFormat: Sendable, Equatable {
 
     /// Day-first dates as typed by hand: `3/4/2024`, `03-04-2024`, `3.4.24`,
     /// `3 Apr 2024`, `3 April 2024`, and ISO `2024-04-03`.
-    static func parseAny(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Outcome {
+    public static func parseAny(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Outcome {
         var tokens: [(Int, Int)] = []  // numeric value or month name, as (kind, value)
         var i = 0
         let n = b.count

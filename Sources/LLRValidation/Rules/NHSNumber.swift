@@ -40,7 +40,7 @@ struct NHSNumberRule: RowRule {
     let field: Int
     let severity: Severity
 
-    func check(_ row: RowContext) {
+    func check<Row: RowContext>(_ row: Row) {
         guard let cell = row.cell(field), cell.count > 0 else { return }
         let name = row.fieldName(field)
         switch NHSNumber.check(cell) {

@@ -4,7 +4,7 @@ import LLRCore
 /// row-shape checks. It reads cells and parsed values through `RowContext`
 /// and reports findings with their stable code.
 protocol RowRule {
-    func check(_ row: RowContext)
+    func check<Row: RowContext>(_ row: Row)
 }
 
 /// What a rule sees of the current row. Field indexes are schema indexes.

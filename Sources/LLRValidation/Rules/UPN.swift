@@ -48,7 +48,7 @@ struct UPNRule: RowRule {
     let field: Int
     let severity: Severity
 
-    func check(_ row: RowContext) {
+    func check<Row: RowContext>(_ row: Row) {
         guard let cell = row.cell(field), cell.count > 0 else { return }
         let name = row.fieldName(field)
         switch UPN.check(cell) {

@@ -1,0 +1,1 @@
+#include "llr_support.h"
