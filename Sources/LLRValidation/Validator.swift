@@ -207,7 +207,7 @@ final class ReturnValidator: RecordSink, RowContext {
         }
         rows += 1
         rowHasError = false
-        rowCodes.removeAll(keepingCapacity: true)
+        if !rowCodes.isEmpty { rowCodes.removeAll(keepingCapacity: true) }
         checkRow(r)
         if rowHasError {
             rowsRejected += 1
@@ -345,23 +345,18 @@ final class ReturnValidator: RecordSink, RowContext {
         guard let plans else { return }
         let n = plans.count
         let invalidUTF8 = r.invalidUTF8Cells
-        for i in 0..<n {
-            let col = columns[i]
-            valueOK[i] = false
-            if col >= 0 && col < r.storedCount && col < r.cellCount {
-                present[i] = true
-                trimmed[i] = r.cell(col).trimmed()
-            } else {
-                present[i] = false
-            }
-        }
-        // The identity slot is fetched from memory while the cells are checked.
+        let storedCount = min(r.storedCount, r.cellCount)
+        // The key's cells first, so its identity slot is fetched from memory
+        // while the other cells are checked.
+        for k in primaryKey { locate(k, r, storedCount) }
         let key = primaryKeyHash(r)
         identity.prefetch(key: key)
         let plan = plans.plans
         var anyFailed = false
         for i in 0..<n {
             failed[i] = false
+            valueOK[i] = false
+            locate(i, r, storedCount)
             guard present[i] else { continue }
             if !invalidUTF8.isEmpty && invalidUTF8.contains(columns[i]) { continue }
             switch plan[i].check(trimmed[i], pivotYear: pivotYear) {
@@ -406,6 +401,17 @@ final class ReturnValidator: RecordSink, RowContext {
         if !uniqueFields.isEmpty { checkUnique(r) }
         rules.withUnsafeBufferPointer { rs in
             for i in rs.indices { rs[i].check(self) }
+        }
+    }
+
+    /// Points field `i` at its trimmed cell in this row, if the row has it.
+    @inline(__always) private func locate(_ i: Int, _ r: RecordView, _ storedCount: Int) {
+        let col = columns[i]
+        if col >= 0 && col < storedCount {
+            present[i] = true
+            trimmed[i] = r.cell(col).trimmed()
+        } else {
+            present[i] = false
         }
     }
 
