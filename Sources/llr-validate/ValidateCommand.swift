@@ -78,7 +78,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop reading a file whose CSV text exceeds this many bytes (guards against decompression bombs).", valueName: "bytes"))
     var maxDecompressedBytes: Int64 = 4 << 30
 
-    @Option(help: "Files checked at the same time (default: the number of cores).")
+    @Option(help: "Files checked at the same time; with cores to spare, each file also inflates on a second core. Defaults to the number of cores.")
     var jobs: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     @Flag(name: .shortAndLong, help: "Log progress to standard error.")
