@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 @testable import LLRCore
 
@@ -19,25 +18,7 @@ func writeFile(_ path: String, _ bytes: [UInt8]) {
     FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
-/// gzip of `bytes` as one member, via zlib.
-func gzipBytes(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
-    var stream = z_stream()
-    deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-    defer { deflateEnd(&stream) }
-    var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 64)
-    var input = bytes
-    let produced = input.withUnsafeMutableBufferPointer { inp in
-        out.withUnsafeMutableBufferPointer { o in
-            stream.next_in = inp.baseAddress
-            stream.avail_in = UInt32(inp.count)
-            stream.next_out = o.baseAddress
-            stream.avail_out = UInt32(o.count)
-            deflate(&stream, Z_FINISH)
-            return o.count - Int(stream.avail_out)
-        }
-    }
-    return Array(out[0..<produced])
-}
+func gzipBytes(_ bytes: [UInt8]) -> [UInt8] { gzipCompress(bytes) }
 
 /// Everything a stream yields, or the problem it stopped with.
 func readAll(_ path: String, limit: Int64 = 4 << 30) -> (bytes: [UInt8], problem: SourceProblem?) {

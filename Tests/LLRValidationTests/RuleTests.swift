@@ -33,7 +33,20 @@ struct RuleTests {
         #expect(UPN.check(String(decoding: [letter] + rest, as: UTF8.self)) == .valid)
     }
 
+    /// A fixture: its name, the cells changed from the family's valid row, and the findings expected.
     typealias Case = (String, [String: String], [Located])
+
+    /// Validates one row of `family` built from `changes`, expecting exactly `expected`.
+    func expectRule(_ family: String, _ name: String, _ changes: [String: String], _ expected: [Located]) {
+        let (fileName, header, build): (String, String, ([String: String]) -> String) = switch family {
+        case "police": ("LP_police_2024-25_Q1.csv", policeHeader, police)
+        case "health": ("UHL_health_2024-25_Q1.csv", healthHeader, health)
+        case "council": ("LCC_council_2024-25_Q1.csv", councilHeader, council)
+        default: ("NSPCC_vcs_2024-25_Q1.csv", vcsHeader, vcs)
+        }
+        let r = validate(fileName, file(header, [build(changes)]))
+        #expect(located(r) == expected, "\(family): \(name)")
+    }
 
     static let healthCases: [Case] = [
         ("valid", [:], []),

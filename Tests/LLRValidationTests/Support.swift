@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 @testable import LLRCore
 @testable import LLRValidation
@@ -17,24 +16,7 @@ func tempDir() -> String {
     return dir
 }
 
-func gzipBytes(_ bytes: [UInt8]) -> [UInt8] {
-    var stream = z_stream()
-    deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-    defer { deflateEnd(&stream) }
-    var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 64)
-    var input = bytes
-    let produced = input.withUnsafeMutableBufferPointer { inp in
-        out.withUnsafeMutableBufferPointer { o in
-            stream.next_in = inp.baseAddress
-            stream.avail_in = UInt32(inp.count)
-            stream.next_out = o.baseAddress
-            stream.avail_out = UInt32(o.count)
-            deflate(&stream, Z_FINISH)
-            return o.count - Int(stream.avail_out)
-        }
-    }
-    return Array(out[0..<produced])
-}
+func gzipBytes(_ bytes: [UInt8]) -> [UInt8] { gzipCompress(bytes) }
 
 /// Writes `bytes` as `name` in a fresh folder (gzipped when the name ends .gz).
 func returnFile(_ name: String, _ bytes: [UInt8]) -> String {

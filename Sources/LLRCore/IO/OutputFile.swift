@@ -142,3 +142,24 @@ public final class GzipWriter {
         try file.commit()
     }
 }
+
+/// gzip of bytes held in memory, as one member with no name or time stamp.
+/// For small payloads (tests, fixtures); files stream through `GzipWriter`.
+public func gzipCompress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+    var stream = z_stream()
+    guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
+    defer { deflateEnd(&stream) }
+    var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))) + 64)
+    var input = bytes
+    let produced = input.withUnsafeMutableBufferPointer { inp in
+        out.withUnsafeMutableBufferPointer { o in
+            stream.next_in = inp.baseAddress
+            stream.avail_in = UInt32(inp.count)
+            stream.next_out = o.baseAddress
+            stream.avail_out = UInt32(o.count)
+            deflate(&stream, Z_FINISH)
+            return o.count - Int(stream.avail_out)
+        }
+    }
+    return Array(out[0..<produced])
+}
