@@ -144,7 +144,6 @@ final class ReturnValidator: RecordSink, RowContext {
     @inline(__always) func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>? { present[field] ? trimmed[field] : nil }
     @inline(__always) func value(_ field: Int) -> Int64? { valueOK[field] ? values[field] : nil }
     func fieldName(_ field: Int) -> String { fields[field].name }
-    func formatHint(_ field: Int) -> String { fields[field].formatHint }
     func catalogSeverity(_ code: String) -> Severity { pipelines.catalog.severity(code) }
 
     func report(_ code: String, severity: Severity, field: Int?, _ message: @autoclosure () -> String) {

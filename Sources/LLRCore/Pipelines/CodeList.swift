@@ -17,8 +17,6 @@ public struct CodeList: Sendable {
         for (c, list) in aliases { for a in list { folded[foldForMatching(a)] = c } }
     }
 
-    public var hasAliases: Bool { !aliases.isEmpty }
-
     /// The code a free-text value maps to, matched case- and punctuation-insensitively.
     public func code(forText b: UnsafeBufferPointer<UInt8>) -> String? { folded[foldForMatching(b)] }
     public func code(forText s: String) -> String? { folded[foldForMatching(s)] }

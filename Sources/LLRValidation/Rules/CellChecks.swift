@@ -30,7 +30,6 @@ struct CompiledField {
         maximum = f.constraints.maximum
     }
 
-    var formatHint: String { format?.display ?? type.rawValue }
 }
 
 /// The outcome of the type and constraint checks on one cell.

@@ -20,8 +20,8 @@ struct InPeriodRule: RowRule {
     let start: Int
     let end: Int?
     let openSpell: CompiledCondition?
+    /// Overrides the severity of `date-out-of-period`; late records keep the catalogue's.
     let severity: Severity?
-    let lateSeverity: Severity?
 
     func check<Row: RowContext>(_ row: Row) {
         guard let q = row.quarter, let s = row.value(start) else { return }
@@ -35,7 +35,7 @@ struct InPeriodRule: RowRule {
                 let stillOpen = end.flatMap { row.value($0) }.map { Minutes.day($0) >= first } ?? true
                 if stillOpen { return }
             }
-            row.report("late-record", severity: lateSeverity ?? row.catalogSeverity("late-record"), field: start,
+            row.report("late-record", severity: row.catalogSeverity("late-record"), field: start,
                        "\(row.fieldName(start)) \(row.text(start)) is before \(q) (which starts \(dayString(first))): reported late")
         }
     }

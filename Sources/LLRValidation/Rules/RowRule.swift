@@ -15,8 +15,6 @@ protocol RowContext: AnyObject {
     /// nil when empty or not valid (the cell check has reported that).
     func value(_ field: Int) -> Int64?
     func fieldName(_ field: Int) -> String
-    /// How the file's column shows a value, for messages (`dd/mm/yyyy`).
-    func formatHint(_ field: Int) -> String
     var quarter: FinancialQuarter? { get }
     var asOf: CivilDate { get }
     var registry: PartnerRegistry { get }
