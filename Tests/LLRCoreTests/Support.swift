@@ -15,7 +15,7 @@ func tempDir() -> String {
 }
 
 func writeFile(_ path: String, _ bytes: [UInt8]) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
 func gzipBytes(_ bytes: [UInt8]) -> [UInt8] { gzipCompress(bytes) }

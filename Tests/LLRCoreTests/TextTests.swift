@@ -20,6 +20,28 @@ struct TextTests {
         #expect(try BytePattern(pattern).matches(value) == matches)
     }
 
+    /// The automaton and the backtracking matcher agree on every string over
+    /// a small alphabet, for patterns with classes, repeats, groups and `|`.
+    @Test(arguments: [postcode, district, "LP-[0-9]+", "(ab|a)*b?", "a{2,3}(b|cd)*", "(UN[1-5]|[A-Z][0-9]{3})", "x*x*y", "(a|b)+c{0,2}"])
+    func automatonAgreesWithBacktracking(pattern: String) throws {
+        let p = try BytePattern(pattern)
+        let dfa = try #require(p.dfa)
+        let alphabet = Array("abcdxyLPUN-1 5E9A".utf8)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let s = (0..<Int.random(in: 0...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            s.withUnsafeBufferPointer { b in
+                #expect(dfa.matches(b) == BytePattern.match(p.root, b, 0, BytePattern.StepBudget()) { $0 == b.count }, "\(String(decoding: s, as: UTF8.self))")
+            }
+        }
+    }
+
+    @Test func hugeRepeatFallsBackToBacktracking() throws {
+        let p = try BytePattern("a{1,100000}")
+        #expect(p.dfa == nil)
+        #expect(p.matches("aaa"))
+    }
+
     @Test(arguments: ["[A-Z", "(ab", "a{2", "ab)", "a{3,1}"])
     func badPatterns(pattern: String) {
         #expect(throws: PatternError.self) { try BytePattern(pattern) }

@@ -18,7 +18,7 @@ struct HostileFileTests {
         // A gzip of nothing, and a file of zero bytes.
         let r = check(returnFile("UHL_health_2024-25_Q1.csv.gz", []))
         let empty = tempDir() + "/UHL_health_2024-25_Q1.csv.gz"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let e = check(empty)
         #expect(located(e) == [Located("source-error", nil)])
         #expect(e.findings[0].message.contains("empty"))
@@ -29,7 +29,7 @@ struct HostileFileTests {
         let rows = (0..<20_000).map { health(["event_id": "E-\($0)"]) }
         let gz = gzipBytes(Array(file(healthHeader, rows).utf8))
         let path = tempDir() + "/UHL_health_2024-25_Q1.csv.gz"
-        FileManager.default.createFile(atPath: path, contents: Data(gz[0..<(gz.count / 2)]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(gz[0..<(gz.count / 2)]))
         let r = check(path)
         let f = try! #require(r.findings.first { $0.code == "compression-error" })
         #expect(f.message.contains("ends early"))
@@ -41,7 +41,7 @@ struct HostileFileTests {
         var rng = SystemRandomNumberGenerator()
         let noise = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let path = tempDir() + "/UHL_health_2024-25_Q1.csv.gz"
-        FileManager.default.createFile(atPath: path, contents: Data([0x00, 0x42] + noise))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x00, 0x42] + noise))
         let r = check(path)
         #expect(located(r) == [Located("source-error", nil)])
         #expect(r.findings[0].message.contains("binary"))
@@ -109,7 +109,7 @@ struct HostileFileTests {
     @Test(.timeLimit(.minutes(2)))
     func decompressionBomb() throws {
         let path = tempDir() + "/UHL_health_2024-25_Q1.csv.gz"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         handle.write(Data(gzipBytes(Array((healthHeader + "\nE-1,").utf8))))
         let mega = Data(gzipBytes([UInt8](repeating: 0x41, count: 1 << 20)))
@@ -135,7 +135,7 @@ struct HostileFileTests {
 
     @Test func spreadsheetInsteadOfCsv() {
         let path = tempDir() + "/UHL_health_2024-25_Q1.csv.gz"
-        FileManager.default.createFile(atPath: path, contents: Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 1, count: 100)))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 1, count: 100)))
         let r = check(path)
         #expect(r.findings[0].message.contains("Excel"))
     }

@@ -21,7 +21,7 @@ func gzipBytes(_ bytes: [UInt8]) -> [UInt8] { gzipCompress(bytes) }
 /// Writes `bytes` as `name` in a fresh folder (gzipped when the name ends .gz).
 func returnFile(_ name: String, _ bytes: [UInt8]) -> String {
     let path = tempDir() + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(name.hasSuffix(".gz") ? gzipBytes(bytes) : bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(name.hasSuffix(".gz") ? gzipBytes(bytes) : bytes))
     return path
 }
 

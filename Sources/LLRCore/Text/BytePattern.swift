@@ -16,6 +16,8 @@ public struct BytePattern: Sendable {
     /// Most patterns are a flat run of classes with quantifiers; those take
     /// a faster matcher with no closures.
     public let flat: [FlatToken]?
+    /// The same pattern as a deterministic automaton, when small enough (it almost always is).
+    public let dfa: PatternDFA?
 
     public struct FlatToken: Sendable { var set: ByteSet; var min: Int; var max: Int }
 
@@ -26,6 +28,7 @@ public struct BytePattern: Sendable {
         if parser.i != parser.bytes.count { throw PatternError("unexpected ')' at \(parser.i) in pattern \"\(source)\"") }
         root = node
         flat = BytePattern.flatten(node)
+        dfa = PatternDFA(node)
     }
 
     static func flatten(_ node: Node) -> [FlatToken]? {
@@ -43,6 +46,7 @@ public struct BytePattern: Sendable {
     }
 
     public func matches(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let dfa { return dfa.matches(b) }
         if let flat {
             var steps = 0
             return flat.withUnsafeBufferPointer { BytePattern.matchFlat($0, 0, b, 0, &steps) }

@@ -11,9 +11,13 @@ struct CellPlan {
     var parts: UnsafeBufferPointer<DateFormat.Part>
     var codeBytes: UnsafePointer<UInt8>?
     var codeEnds: UnsafeBufferPointer<Int>
-    var tokens: UnsafeBufferPointer<BytePattern.FlatToken>
     var hasPattern: Bool
-    /// A pattern with groups or alternation: left to the full checker.
+    /// The pattern's automaton: byte classes, transitions, accepting states.
+    var classOf: UnsafePointer<UInt8>?
+    var classCount: Int
+    var transitions: UnsafePointer<Int32>?
+    var accepting: UnsafePointer<Bool>?
+    /// A pattern too large for an automaton: left to the full checker.
     var patternNeedsFullCheck: Bool
     var minimum: Int64
     var maximum: Int64
@@ -51,8 +55,7 @@ struct CellPlan {
         }
         if hasPattern {
             if patternNeedsFullCheck { return .fail }
-            var steps = 0
-            if !BytePattern.matchFlat(tokens, 0, cell, 0, &steps) { return .fail }
+            if !PatternDFA.matches(classOf: classOf!, classCount: classCount, next: transitions!, accepting: accepting!, cell) { return .fail }
         }
         if value < minimum || value > maximum { return .fail }
         return .ok(value)
@@ -83,10 +86,13 @@ final class CellPlans {
                 ends.append(bytes.count)
             }
             let codeBytes = f.codes == nil ? nil : UnsafePointer(copy(bytes.isEmpty ? [0] : bytes).baseAddress)
-            let tokens = copy(f.pattern?.flat ?? [])
+            let dfa = f.pattern?.dfa
             plans[i] = CellPlan(
-                kind: kind, required: f.required, parts: parts, codeBytes: codeBytes, codeEnds: copy(ends), tokens: tokens,
-                hasPattern: f.pattern != nil, patternNeedsFullCheck: f.pattern != nil && f.pattern!.flat == nil,
+                kind: kind, required: f.required, parts: parts, codeBytes: codeBytes, codeEnds: copy(ends),
+                hasPattern: f.pattern != nil,
+                classOf: dfa.map { copy($0.classOf).baseAddress! }, classCount: dfa?.classCount ?? 0,
+                transitions: dfa.map { copy($0.next).baseAddress! }, accepting: dfa.map { copy($0.accepting).baseAddress! },
+                patternNeedsFullCheck: f.pattern != nil && dfa == nil,
                 minimum: f.minimum ?? .min, maximum: f.maximum ?? .max)
         }
     }
