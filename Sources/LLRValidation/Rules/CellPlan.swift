@@ -11,6 +11,9 @@ struct CellPlan {
     var parts: UnsafeBufferPointer<DateFormat.Part>
     var codeBytes: UnsafePointer<UInt8>?
     var codeEnds: UnsafeBufferPointer<Int>
+    /// Open-addressing table of code numbers + 1 (0 empty), by `codeSlot`.
+    var codeTable: UnsafePointer<Int32>?
+    var codeMask: Int
     var hasPattern: Bool
     /// The pattern's automaton: byte classes, transitions, accepting states.
     var classOf: UnsafePointer<UInt8>?
@@ -23,6 +26,12 @@ struct CellPlan {
     var maximum: Int64
 
     enum Verdict { case empty, ok(Int64), fail }
+
+    /// Where a code sits in the table: from its length and first and last bytes.
+    @inline(__always) static func codeSlot(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        guard n > 0 else { return 0 }
+        return (n &* 7) ^ (Int(p[0]) &* 31) ^ (Int(p[n - 1]) &* 131)
+    }
 
     @inline(__always) func check(_ cell: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Verdict {
         if cell.count == 0 { return required ? .fail : .empty }
@@ -39,17 +48,20 @@ struct CellPlan {
             guard case .value(let v) = DateFormat.parseAny(cell, pivotYear: pivotYear) else { return .fail }
             value = v
         }
-        if let codeBytes {
-            var start = 0
-            var found = false
+        if let codeBytes, let codeTable {
             let n = cell.count
-            for end in codeEnds {
+            var slot = CellPlan.codeSlot(cell.baseAddress!, n) & codeMask
+            var found = false
+            while true {
+                let e = Int(codeTable[slot])
+                if e == 0 { break }
+                let start = e == 1 ? 0 : codeEnds[e - 2], end = codeEnds[e - 1]
                 if end - start == n {
                     var k = 0
                     while k < n && codeBytes[start + k] == cell[k] { k += 1 }
                     if k == n { found = true; break }
                 }
-                start = end
+                slot = (slot + 1) & codeMask
             }
             if !found { return .fail }
         }
@@ -86,9 +98,18 @@ final class CellPlans {
                 ends.append(bytes.count)
             }
             let codeBytes = f.codes == nil ? nil : UnsafePointer(copy(bytes.isEmpty ? [0] : bytes).baseAddress)
+            var tableSize = 16
+            while tableSize < (f.codes?.count ?? 0) * 4 { tableSize <<= 1 }
+            var table = [Int32](repeating: 0, count: tableSize)
+            for (k, c) in (f.codes ?? []).enumerated() {
+                var slot = c.withUnsafeBufferPointer { c.isEmpty ? 0 : CellPlan.codeSlot($0.baseAddress!, $0.count) } & (tableSize - 1)
+                while table[slot] != 0 { slot = (slot + 1) & (tableSize - 1) }
+                table[slot] = Int32(k + 1)
+            }
             let dfa = f.pattern?.dfa
             plans[i] = CellPlan(
                 kind: kind, required: f.required, parts: parts, codeBytes: codeBytes, codeEnds: copy(ends),
+                codeTable: f.codes == nil ? nil : UnsafePointer(copy(table).baseAddress), codeMask: tableSize - 1,
                 hasPattern: f.pattern != nil,
                 classOf: dfa.map { copy($0.classOf).baseAddress! }, classCount: dfa?.classCount ?? 0,
                 transitions: dfa.map { copy($0.next).baseAddress! }, accepting: dfa.map { copy($0.accepting).baseAddress! },

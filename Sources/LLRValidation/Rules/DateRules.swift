@@ -41,18 +41,16 @@ struct InPeriodRule: RowRule {
     }
 }
 
-/// Dates that cannot be after the day the return was made (dob, end dates).
+/// A date that cannot be after the day the return was made (dob, end dates).
 struct NotAfterAsOfRule: RowRule {
-    let fields: [Int]
+    let field: Int
     let severity: Severity
 
     func check<Row: RowContext>(_ row: Row) {
         let limit = row.asOf.dayNumber
-        for f in fields {
-            guard let v = row.value(f), Minutes.day(v) > limit else { continue }
-            row.report("future-date", severity: severity, field: f,
-                       "\(row.fieldName(f)) \(row.text(f)) is after the date of the return (\(dayString(limit)))")
-        }
+        guard let v = row.value(field), Minutes.day(v) > limit else { return }
+        row.report("future-date", severity: severity, field: field,
+                   "\(row.fieldName(field)) \(row.text(field)) is after the date of the return (\(dayString(limit)))")
     }
 }
 

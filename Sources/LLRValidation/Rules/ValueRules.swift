@@ -92,7 +92,8 @@ func compileRules(_ schema: FamilySchema, pipelines: Pipelines, quarter: Financi
             out.append(.inPeriod(InPeriodRule(
                 start: idx(s), end: e.map(idx), openSpell: open.map { CompiledCondition($0, schema: schema) },
                 severity: spec.severity)))
-        case .notAfterAsOf(let fs): out.append(.notAfterAsOf(NotAfterAsOfRule(fields: fs.map(idx), severity: sev("future-date"))))
+        case .notAfterAsOf(let fs):
+            for f in fs { out.append(.notAfterAsOf(NotAfterAsOfRule(field: idx(f), severity: sev("future-date")))) }
         case .age(let d, let a, let lo, let hi, let warn):
             out.append(.age(AgeRule(dob: idx(d), at: idx(a), childMin: lo, childMax: hi, warnMax: warn, severity: sev("age-out-of-range"))))
         case .requiredWhen(let f, let when, let otherwise):
