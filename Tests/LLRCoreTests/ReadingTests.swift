@@ -68,6 +68,56 @@ struct ReadingTests {
         #expect(recs[5].cells == ["last", "z"])
     }
 
+    /// Records, blank lines and quoted line breaks across many 256 KiB
+    /// chunks: every record's line is one more than the line feeds before it.
+    @Test(arguments: [false, true])
+    func linesStayRightAcrossChunks(crlf: Bool) {
+        var text = ""
+        var expected: [(row: Int, line: Int, blank: Bool)] = []
+        var line = 1
+        let nl = crlf ? "\r\n" : "\n"
+        for i in 0..<20_000 {
+            let start = line
+            if i % 97 == 5 {
+                text += "   " + nl  // a blank line, spaces only
+                expected.append((expected.count + 1, start, true))
+                line += 1
+                continue
+            }
+            if i % 13 == 0 {
+                text += "\(i),\"note \(i)\nsecond line\nthird\",\(String(repeating: "x", count: i % 50))" + nl
+                line += 3
+            } else {
+                text += "\(i),plain \(i),\(String(repeating: "y", count: i % 70))" + nl
+                line += 1
+            }
+            expected.append((expected.count + 1, start, false))
+        }
+        let (recs, problem) = parse(text, gzip: true)
+        #expect(problem == nil)
+        #expect(recs.count == expected.count)
+        for (r, e) in zip(recs, expected) where r.row != e.row || r.line != e.line || r.blank != e.blank {
+            Issue.record("row \(r.row): line \(r.line) blank \(r.blank), expected row \(e.row) line \(e.line) blank \(e.blank)")
+            break
+        }
+        #expect(text.utf8.count > 3 * 256 * 1024)
+    }
+
+    @Test func carriageReturnOnlyLineEnds() {
+        let (recs, _) = parse("a,b\r1,2\r\r3,4\r")
+        #expect(recs.map(\.line) == [1, 2, 3, 4])
+        #expect(recs.map(\.blank) == [false, false, true, false])
+    }
+
+    @Test func afterAStrayQuoteTheNextLinesKeepTheirNumbers() {
+        let body = (0..<30_000).map { i in i == 20_000 ? "x\"y,\(i)" : "r\(i),\(i)" }.joined(separator: "\n") + "\n"
+        let (recs, _) = parse("a,b\n" + body, gzip: true)
+        #expect(recs.count == 30_001)
+        #expect(recs[20_001].defect != nil && recs[20_001].line == 20_002)
+        #expect(recs[20_002].cells == ["r20001", "20001"] && recs[20_002].line == 20_003)
+        #expect(recs.last!.line == 30_001)
+    }
+
     @Test func bomIsDroppedAndSpacesAroundUnquotedCellsTrimmed() {
         let (recs, _) = parseBytes([0xEF, 0xBB, 0xBF] + Array("a, b \n1,\" 2 \"\n".utf8), gzip: true)
         #expect(recs.map(\.cells) == [["a", "b"], ["1", " 2 "]])

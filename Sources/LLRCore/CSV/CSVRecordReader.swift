@@ -91,8 +91,17 @@ struct RecordState {
     var storedCount = 0
     var maxStoredCells = 4096
     let maxCellBytes: Int
-    var lineHadContent = false
     var defect: RecordDefect?
+    /// Physical line being read, where the current record started, and
+    /// whether the last record ended on a carriage return (so the line feed
+    /// of a CRLF pair is not taken for a blank line).
+    var currentLine = 1
+    var recordStartLine = 1
+    var recordEndLine = 1
+    var lastTerminatorWasCR = false
+    /// Whether cells may hold line breaks (the chunk has a quote); when not,
+    /// cells are not scanned for them.
+    var scanForNewlines = false
     var invalidCells: UnsafeMutablePointer<Int>
     var invalidCount = 0
     var invalidCapacity = 16
@@ -112,8 +121,15 @@ struct RecordState {
         invalidCells = .allocate(capacity: invalidCapacity)
     }
 
+    /// Line bookkeeping for a cell about to be added: a record starts at its
+    /// first cell, and quoted line breaks inside a cell move the line on.
+    @inline(__always) mutating func noteCell(_ p: UnsafeRawPointer?, _ n: Int) {
+        if cellCount == 0 { recordStartLine = currentLine }
+        lastTerminatorWasCR = false
+        if scanForNewlines, let p, n > 0 { currentLine += countLineFeeds(p, n) }
+    }
+
     mutating func addCell(_ p: UnsafeRawPointer?, _ n: Int) {
-        lineHadContent = true
         let index = cellCount
         cellCount += 1
         if n > maxCellBytes && defect == nil {
@@ -140,6 +156,30 @@ struct RecordState {
         if storedCount + 2 > startsCapacity { growStarts() }
         storedCount += 1
         starts[storedCount] = Int32(used + keep)
+    }
+
+    /// What a record terminator from libcsv (`c` is CR, LF, or -1 at the end)
+    /// means: a record, a blank line, or the LF of a CRLF pair.
+    enum Terminated { case record, blank, nothing }
+
+    mutating func terminate(_ c: Int32) -> Terminated {
+        let isLineEnd = c == 0x0D || c == 0x0A
+        if cellCount == 0 {
+            if c == 0x0A && lastTerminatorWasCR {
+                lastTerminatorWasCR = false
+                return .nothing
+            }
+            if !isLineEnd { return .nothing }
+            recordStartLine = currentLine
+            recordEndLine = currentLine
+            currentLine += 1
+            lastTerminatorWasCR = c == 0x0D
+            return .blank
+        }
+        recordEndLine = currentLine
+        if isLineEnd { currentLine += 1 }
+        lastTerminatorWasCR = c == 0x0D
+        return .record
     }
 
     mutating func reset() {
@@ -181,19 +221,12 @@ public final class CSVRecordReader {
         set { state.pointee.maxStoredCells = newValue }
     }
     public private(set) var rowsEmitted = 0
-    public private(set) var linesRead = 0
+    /// Physical lines read so far (for locating a problem in the stream).
+    public var linesRead: Int { state.pointee.currentLine - 1 }
 
     private let parserPointer: UnsafeMutablePointer<csv_parser>
-    private var parser: csv_parser {
-        get { parserPointer.pointee }
-        set { parserPointer.pointee = newValue }
-    }
     private unowned(unsafe) var sink: RecordSink!
     private let state: UnsafeMutablePointer<RecordState>
-
-    // Line bookkeeping.
-    private var currentLine = 1
-    private var recordStartLine = 1
     private var skippingToLineEnd = false
 
     public init(limits: ReadLimits = ReadLimits()) {
@@ -202,7 +235,9 @@ public final class CSVRecordReader {
         parserPointer.initialize(to: csv_parser())
         state = .allocate(capacity: 1)
         state.initialize(to: RecordState(maxCellBytes: limits.maxCellBytes, owner: Unmanaged.passUnretained(self)))
-        csv_init(parserPointer, UInt8(CSV_STRICT | CSV_STRICT_FINI))
+        // Strict quoting; and every line end reported, so that blank lines
+        // keep their row numbers as a spreadsheet shows them.
+        csv_init(parserPointer, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL))
         // libcsv grows its cell buffer by blk_size; the default 128 bytes makes
         // a large cell quadratic, so grow in 64 KiB steps.
         csv_set_blk_size(parserPointer, 64 * 1024)
@@ -256,63 +291,61 @@ public final class CSVRecordReader {
         return nil
     }
 
+    /// Hands a whole chunk to libcsv at once; records, lines and blank lines
+    /// are counted in its callbacks.
     private func feed(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        let parser = parserPointer
         var pos = 0
+        var flagsSet = false
         while pos < n {
-            let rest = n - pos
-            let nl = memchr(p + pos, 0x0A, rest)
-            let pieceEnd = nl.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - p + 1 } ?? n
-            let endsLine = nl != nil
             if skippingToLineEnd {
-                // Rest of a line whose cell blew the size limit: discard it.
-                if endsLine { skippingToLineEnd = false; endLine() }
-                pos = pieceEnd
+                // The rest of a line that could not be read: discard it.
+                guard let nl = memchr(p + pos, 0x0A, n - pos) else { return }
+                pos = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p + 1
+                skippingToLineEnd = false
+                state.pointee.currentLine += 1
+                state.pointee.lastTerminatorWasCR = false
                 continue
             }
-            if parserPointer.pointee.pstate == 0 {
-                recordStartLine = currentLine
-                state.pointee.mayHaveNonASCII = false
+            if !flagsSet {
+                // Cells need scanning for line breaks only where quotes can
+                // hold them, and for bad UTF-8 only where a byte is not ASCII;
+                // a record still open from the last chunk keeps its flags.
+                flagsSet = true
+                let inQuotedCell = (parser.pointee.pstate == 2 && parser.pointee.quoted != 0) || parser.pointee.pstate == 3
+                let recordOpen = parser.pointee.pstate != 0
+                state.pointee.scanForNewlines = inQuotedCell || memchr(p + pos, 0x22, n - pos) != nil
+                state.pointee.mayHaveNonASCII = !UTF8Check.isASCII(p + pos, n - pos) || (recordOpen && state.pointee.mayHaveNonASCII)
             }
-            let len = pieceEnd - pos
-            if !state.pointee.mayHaveNonASCII && !UTF8Check.isASCII(p + pos, len) { state.pointee.mayHaveNonASCII = true }
-            let used = csv_parse(parserPointer, p + pos, len, fieldCallback, recordCallback, UnsafeMutableRawPointer(state))
-            if used < len && csv_error(parserPointer) == CSV_EPARSE {
+            let len = n - pos
+            let used = csv_parse(parser, p + pos, len, fieldCallback, recordCallback, UnsafeMutableRawPointer(state))
+            if used < len && csv_error(parser) == CSV_EPARSE {
                 parseError()
-                // Resume at the next line; the remains of this one are unreadable.
-                if !endsLine { skippingToLineEnd = true }
-            } else if parserPointer.pointee.entry_pos > limits.maxCellBytes {
-                oversizeCell(Int(parserPointer.pointee.entry_pos))
-                if !endsLine { skippingToLineEnd = true }
+                skippingToLineEnd = true
+                pos += used
+                continue
             }
-            if parserPointer.pointee.pstate != 0 { state.pointee.lineHadContent = true }
-            if endsLine { endLine() }
-            pos = pieceEnd
+            pos = n
         }
-    }
-
-    private func endLine() {
-        if !state.pointee.lineHadContent && parser.pstate == 0 {
-            // A line with nothing on it but spaces: libcsv skips it silently,
-            // but it still occupies a spreadsheet row the partner can see.
-            emit(blank: true)
+        if parser.pointee.entry_pos > limits.maxCellBytes {
+            oversizeCell(Int(parser.pointee.entry_pos))
+            skippingToLineEnd = true
         }
-        currentLine += 1
-        linesRead += 1
-        state.pointee.lineHadContent = false
     }
 
     private func finish() {
-        if skippingToLineEnd { skippingToLineEnd = false }
-        if parser.pstate == 2 && parser.quoted != 0 {
+        skippingToLineEnd = false
+        let p = parserPointer.pointee
+        if p.pstate == 2 && p.quoted != 0 {
             // libcsv's STRICT_FINI check: the last quoted cell never closed.
             state.pointee.defect = .unclosedQuote(cellIndex: state.pointee.cellCount)
             appendPartialCell()
             resetParser()
+            state.pointee.recordEndLine = state.pointee.currentLine
             emit(blank: false)
         } else {
             csv_fini(parserPointer, fieldCallback, recordCallback, UnsafeMutableRawPointer(state))
         }
-        if state.pointee.lineHadContent { linesRead += 1 }
     }
 
     private func resetParser() {
@@ -328,6 +361,7 @@ public final class CSVRecordReader {
         state.pointee.defect = .malformedQuote(cellIndex: state.pointee.cellCount, problem: problem)
         appendPartialCell()
         resetParser()
+        state.pointee.recordEndLine = state.pointee.currentLine
         emit(blank: false)
     }
 
@@ -335,26 +369,36 @@ public final class CSVRecordReader {
         state.pointee.defect = .cellTooLarge(cellIndex: state.pointee.cellCount, bytes: bytes)
         appendPartialCell()
         resetParser()
+        state.pointee.recordEndLine = state.pointee.currentLine
         emit(blank: false)
     }
 
-    /// Keeps a prefix of the cell libcsv was building so reports can show it.
+    /// Keeps a prefix of the cell libcsv was building so reports can show it;
+    /// line breaks in all of it still count.
     private func appendPartialCell() {
-        let n = min(Int(parserPointer.pointee.entry_pos), 256)
+        let buf = parserPointer.pointee.entry_buf.map(UnsafeRawPointer.init)
+        let full = buf == nil ? 0 : Int(parserPointer.pointee.entry_pos)
+        let scan = state.pointee.scanForNewlines
+        state.pointee.scanForNewlines = true
+        state.pointee.noteCell(buf, full)
+        state.pointee.scanForNewlines = scan
         // Keeps the defect already recorded: the prefix is under the size limit.
-        state.pointee.addCell(parserPointer.pointee.entry_buf.map(UnsafeRawPointer.init), parserPointer.pointee.entry_buf == nil ? 0 : n)
+        state.pointee.addCell(buf, min(full, 256))
     }
 
-    fileprivate func endRecord() {
-        emit(blank: false)
-        recordStartLine = currentLine
+    fileprivate func endRecord(_ c: Int32) {
+        switch state.pointee.terminate(c) {
+        case .record: emit(blank: false)
+        case .blank: emit(blank: true)
+        case .nothing: break
+        }
     }
 
     private func emit(blank: Bool) {
         rowsEmitted += 1
         let st = state.pointee
         let view = RecordView(
-            rowNumber: rowsEmitted, line: blank ? currentLine : recordStartLine, endLine: currentLine,
+            rowNumber: rowsEmitted, line: st.recordStartLine, endLine: st.recordEndLine,
             cellCount: st.cellCount, storedCount: st.storedCount, isBlank: blank, defect: st.defect,
             invalidUTF8Cells: UnsafeBufferPointer(start: st.invalidCells, count: st.invalidCount), base: st.arena, starts: st.starts)
         sink.consume(view)
@@ -363,9 +407,26 @@ public final class CSVRecordReader {
 }
 
 private let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { s, len, data in
-    data!.assumingMemoryBound(to: RecordState.self).pointee.addCell(s.map(UnsafeRawPointer.init), len)
+    let state = data!.assumingMemoryBound(to: RecordState.self)
+    let p = s.map(UnsafeRawPointer.init)
+    state.pointee.noteCell(p, len)
+    state.pointee.addCell(p, len)
 }
 
-private let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, data in
-    data!.assumingMemoryBound(to: RecordState.self).pointee.owner._withUnsafeGuaranteedRef { $0.endRecord() }
+private let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { c, data in
+    data!.assumingMemoryBound(to: RecordState.self).pointee.owner._withUnsafeGuaranteedRef { $0.endRecord(c) }
+}
+
+/// Line feeds in a byte range.
+@inline(__always) func countLineFeeds(_ p: UnsafeRawPointer, _ n: Int) -> Int {
+    var count = 0
+    var at = p
+    var left = n
+    while left > 0, let hit = memchr(at, 0x0A, left) {
+        count += 1
+        let next = UnsafeRawPointer(hit) + 1
+        left -= next - at
+        at = next
+    }
+    return count
 }
