@@ -26,7 +26,8 @@ public struct ValidationOptions: Sendable {
 final class FindingCollector {
     let max: Int
     private(set) var findings: [Finding] = []
-    private var counts: [String: Int] = [:]
+    private struct Key: Hashable { var code: String; var severity: Severity }
+    private var counts: [Key: Int] = [:]
     private(set) var errors = 0
     private(set) var warnings = 0
     private(set) var truncated = false
@@ -35,16 +36,12 @@ final class FindingCollector {
 
     func add(_ code: String, _ severity: Severity, _ make: () -> Finding) {
         if severity == .error { errors += 1 } else { warnings += 1 }
-        counts[code + "|" + severity.rawValue, default: 0] += 1
+        counts[Key(code: code, severity: severity), default: 0] += 1
         if findings.count < max { findings.append(make()) } else { truncated = true }
     }
 
     func summary(order: [String]) -> [SummaryEntry] {
-        var out: [SummaryEntry] = []
-        for (key, n) in counts {
-            let parts = key.split(separator: "|")
-            out.append(SummaryEntry(code: String(parts[0]), severity: Severity(rawValue: String(parts[1]))!, count: n))
-        }
+        let out = counts.map { SummaryEntry(code: $0.key.code, severity: $0.key.severity, count: $0.value) }
         let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         return out.sorted { a, b in
             if a.severity != b.severity { return a.severity < b.severity }
@@ -279,11 +276,9 @@ final class ReturnValidator: RecordSink, RowContext {
                              "column \(col + 1) '\(label)' is not a \(schema.name) column (expected: \(schema.fields.map(\.name).joined(separator: ", ")))")
             }
         }
-        for (i, f) in fields.enumerated() where f.column < 0 {
-            let required = f.required
-            reportColumn("missing-label", required ? sev("missing-label") : .warning, column: nil, label: f.name, cell: nil,
-                         required ? "required column '\(f.name)' is missing from the header" : "optional column '\(f.name)' is missing from the header; add it, empty if need be")
-            _ = i
+        for f in fields where f.column < 0 {
+            reportColumn("missing-label", f.required ? sev("missing-label") : .warning, column: nil, label: f.name, cell: nil,
+                         f.required ? "required column '\(f.name)' is missing from the header" : "optional column '\(f.name)' is missing from the header; add it, empty if need be")
         }
         if claimed.isEmpty { checkRows = false }
         for (i, f) in fields.enumerated() { columns[i] = f.column }
