@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "llr-validate", targets: ["llr-validate"]),
         .executable(name: "llr-bench", targets: ["llr-bench"]),
+        .executable(name: "llr-synth", targets: ["llr-synth"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -30,11 +31,19 @@ let package = Package(
             ]
         ),
         .target(name: "LLRValidation", dependencies: ["LLRCore"]),
+        .target(name: "LLRSynth", dependencies: ["LLRCore"]),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation"]),
         .executableTarget(
             name: "llr-validate",
             dependencies: [
                 "LLRCore", "LLRValidation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "llr-synth",
+            dependencies: [
+                "LLRSynth", "LLRCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,7 +54,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "CZlib"]),
-        .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "CZlib"]),
+        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore"]),
+        .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore"]),
+        .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore"]),
     ]
 )

@@ -57,8 +57,8 @@ public final class CSVGzipOutput {
     private var row = CSVRowBuilder()
     public private(set) var rowsWritten = 0
 
-    public init(path: String, header: [String], escapeFormulas: Bool = true) throws(OutputError) {
-        gzip = try GzipWriter(path: path)
+    public init(path: String, header: [String], escapeFormulas: Bool = true, level: Int32 = 6) throws(OutputError) {
+        gzip = try GzipWriter(path: path, level: level)
         row.escapeFormulas = escapeFormulas
         try writeRow { r in for h in header { r.add(h) } }
         rowsWritten = 0

@@ -52,6 +52,30 @@ public struct DateFormat: Sendable, Equatable {
         }.joined()
     }
 
+    /// Writes minutes since 1970 in this layout (`any` writes day-first
+    /// `dd/mm/yyyy`); the inverse of `parse` for fixed layouts.
+    public func format(_ minutes: Int64) -> String {
+        let day = Minutes.day(minutes)
+        let d = CivilDate(dayNumber: day)
+        let m = Int(minutes - Int64(day) * Minutes.perDay)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        if isAny { return "\(two(d.day))/\(two(d.month))/\(d.year)" }
+        var out = ""
+        for p in parts {
+            switch p {
+            case .day: out += two(d.day)
+            case .month: out += two(d.month)
+            case .year: out += String(d.year)
+            case .hour: out += two(m / 60)
+            case .minute: out += two(m % 60)
+            case .second: out += "00"
+            case .space: out += " "
+            case .literal(let c): out.unicodeScalars.append(UnicodeScalar(c))
+            }
+        }
+        return out
+    }
+
     public enum Outcome: Equatable {
         /// Minutes since 1970-01-01.
         case value(Int64)

@@ -12,13 +12,13 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
 /// Reads one YAML mapping strictly: each key read is remembered, and
 /// `finish()` turns any key nobody asked for into an error, so a typo in a
 /// pipeline file (`requried: true`) never passes silently.
-struct StrictMap {
-    let file: String
-    let line: Int
+public struct StrictMap {
+    public let file: String
+    public let line: Int
     private let entries: [(key: String, keyLine: Int, value: Node)]
     private var used: Set<String> = []
 
-    init(_ node: Node, file: String, what: String) throws(PipelineError) {
+    public init(_ node: Node, file: String, what: String) throws(PipelineError) {
         self.file = file
         line = node.mark?.line ?? 0
         guard case .mapping(let m) = node else {
@@ -34,42 +34,60 @@ struct StrictMap {
         entries = out
     }
 
-    var keys: [String] { entries.map(\.key) }
+    public var keys: [String] { entries.map(\.key) }
 
-    mutating func node(_ key: String) -> Node? {
+    public mutating func node(_ key: String) -> Node? {
         guard let e = entries.first(where: { $0.key == key }) else { return nil }
         used.insert(key)
         return e.value
     }
 
-    func lineOf(_ key: String) -> Int { entries.first(where: { $0.key == key })?.keyLine ?? line }
+    public func lineOf(_ key: String) -> Int { entries.first(where: { $0.key == key })?.keyLine ?? line }
 
-    func error(_ key: String, _ message: String) -> PipelineError { PipelineError(file: file, line: lineOf(key), message) }
+    public func error(_ key: String, _ message: String) -> PipelineError { PipelineError(file: file, line: lineOf(key), message) }
 
-    mutating func string(_ key: String) throws(PipelineError) -> String? {
+    public mutating func string(_ key: String) throws(PipelineError) -> String? {
         guard let n = node(key) else { return nil }
         guard case .scalar(let s) = n else { throw error(key, "'\(key)' must be a single value") }
         return s.string
     }
 
-    mutating func requiredString(_ key: String) throws(PipelineError) -> String {
+    public mutating func requiredString(_ key: String) throws(PipelineError) -> String {
         guard let s = try string(key) else { throw PipelineError(file: file, line: line, "'\(key)' is required here") }
         return s
     }
 
-    mutating func bool(_ key: String) throws(PipelineError) -> Bool? {
+    public mutating func bool(_ key: String) throws(PipelineError) -> Bool? {
         guard let n = node(key) else { return nil }
         guard let b = n.bool else { throw error(key, "'\(key)' must be true or false") }
         return b
     }
 
-    mutating func int(_ key: String) throws(PipelineError) -> Int? {
+    public mutating func int(_ key: String) throws(PipelineError) -> Int? {
         guard let n = node(key) else { return nil }
         guard let v = n.int else { throw error(key, "'\(key)' must be a whole number") }
         return v
     }
 
-    mutating func strings(_ key: String) throws(PipelineError) -> [String]? {
+    public mutating func double(_ key: String) throws(PipelineError) -> Double? {
+        guard let n = node(key) else { return nil }
+        guard let v = n.float ?? n.int.map(Double.init) else { throw error(key, "'\(key)' must be a number") }
+        return v
+    }
+
+    /// A mapping of names to whole numbers, in file order.
+    public mutating func counts(_ key: String) throws(PipelineError) -> [(String, Int)]? {
+        guard var m = try map(key) else { return nil }
+        var out: [(String, Int)] = []
+        for k in m.keys {
+            guard let v = try m.int(k) else { continue }
+            out.append((k, v))
+        }
+        try m.finish()
+        return out
+    }
+
+    public mutating func strings(_ key: String) throws(PipelineError) -> [String]? {
         guard let n = node(key) else { return nil }
         if case .scalar(let s) = n { return [s.string] }
         guard case .sequence(let seq) = n else { throw error(key, "'\(key)' must be a list") }
@@ -81,19 +99,19 @@ struct StrictMap {
         return out
     }
 
-    mutating func list(_ key: String) throws(PipelineError) -> [Node]? {
+    public mutating func list(_ key: String) throws(PipelineError) -> [Node]? {
         guard let n = node(key) else { return nil }
         guard case .sequence(let seq) = n else { throw error(key, "'\(key)' must be a list") }
         return Array(seq)
     }
 
-    mutating func map(_ key: String) throws(PipelineError) -> StrictMap? {
+    public mutating func map(_ key: String) throws(PipelineError) -> StrictMap? {
         guard let n = node(key) else { return nil }
         return try StrictMap(n, file: file, what: "'\(key)'")
     }
 
     /// Errors on the first key that was never read.
-    func finish(allowed hint: [String] = []) throws(PipelineError) {
+    public func finish(allowed hint: [String] = []) throws(PipelineError) {
         for e in entries where !used.contains(e.key) {
             let known = hint.isEmpty ? "" : " (known keys: \(hint.joined(separator: ", ")))"
             throw PipelineError(file: file, line: e.keyLine, "unknown key '\(e.key)'\(known)")
@@ -101,7 +119,7 @@ struct StrictMap {
     }
 
     /// Reads a YAML file into its root node.
-    static func loadRoot(path: String, displayName: String) throws(PipelineError) -> Node {
+    public static func loadRoot(path: String, displayName: String) throws(PipelineError) -> Node {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw PipelineError(file: displayName, line: 0, "cannot read: \(error.localizedDescription)")

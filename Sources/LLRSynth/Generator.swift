@@ -1,0 +1,256 @@
+import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct SynthOptions: Sendable {
+    public var out: String
+    public var quarters: [FinancialQuarter]
+    public var scale = 1.0
+    /// Children in the population (default: the LAs' under-18 counts, times the scale when below 1).
+    public var children: Int?
+    public var seed: UInt64 = 1
+    /// Share of rows given an error the validator must find.
+    public var errorRate = 0.0
+    /// Write `_v2` files that correct some rows of an earlier version.
+    public var resubmissions = false
+
+    public init(out: String, quarters: [FinancialQuarter]) {
+        self.out = out
+        self.quarters = quarters
+    }
+}
+
+public struct SynthSummary: Sendable {
+    public var files: [String]
+    public var rows: Int
+    public var children: Int
+    public var injected: Int
+}
+
+/// A spell reported every quarter while it is open (CP plan, care episode, early help).
+struct Spell {
+    var ref: String
+    var event: Int
+    var council: String
+    var la: Int
+    var child: Int
+    var type: String
+    var start: Int
+    var end: Int
+    var category: String
+}
+
+/// Writes synthetic returns for every partner and quarter, with the truth
+/// behind them. Streams: rows go straight to their files; what is kept is the
+/// population and the open spells.
+public final class SyntheticReturns {
+    let pipelines: Pipelines
+    let settings: SynthSettings
+    let options: SynthOptions
+    var rng: SynthRandom
+    var population: Population
+    var spells: [Spell] = []
+    var inCare: [Int: Int] = [:]
+    var serial = 0
+    var eventSerial = 0
+    var rowsWritten = 0
+    var injectedCount = 0
+    var appeared: Set<Int> = []
+    var truth: TextOutput!
+    var files: [String] = []
+    /// Each name's spelling variants, both ways round (Tom ↔ Thomas).
+    let variants: [String: [String]]
+
+    // Per quarter.
+    var writers: [String: ReturnWriter] = [:]
+    var resubmitted: [String: ReturnWriter] = [:]
+    var quarter: FinancialQuarter!
+
+    public init(pipelines: Pipelines, settings: SynthSettings, options: SynthOptions) {
+        self.pipelines = pipelines
+        self.settings = settings
+        self.options = options
+        rng = SynthRandom(seed: options.seed)
+        let all = settings.localAuthorities.reduce(0) { $0 + $1.children }
+        let total = options.children ?? max(100, Int(Double(all) * min(1, options.scale)))
+        let reference = options.quarters.min()!.firstDay.dayNumber
+        population = Population(settings: settings, total: total, referenceDay: reference, seed: options.seed)
+        var v: [String: [String]] = [:]
+        for (name, forms) in settings.variants.sorted(by: { $0.key < $1.key }) {
+            v[name, default: []] += forms
+            for f in forms { v[f, default: []].append(name) }
+        }
+        variants = v
+    }
+
+    public func run() throws -> SynthSummary {
+        for dir in [options.out, options.out + "/returns", options.out + "/truth"] { mkdir(dir, 0o755) }
+        truth = try TextOutput(path: options.out + "/truth/records.csv", header: ["file", "rowNumber", "person", "event", "injected"])
+        for (i, q) in options.quarters.sorted().enumerated() {
+            try writeQuarter(q, first: i == 0)
+        }
+        try truth.commit()
+        try writePersons()
+        return SynthSummary(files: files, rows: rowsWritten, children: appeared.count, injected: injectedCount)
+    }
+
+    // MARK: Quarters
+
+    func writeQuarter(_ q: FinancialQuarter, first: Bool) throws {
+        quarter = q
+        writers = [:]
+        resubmitted = [:]
+        for p in pipelines.registry.partners {
+            guard let schema = pipelines.families[p.family] else { continue }
+            let name = ReturnFileName(partner: p.code, family: p.family, quarter: q)
+            writers[p.code] = try ReturnWriter(directory: options.out + "/returns", name: name, schema: schema)
+            if options.resubmissions && derivedChance(0.25, p.code, q) {
+                var v2 = name
+                v2.version = 2
+                resubmitted[p.code] = try ReturnWriter(directory: options.out + "/returns", name: v2, schema: schema)
+            }
+        }
+        if first { openInitialSpells() }
+        let qDays = Double(q.lastDay.dayNumber - q.firstDay.dayNumber + 1)
+        for (laIndex, la) in settings.localAuthorities.enumerated() {
+            for (partner, types) in la.perYear {
+                for (type, perYear) in types {
+                    let n = rng.count(mean: Double(perYear) * options.scale * qDays / 365)
+                    for _ in 0..<n { try event(partner: partner, type: type, la: laIndex) }
+                }
+            }
+            for (type, stock) in la.stock {
+                let days = Double(settings.spellDays[type] ?? 365)
+                let starts = rng.count(mean: Double(stock) * options.scale * qDays / days)
+                for _ in 0..<starts { startSpell(type: type, la: laIndex, council: la.council, startDay: randomDay()) }
+            }
+        }
+        try writeSpells()
+        for code in writers.keys.sorted() {
+            try writers[code]!.commit()
+            files.append(writers[code]!.fileName)
+            setFileDate(writers[code]!.fileName, day: q.lastDay.dayNumber + 14)
+        }
+        for code in resubmitted.keys.sorted() {
+            try resubmitted[code]!.commit()
+            files.append(resubmitted[code]!.fileName)
+            setFileDate(resubmitted[code]!.fileName, day: q.lastDay.dayNumber + 28)
+        }
+    }
+
+    func derivedChance(_ p: Double, _ code: String, _ q: FinancialQuarter) -> Bool {
+        var h: UInt64 = 1469598103934665603
+        for b in code.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        var r = SynthRandom.derived(seed: options.seed, h, UInt64(q.startYear * 10 + q.quarter))
+        return r.chance(p)
+    }
+
+    /// Sets the file's date: a return is made about two weeks after its quarter.
+    func setFileDate(_ file: String, day: Int) {
+        let path = options.out + "/returns/" + file
+        var times = [timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0), timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0)]
+        _ = utimes(path, &times)
+    }
+
+    func randomDay() -> Int {
+        quarter.firstDay.dayNumber + rng.below(quarter.lastDay.dayNumber - quarter.firstDay.dayNumber + 1)
+    }
+
+    func nextSerial() -> Int { serial += 1; return serial }
+    func nextEvent() -> Int { eventSerial += 1; return eventSerial }
+
+    // MARK: Events
+
+    func event(partner: String, type: String, la: Int) throws {
+        guard let p = pipelines.registry.partner(code: partner) else { throw SynthError("volumes.yaml names partner \(partner), which is not in partners.yaml") }
+        if settings.spellDays[type] != nil && p.family == "council" {
+            startSpell(type: type, la: la, council: partner, startDay: randomDay())
+            return
+        }
+        let child = population.pick(la: la, &rng)
+        let day = randomDay()
+        let ev = nextEvent()
+        switch p.family {
+        case "police":
+            let start = Int64(day) * 1440 + Int64(rng.below(1440))
+            var end: Int64? = nil
+            if type == "MISSING_EPISODE" && rng.chance(0.95) { end = start + Int64(60 * (2 + rng.below(70))) }
+            try writePolice(child: child, type: type, start: start, end: end, event: ev)
+            if type == "MISSING_EPISODE" && rng.chance(settings.councilRecordsPoliceMissing) {
+                let council = settings.localAuthorities[population.children[child].la].council
+                let cday = min(day + rng.below(2), quarter.lastDay.dayNumber)
+                let cend = end.map { max(Minutes.day($0), cday) }.map { min($0, quarter.lastDay.dayNumber) }
+                try writeCouncil(council, child: child, type: "MISSING_EPISODE", start: cday, end: cend, ref: "\(council)-\(nextSerial())", event: ev, category: "")
+            }
+        case "health":
+            try writeHealth(partner, child: child, type: type, day: day, event: ev)
+        case "council":
+            var end: Int? = nil
+            if type == "ASSESSMENT" || type == "S47_ENQUIRY" {
+                let e = day + 5 + rng.below(40)
+                if e <= quarter.lastDay.dayNumber { end = e }
+            }
+            try writeCouncil(partner, child: child, type: type, start: day, end: end, ref: "\(partner)-\(nextSerial())", event: ev, category: "")
+        case "vcs":
+            try writeVCS(partner, child: child, service: type, day: day, event: ev)
+        default:
+            throw SynthError("no writer for family \(p.family)")
+        }
+    }
+
+    // MARK: Spells
+
+    func openInitialSpells() {
+        for (laIndex, la) in settings.localAuthorities.enumerated() {
+            for (type, stock) in la.stock {
+                let days = settings.spellDays[type] ?? 365
+                for _ in 0..<rng.count(mean: Double(stock) * options.scale) {
+                    startSpell(type: type, la: laIndex, council: la.council, startDay: quarter.firstDay.dayNumber - 1 - rng.below(days), mustBeOpen: true)
+                }
+            }
+        }
+    }
+
+    func startSpell(type: String, la: Int, council: String, startDay: Int, mustBeOpen: Bool = false) {
+        let child = population.pick(la: la, &rng)
+        let c = population.children[child]
+        let start = max(startDay, c.dob + 30)
+        var end = start + 1 + Int(rng.exponential(mean: Double(settings.spellDays[type] ?? 365)))
+        if mustBeOpen && end < quarter.firstDay.dayNumber { end = quarter.firstDay.dayNumber + rng.below(365) }
+        let category = type == "CP_PLAN" ? rng.pick(["NEG", "NEG", "NEG", "EMO", "EMO", "PHY", "SAB", "MUL"]) : ""
+        spells.append(Spell(ref: "\(council)-S\(nextSerial())", event: nextEvent(), council: council, la: la, child: child, type: type,
+                            start: start, end: end, category: category))
+        if type == "CLA_EPISODE" {
+            inCare[child, default: 0] += 1
+            if start >= quarter.firstDay.dayNumber, rng.chance(settings.lacInitialAssessments) {
+                let day = min(start + 5 + rng.below(20), quarter.lastDay.dayNumber)
+                try? writeHealth("LPT", child: child, type: "LAC_INITIAL_HEALTH_ASSESSMENT", day: day, event: nextEvent())
+            }
+        }
+    }
+
+    /// Every open spell appears in its council's return, with its end date in the quarter it closes.
+    func writeSpells() throws {
+        let last = quarter.lastDay.dayNumber
+        var still: [Spell] = []
+        for s in spells {
+            let closes = s.end <= last
+            try writeCouncil(s.council, child: s.child, type: s.type, start: s.start, end: closes ? s.end : nil, ref: s.ref, event: s.event, category: s.category)
+            if s.type == "CLA_EPISODE" && rng.chance(settings.lacReviewsPerYear / 4) {
+                try writeHealth("LPT", child: s.child, type: "LAC_REVIEW_HEALTH_ASSESSMENT", day: randomDay(), event: nextEvent())
+            }
+            if closes {
+                if s.type == "CLA_EPISODE" {
+                    inCare[s.child, default: 1] -= 1
+                    if inCare[s.child] == 0 { inCare[s.child] = nil }
+                }
+            } else {
+                still.append(s)
+            }
+        }
+        spells = still
+    }
+}

@@ -1,0 +1,103 @@
+import LLRCore
+
+/// One synthetic child: who they really are. Each agency's record of them is
+/// drawn from this, with the variations that agency's data really shows.
+struct Child {
+    var la: Int
+    var group: Int
+    var notStated: Bool
+    var female: Bool
+    var forename: String
+    var surname: String
+    var dob: Int
+    var district: String
+    var postcode: String
+    /// Ten digits with a valid modulus 11 check digit.
+    var nhs: String
+    /// Thirteen characters with a valid check letter, or empty (under school age).
+    var upn: String
+    var weight: Double
+}
+
+/// All children of LLR (or `--children` of them), and for each local
+/// authority a picker that favours the few children who generate most events.
+struct Population {
+    var children: [Child]
+    /// Per LA: the children's indexes and a weighted picker over them.
+    var members: [[Int]]
+    var pickers: [WeightedPicker]
+
+    init(settings: SynthSettings, total: Int, referenceDay: Int, seed: UInt64) {
+        let las = settings.localAuthorities
+        let allChildren = las.reduce(0) { $0 + $1.children }
+        var children: [Child] = []
+        var members: [[Int]] = []
+        children.reserveCapacity(total)
+        for (laIndex, la) in las.enumerated() {
+            let n = max(1, Int((Double(total) * Double(la.children) / Double(max(1, allChildren))).rounded()))
+            let groupPicker = WeightedPicker(settings.shares[la.code]!.map(Double.init))
+            let districtPicker = WeightedPicker(la.districts.map { Double($0.1) })
+            var ids: [Int] = []
+            for _ in 0..<n {
+                var r = SynthRandom.derived(seed: seed, UInt64(children.count), 0xC41D)
+                let g = groupPicker.pick(&r)
+                let group = settings.groups[g]
+                let female = r.chance(0.5)
+                let forename = female ? r.pick(group.female) : r.pick(group.male)
+                // Ages 0–17 on the reference day; nobody born in the last month.
+                let dob = referenceDay - 30 - r.below(17 * 365)
+                let district = la.districts[districtPicker.pick(&r)].0
+                let postcode = "\(district) \(r.below(10))\(postcodeLetter(&r))\(postcodeLetter(&r))"
+                let ageYears = (referenceDay - dob) / 365
+                let upn = ageYears >= 5 ? makeUPN(&r) : ""
+                // Pareto weights: a few children generate most events, as in life.
+                let weight = 1 / pow(max(r.unit(), 1e-9), 1 / 1.3)
+                ids.append(children.count)
+                children.append(Child(
+                    la: laIndex, group: g, notStated: r.chance(settings.notStatedShare), female: female, forename: forename,
+                    surname: r.pick(group.surnames), dob: dob, district: district, postcode: postcode, nhs: makeNHSNumber(&r),
+                    upn: upn, weight: weight))
+            }
+            members.append(ids)
+        }
+        self.children = children
+        self.members = members
+        pickers = members.map { ids in WeightedPicker(ids.map { children[$0].weight }) }
+    }
+
+    mutating func pick(la: Int, _ r: inout SynthRandom) -> Int {
+        members[la][pickers[la].pick(&r)]
+    }
+}
+
+/// Postcode unit letters never use C, I, K, M, O or V.
+func postcodeLetter(_ r: inout SynthRandom) -> Character {
+    r.pick(Array("ABDEFGHJLNPQRSTUWXYZ"))
+}
+
+func makeNHSNumber(_ r: inout SynthRandom) -> String {
+    while true {
+        var digits = (0..<9).map { _ in r.below(10) }
+        if digits[0] == 9 && digits[1] == 9 && digits[2] == 9 { digits[0] = 4 }
+        var check = 11 - digits.enumerated().reduce(0) { $0 + $1.element * (10 - $1.offset) } % 11
+        if check == 11 { check = 0 }
+        if check == 10 { continue }
+        return (digits + [check]).map(String.init).joined()
+    }
+}
+
+/// A UPN: check letter, LA number (856 Leicester, 855 Leicestershire, 857
+/// Rutland in DfE numbering, any three digits will do here), then nine digits.
+func makeUPN(_ r: inout SynthRandom) -> String {
+    let alphabet = Array("ABCDEFGHJKLMNPQRTUVWXYZ")
+    let rest = "85\(5 + r.below(3))" + (0..<9).map { _ in String(r.below(10)) }.joined()
+    var sum = 0
+    for (i, c) in rest.utf8.enumerated() { sum += Int(c - 48) * (i + 2) }
+    return String(alphabet[sum % 23]) + rest
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,97 @@
+import LLRCore
+
+/// The columns llr-synth knows how to fill, per family, in its own order.
+/// The file's column order comes from `Pipelines/families/`; a schema that
+/// adds or renames a column stops llr-synth with a message saying so.
+enum SynthColumns {
+    static let police = ["incident_ref", "niche_person_id", "record_type", "reported_at", "ended_at", "forename", "surname", "dob", "sex", "ethnicity", "postcode", "home_la", "looked_after", "placing_la"]
+    static let health = ["event_id", "nhs_number", "local_patient_id", "forename", "surname", "dob", "gender", "ethnic_category", "postcode", "gp_practice", "event_type", "event_date"]
+    static let council = ["event_ref", "child_id", "upn", "nhs_number", "forename", "surname", "dob", "sex", "ethnicity", "postcode", "event_type", "start_date", "end_date", "referral_source", "cp_category", "outcome"]
+    static let vcs = ["org_code", "client_ref", "forename", "surname", "dob", "age", "sex", "ethnicity", "postcode", "service", "referral_date", "referral_source", "closed_date"]
+
+    static func of(_ family: String) -> [String]? {
+        switch family {
+        case "police": return police
+        case "health": return health
+        case "council": return council
+        case "vcs": return vcs
+        default: return nil
+        }
+    }
+}
+
+public struct SynthError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// One return file being written, with its truth rows. A resubmission
+/// writes its `_v2` twin at the same time.
+final class ReturnWriter {
+    let fileName: String
+    let family: String
+    private let output: CSVGzipOutput
+    /// Schema position → index in llr-synth's own column order.
+    private let order: [Int]
+    private(set) var rowNumber = 1
+    private(set) var rows = 0
+    let formats: [String: DateFormat]
+
+    init(directory: String, name: ReturnFileName, schema: FamilySchema) throws {
+        guard let columns = SynthColumns.of(schema.name) else { throw SynthError("llr-synth cannot write family \(schema.name)") }
+        let names = schema.fields.map(\.name)
+        guard Set(names) == Set(columns) else {
+            throw SynthError("Pipelines/families/\(schema.name).yaml has columns \(names.joined(separator: ", ")); llr-synth writes \(columns.joined(separator: ", ")): update SynthColumns")
+        }
+        fileName = name.conventional
+        family = schema.name
+        order = names.map { columns.firstIndex(of: $0)! }
+        var formats: [String: DateFormat] = [:]
+        for f in schema.fields { if let fmt = f.format { formats[f.name] = fmt } }
+        self.formats = formats
+        // Partner files are plain CSV: no formula escaping, as their systems write them.
+        output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 3)
+    }
+
+    /// Writes one row (cells in llr-synth's order, plus any extra cells) and
+    /// returns its rowNumber.
+    func write(_ cells: [String], extra: [String] = []) throws -> Int {
+        try output.writeRow { r in
+            for i in order { r.add(cells[i]) }
+            for e in extra { r.add(e) }
+        }
+        rowNumber += 1
+        rows += 1
+        return rowNumber
+    }
+
+    func commit() throws { try output.commit() }
+}
+
+/// Buffered plain-text output renamed into place on commit.
+final class TextOutput {
+    private let file: AtomicOutputFile
+    private var buffer = CSVRowBuilder(escapeFormulas: false)
+
+    init(path: String, header: [String]) throws {
+        file = try AtomicOutputFile(path: path)
+        for h in header { buffer.add(h) }
+        buffer.endRow()
+    }
+
+    func row(_ fill: (inout CSVRowBuilder) -> Void) throws {
+        fill(&buffer)
+        buffer.endRow()
+        if buffer.bytes.count > 64 * 1024 { try flush() }
+    }
+
+    private func flush() throws {
+        try file.write(buffer.bytes)
+        buffer.removeAll()
+    }
+
+    func commit() throws {
+        try flush()
+        try file.commit()
+    }
+}

@@ -1,0 +1,110 @@
+import LLRCore
+
+/// `Pipelines/synth/`: the volumes, places, names and groups that synthetic
+/// returns are drawn from. Data, so calibration is a config change.
+public struct SynthSettings: Sendable {
+    public struct LocalAuthority: Sendable {
+        public var name: String
+        public var code: String
+        public var council: String
+        public var children: Int
+        public var districts: [(String, Int)]
+        /// Partner code → [(event type, count per year at scale 1)].
+        public var perYear: [(String, [(String, Int)])]
+        /// Spells open at any time (CP_PLAN, CLA_EPISODE).
+        public var stock: [(String, Int)]
+        public var reReferralRate: Double
+    }
+
+    public struct Group: Sendable {
+        public var name: String
+        /// Family (and `ons`) → the code that family records.
+        public var codes: [String: String]
+        public var female: [String]
+        public var male: [String]
+        public var surnames: [String]
+    }
+
+    public var localAuthorities: [LocalAuthority]
+    public var spellDays: [String: Int]
+    public var councilRecordsPoliceMissing: Double
+    public var lacInitialAssessments: Double
+    public var lacReviewsPerYear: Double
+    public var groups: [Group]
+    public var notStated: [String: String]
+    public var notStatedShare: Double
+    /// LA code → group weights, in `groups` order.
+    public var shares: [String: [Int]]
+    public var variants: [String: [String]]
+
+    public static func load(pipelines: String) throws(PipelineError) -> SynthSettings {
+        let volumesName = "synth/volumes.yaml", namesName = "synth/names.yaml"
+        var v = try StrictMap(StrictMap.loadRoot(path: pipelines + "/" + volumesName, displayName: volumesName), file: volumesName, what: "synth volumes")
+        var las: [LocalAuthority] = []
+        for node in try v.list("localAuthorities") ?? [] {
+            var m = try StrictMap(node, file: volumesName, what: "a local authority")
+            var perYear: [(String, [(String, Int)])] = []
+            if var py = try m.map("perYear") {
+                for partner in py.keys { perYear.append((partner, try py.counts(partner) ?? [])) }
+                try py.finish()
+            }
+            las.append(LocalAuthority(
+                name: try m.requiredString("name"), code: try m.requiredString("code"), council: try m.requiredString("council"),
+                children: try m.int("children") ?? 0, districts: try m.counts("districts") ?? [], perYear: perYear,
+                stock: try m.counts("stock") ?? [], reReferralRate: try m.double("reReferralRate") ?? 0))
+            try m.finish(allowed: ["name", "code", "council", "children", "districts", "perYear", "stock", "reReferralRate"])
+        }
+        let spells = Dictionary(uniqueKeysWithValues: try v.counts("spells") ?? [])
+        let mirror = try v.double("councilRecordsPoliceMissing") ?? 0
+        let lacInitial = try v.double("lacInitialAssessments") ?? 0
+        let lacReviews = try v.double("lacReviewsPerYear") ?? 0
+        try v.finish(allowed: ["localAuthorities", "spells", "councilRecordsPoliceMissing", "lacInitialAssessments", "lacReviewsPerYear"])
+
+        var n = try StrictMap(StrictMap.loadRoot(path: pipelines + "/" + namesName, displayName: namesName), file: namesName, what: "synth names")
+        var groups: [Group] = []
+        if var gm = try n.map("groups") {
+            for name in gm.keys {
+                var g = try StrictMap(gm.node(name)!, file: namesName, what: "group \(name)")
+                var codes: [String: String] = [:]
+                if var cm = try g.map("codes") {
+                    for k in cm.keys { codes[k] = try cm.string(k) }
+                    try cm.finish()
+                }
+                groups.append(Group(name: name, codes: codes, female: try g.strings("female") ?? [], male: try g.strings("male") ?? [],
+                                    surnames: try g.strings("surnames") ?? []))
+                try g.finish(allowed: ["codes", "female", "male", "surnames"])
+            }
+            try gm.finish()
+        }
+        var notStated: [String: String] = [:]
+        if var ns = try n.map("notStated") {
+            for k in ns.keys { notStated[k] = try ns.string(k) }
+            try ns.finish()
+        }
+        let notStatedShare = try n.double("notStatedShare") ?? 0
+        var shares: [String: [Int]] = [:]
+        if var sm = try n.map("shares") {
+            for la in sm.keys {
+                let weights = Dictionary(uniqueKeysWithValues: try sm.counts(la) ?? [])
+                shares[la] = groups.map { weights[$0.name] ?? 0 }
+            }
+            try sm.finish()
+        }
+        var variants: [String: [String]] = [:]
+        if var vm = try n.map("variants") {
+            for k in vm.keys { variants[k] = try vm.strings(k) ?? [] }
+            try vm.finish()
+        }
+        try n.finish(allowed: ["groups", "notStated", "notStatedShare", "shares", "variants"])
+        for g in groups where g.female.isEmpty || g.male.isEmpty || g.surnames.isEmpty {
+            throw PipelineError(file: namesName, line: 1, "group \(g.name) needs female, male and surnames")
+        }
+        for la in las where shares[la.code] == nil {
+            throw PipelineError(file: namesName, line: 1, "no group shares for \(la.code) (\(la.name))")
+        }
+        return SynthSettings(
+            localAuthorities: las, spellDays: spells, councilRecordsPoliceMissing: mirror, lacInitialAssessments: lacInitial,
+            lacReviewsPerYear: lacReviews, groups: groups, notStated: notStated, notStatedShare: notStatedShare, shares: shares,
+            variants: variants)
+    }
+}
