@@ -170,7 +170,7 @@ public final class SyntheticReturns {
             startSpell(type: type, la: la, council: partner, startDay: randomDay())
             return
         }
-        let child = population.pick(la: la, &rng)
+        let child = type == "MISSING_EPISODE" ? population.pickMissing(la: la, &rng) : population.pick(la: la, &rng)
         let day = randomDay()
         let ev = nextEvent()
         switch p.family {
@@ -208,18 +208,24 @@ public final class SyntheticReturns {
             for (type, stock) in la.stock {
                 let days = settings.spellDays[type] ?? 365
                 for _ in 0..<rng.count(mean: Double(stock) * options.scale) {
-                    startSpell(type: type, la: laIndex, council: la.council, startDay: quarter.firstDay.dayNumber - 1 - rng.below(days), mustBeOpen: true)
+                    startSpell(type: type, la: laIndex, council: la.council, startDay: quarter.firstDay.dayNumber - 1 - rng.below(days), alreadyOpen: true)
                 }
             }
         }
     }
 
-    func startSpell(type: String, la: Int, council: String, startDay: Int, mustBeOpen: Bool = false) {
+    /// Spell lengths are spread evenly from half to one and a half times the
+    /// mean, so the number open settles at the published stock. A spell
+    /// already open when the first quarter starts has the remaining length
+    /// such spells have on average (13/24 of the mean, spread evenly).
+    func startSpell(type: String, la: Int, council: String, startDay: Int, alreadyOpen: Bool = false) {
         let child = population.pick(la: la, &rng)
         let c = population.children[child]
         let start = max(startDay, c.dob + 30)
-        var end = start + 1 + Int(rng.exponential(mean: Double(settings.spellDays[type] ?? 365)))
-        if mustBeOpen && end < quarter.firstDay.dayNumber { end = quarter.firstDay.dayNumber + rng.below(365) }
+        let mean = Double(settings.spellDays[type] ?? 365)
+        let end = alreadyOpen
+            ? quarter.firstDay.dayNumber + Int(rng.unit() * mean * 13 / 12)
+            : start + 1 + Int(mean * (0.5 + rng.unit()))
         let category = type == "CP_PLAN" ? rng.pick(["NEG", "NEG", "NEG", "EMO", "EMO", "PHY", "SAB", "MUL"]) : ""
         spells.append(Spell(ref: "\(council)-S\(nextSerial())", event: nextEvent(), council: council, la: la, child: child, type: type,
                             start: start, end: end, category: category))

@@ -26,6 +26,10 @@ struct Population {
     /// Per LA: the children's indexes and a weighted picker over them.
     var members: [[Int]]
     var pickers: [WeightedPicker]
+    /// Per LA: the children who go missing, and how many episodes each LA has had so far.
+    var missingCohorts: [[Int]]
+    var missingPickers: [WeightedPicker]
+    var missingEpisodes: [Int]
 
     init(settings: SynthSettings, total: Int, referenceDay: Int, seed: UInt64) {
         let las = settings.localAuthorities
@@ -63,6 +67,30 @@ struct Population {
         self.children = children
         self.members = members
         pickers = members.map { ids in WeightedPicker(ids.map { children[$0].weight }) }
+        var cohorts: [[Int]] = []
+        for (laIndex, la) in las.enumerated() {
+            var r = SynthRandom.derived(seed: seed, UInt64(laIndex), 0x5151)
+            let ids = members[laIndex]
+            let size = min(ids.count, max(1, Int((Double(la.missingChildren) * Double(total) / Double(max(1, allChildren))).rounded())))
+            var picked = Set<Int>()
+            var cohort: [Int] = []
+            while cohort.count < size {
+                let c = ids[r.below(ids.count)]
+                if picked.insert(c).inserted { cohort.append(c) }
+            }
+            cohorts.append(cohort)
+        }
+        missingCohorts = cohorts
+        missingPickers = cohorts.map { ids in WeightedPicker(ids.map { children[$0].weight }) }
+        missingEpisodes = Array(repeating: 0, count: las.count)
+    }
+
+    /// A child for a missing episode: each of the cohort once, then the ones who go missing most.
+    mutating func pickMissing(la: Int, _ r: inout SynthRandom) -> Int {
+        let k = missingEpisodes[la]
+        missingEpisodes[la] += 1
+        let cohort = missingCohorts[la]
+        return k < cohort.count ? cohort[k] : cohort[missingPickers[la].pick(&r)]
     }
 
     mutating func pick(la: Int, _ r: inout SynthRandom) -> Int {

@@ -14,6 +14,8 @@ public struct SynthSettings: Sendable {
         /// Spells open at any time (CP_PLAN, CLA_EPISODE).
         public var stock: [(String, Int)]
         public var reReferralRate: Double
+        /// Children reported missing in a year (a small cohort goes missing again and again).
+        public var missingChildren: Int
     }
 
     public struct Group: Sendable {
@@ -51,8 +53,9 @@ public struct SynthSettings: Sendable {
             las.append(LocalAuthority(
                 name: try m.requiredString("name"), code: try m.requiredString("code"), council: try m.requiredString("council"),
                 children: try m.int("children") ?? 0, districts: try m.counts("districts") ?? [], perYear: perYear,
-                stock: try m.counts("stock") ?? [], reReferralRate: try m.double("reReferralRate") ?? 0))
-            try m.finish(allowed: ["name", "code", "council", "children", "districts", "perYear", "stock", "reReferralRate"])
+                stock: try m.counts("stock") ?? [], reReferralRate: try m.double("reReferralRate") ?? 0,
+                missingChildren: try m.int("missingChildren") ?? 0))
+            try m.finish(allowed: ["name", "code", "council", "children", "districts", "perYear", "stock", "reReferralRate", "missingChildren"])
         }
         let spells = Dictionary(uniqueKeysWithValues: try v.counts("spells") ?? [])
         let mirror = try v.double("councilRecordsPoliceMissing") ?? 0
