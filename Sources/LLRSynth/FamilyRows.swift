@@ -1,5 +1,11 @@
 import LLRCore
 
+/// The families llr-synth writes, as indexes into per-family tables.
+enum Family: Int, CaseIterable {
+    case police, health, council, vcs
+    var name: String { ["police", "health", "council", "vcs"][rawValue] }
+}
+
 /// How one row is spoiled, if it is: the finding code the validator must give.
 enum Injection {
     case none
@@ -15,7 +21,7 @@ extension SyntheticReturns {
     /// truth row, and its line in a resubmission when there is one.
     func emit(_ partner: String, _ clean: [String], child: Int, event: Int, inject: (inout [String]) -> Injection) throws {
         guard let writer = writers[partner] else { throw SynthError("no return open for \(partner)") }
-        appeared.insert(child)
+        appeared[child] = true
         var dirty = clean
         var injection = Injection.none
         if options.errorRate > 0 && rng.chance(options.errorRate) { injection = inject(&dirty) }
@@ -93,23 +99,21 @@ extension SyntheticReturns {
     }
 
     func postcode(_ c: Child, spaceless: Double) -> String {
-        var p = c.postcode
-        if rng.chance(spaceless) { p = p.replacingOccurrences(of: " ", with: "") }
-        if rng.chance(0.1) { p = p.lowercased() }
-        return p
+        let p = rng.chance(spaceless) ? c.postcodeNoSpace : c.postcode
+        return rng.chance(0.1) ? p.lowercased() : p
     }
 
-    func groupCode(_ c: Child, _ family: String) -> String {
-        c.notStated ? settings.notStated[family] ?? "" : settings.groups[c.group].codes[family] ?? ""
+    func groupCode(_ c: Child, _ family: Family) -> String {
+        c.notStated ? notStatedCodes[family.rawValue] : groupCodes[c.group][family.rawValue]
     }
 
     func dateText(_ family: String, _ field: String, _ writer: ReturnWriter, minutes: Int64) -> String {
         writer.formats[field]!.format(minutes)
     }
 
+    /// An LA as an officer types it: its name, its ONS code, shouting, or short.
     func laName(_ la: Int) -> String {
-        let a = settings.localAuthorities[la]
-        return rng.pick([a.name, a.name, a.code, a.name.uppercased(), a.name == "Leicestershire" ? "Leics" : a.name])
+        rng.pick(laForms[la])
     }
 
     // MARK: Police
@@ -124,7 +128,7 @@ extension SyntheticReturns {
             dateText("police", "reported_at", w, minutes: start), end.map { dateText("police", "ended_at", w, minutes: $0) } ?? "",
             forename(c, typo: 0.03, variant: 0.05), surname(c, typo: 0.03),
             dateText("police", "dob", w, minutes: Int64(recordedDOB(c, eventDay: day, slip: 0.02)) * 1440),
-            rng.chance(0.01) ? "U" : (c.female ? "F" : "M"), groupCode(c, "police"),
+            rng.chance(0.01) ? "U" : (c.female ? "F" : "M"), groupCode(c, .police),
             rng.chance(0.95) ? postcode(c, spaceless: 0.2) : "", rng.chance(0.8) ? laName(c.la) : "",
             rng.chance(0.02) ? "U" : (lookedAfter ? "Y" : "N"), lookedAfter && rng.chance(0.5) ? laName(c.la) : "",
         ]
@@ -157,7 +161,7 @@ extension SyntheticReturns {
         let cells: [String] = [
             "\(partner)-E\(nextSerial())", nhs, localID, forename(c, typo: 0.01, variant: 0.03), surname(c, typo: 0.01),
             dateText("health", "dob", w, minutes: Int64(c.dob) * 1440), rng.chance(0.01) ? "0" : (c.female ? "2" : "1"),
-            groupCode(c, "health"), rng.chance(0.97) ? postcode(c, spaceless: 0.1) : "", "C8\(2000 + (child % 900))", type,
+            groupCode(c, .health), rng.chance(0.97) ? postcode(c, spaceless: 0.1) : "", "C8\(2000 + (child % 900))", type,
             dateText("health", "event_date", w, minutes: Int64(day) * 1440),
         ]
         try emit(partner, cells, child: child, event: event) { row in
@@ -185,14 +189,14 @@ extension SyntheticReturns {
     func writeCouncil(_ council: String, child: Int, type: String, start: Int, end: Int?, ref: String, event: Int, category: String) throws {
         let c = population.children[child]
         let w = writers[council]!
-        let prefix = ["LCC": "LL", "LEICS": "MO", "RCC": "RC"][council] ?? council
+        let prefix = SynthText.caseSystemPrefix[council] ?? council
         var upn = ""
         if !c.upn.isEmpty { upn = rng.chance(0.8) ? c.upn : "" } else if rng.chance(0.3) { upn = "UN\(1 + rng.below(5))" }
-        let referralSource = type == "REFERRAL" ? rng.pick(["1A", "1B", "2A", "3A", "3B", "3E", "4", "5A", "5C", "5D", "6", "8", "9"]) : ""
-        let outcome = end != nil && rng.chance(0.3) ? rng.pick(["No further action", "Closed, needs met", "Stepped down to early help", "Returned home"]) : ""
+        let referralSource = type == "REFERRAL" ? rng.pick(SynthText.referralSources) : ""
+        let outcome = end != nil && rng.chance(0.3) ? rng.pick(SynthText.outcomes) : ""
         let cells: [String] = [
             ref, "\(prefix)-\(300_000 + child)", upn, rng.chance(0.5) ? c.nhs : "", forename(c, typo: 0.005, variant: 0.02), surname(c, typo: 0.005),
-            dateText("council", "dob", w, minutes: Int64(c.dob) * 1440), c.female ? "F" : "M", groupCode(c, "council"),
+            dateText("council", "dob", w, minutes: Int64(c.dob) * 1440), c.female ? "F" : "M", groupCode(c, .council),
             rng.chance(0.97) ? postcode(c, spaceless: 0.05) : "", type, dateText("council", "start_date", w, minutes: Int64(start) * 1440),
             end.map { dateText("council", "end_date", w, minutes: Int64($0) * 1440) } ?? "", referralSource, category, outcome,
         ]
@@ -224,7 +228,7 @@ extension SyntheticReturns {
         let orgName = rng.chance(0.5) ? org : rng.pick([partner.name] + partner.aliases)
         let dob = recordedDOB(c, eventDay: day, slip: 0.03)
         let giveDOB = rng.chance(0.7)
-        let sexForms = c.female ? ["female", "Female", "girl", "F"] : ["male", "Male", "boy", "M"]
+        let sexForms = c.female ? SynthText.female : SynthText.male
         let closed = rng.chance(0.4) ? day + 10 + rng.below(50) : nil
         let orgCell: String = rng.chance(0.2) ? orgName.lowercased() : orgName
         let ref = "\(org)-\(nextSerial())"
@@ -233,10 +237,10 @@ extension SyntheticReturns {
         let dobCell: String = giveDOB ? vcsDate(dob) : ""
         let ageCell: String = giveDOB ? "" : String(CivilDate.age(born: CivilDate(dayNumber: c.dob), at: CivilDate(dayNumber: day)))
         let sexCell: String = rng.chance(0.9) ? rng.pick(sexForms) : ""
-        let ethnicityCell: String = rng.chance(0.85) ? groupCode(c, "vcs") : ""
+        let ethnicityCell: String = rng.chance(0.85) ? groupCode(c, .vcs) : ""
         let postcodeCell: String = rng.chance(0.5) ? c.district : postcode(c, spaceless: 0.3)
         let referralDate: String = vcsDate(day)
-        let source: String = rng.pick(["school", "police", "self", "social worker", "GP", "parent", "Early Help"])
+        let source: String = rng.pick(SynthText.vcsSources)
         var closedCell = ""
         if let closed, closed <= quarter.lastDay.dayNumber { closedCell = vcsDate(closed) }
         let cells: [String] = [orgCell, ref, first, last, dobCell, ageCell, sexCell, ethnicityCell, postcodeCell, service, referralDate, source, closedCell]
@@ -272,7 +276,7 @@ extension SyntheticReturns {
     func writePersons() throws {
         let out = try TextOutput(path: options.out + "/truth/persons.csv",
                                  header: ["person", "la_code", "forename", "surname", "sex", "dob", "ethnicity", "postcode", "nhs_number", "upn"])
-        for i in appeared.sorted() {
+        for i in appeared.indices where appeared[i] {
             let c = population.children[i]
             try out.row { r in
                 r.add("P\(i + 1)"); r.add(settings.localAuthorities[c.la].code); r.add(c.forename); r.add(c.surname)
@@ -287,4 +291,16 @@ extension SyntheticReturns {
 
 extension String {
     func lowercasedSometimes(_ r: inout SynthRandom) -> String { r.chance(0.1) ? lowercased() : self }
+}
+
+/// Fixed choices, made once.
+enum SynthText {
+    static let referralSources = ["1A", "1B", "2A", "3A", "3B", "3E", "4", "5A", "5C", "5D", "6", "8", "9"]
+    static let outcomes = ["No further action", "Closed, needs met", "Stepped down to early help", "Returned home"]
+    static let female = ["female", "Female", "girl", "F"]
+    static let male = ["male", "Male", "boy", "M"]
+    static let vcsSources = ["school", "police", "self", "social worker", "GP", "parent", "Early Help"]
+    static let cpCategories = ["NEG", "NEG", "NEG", "EMO", "EMO", "PHY", "SAB", "MUL"]
+    /// Child ids as each council's case system writes them (Liquidlogic, Mosaic…).
+    static let caseSystemPrefix = ["LCC": "LL", "LEICS": "MO", "RCC": "RC"]
 }

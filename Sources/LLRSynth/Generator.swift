@@ -58,7 +58,13 @@ public final class SyntheticReturns {
     var eventSerial = 0
     var rowsWritten = 0
     var injectedCount = 0
-    var appeared: Set<Int> = []
+    /// Which children appear in any row (for truth/persons.csv).
+    var appeared: [Bool] = []
+    /// Each LA as officers type it.
+    let laForms: [[String]]
+    /// Per group, the code each family records (and for "not stated").
+    let groupCodes: [[String]]
+    let notStatedCodes: [String]
     var truth: TextOutput!
     var files: [String] = []
     /// Each name's spelling variants, both ways round (Tom ↔ Thomas).
@@ -84,6 +90,12 @@ public final class SyntheticReturns {
             for f in forms { v[f, default: []].append(name) }
         }
         variants = v
+        appeared = Array(repeating: false, count: population.children.count)
+        groupCodes = settings.groups.map { g in Family.allCases.map { g.codes[$0.name] ?? "" } }
+        notStatedCodes = Family.allCases.map { settings.notStated[$0.name] ?? "" }
+        laForms = settings.localAuthorities.map { a in
+            [a.name, a.name, a.code, a.name.uppercased()] + (a.name == "Leicestershire" ? ["Leics"] : [a.name])
+        }
     }
 
     public func run() throws -> SynthSummary {
@@ -94,7 +106,7 @@ public final class SyntheticReturns {
         }
         try truth.commit()
         try writePersons()
-        return SynthSummary(files: files, rows: rowsWritten, children: appeared.count, injected: injectedCount)
+        return SynthSummary(files: files, rows: rowsWritten, children: appeared.filter { $0 }.count, injected: injectedCount)
     }
 
     // MARK: Quarters
@@ -226,7 +238,7 @@ public final class SyntheticReturns {
         let end = alreadyOpen
             ? quarter.firstDay.dayNumber + Int(rng.unit() * mean * 13 / 12)
             : start + 1 + Int(mean * (0.5 + rng.unit()))
-        let category = type == "CP_PLAN" ? rng.pick(["NEG", "NEG", "NEG", "EMO", "EMO", "PHY", "SAB", "MUL"]) : ""
+        let category = type == "CP_PLAN" ? rng.pick(SynthText.cpCategories) : ""
         spells.append(Spell(ref: "\(council)-S\(nextSerial())", event: nextEvent(), council: council, la: la, child: child, type: type,
                             start: start, end: end, category: category))
         if type == "CLA_EPISODE" {

@@ -12,6 +12,7 @@ struct Child {
     var dob: Int
     var district: String
     var postcode: String
+    var postcodeNoSpace: String
     /// Ten digits with a valid modulus 11 check digit.
     var nhs: String
     /// Thirteen characters with a valid check letter, or empty (under school age).
@@ -51,7 +52,7 @@ struct Population {
                 // Ages 0–17 on the reference day; nobody born in the last month.
                 let dob = referenceDay - 30 - r.below(17 * 365)
                 let district = la.districts[districtPicker.pick(&r)].0
-                let postcode = "\(district) \(r.below(10))\(postcodeLetter(&r))\(postcodeLetter(&r))"
+                let inward = "\(r.below(10))\(postcodeLetter(&r))\(postcodeLetter(&r))"
                 let ageYears = (referenceDay - dob) / 365
                 let upn = ageYears >= 5 ? makeUPN(&r) : ""
                 // Pareto weights: a few children generate most events, as in life.
@@ -59,7 +60,8 @@ struct Population {
                 ids.append(children.count)
                 children.append(Child(
                     la: laIndex, group: g, notStated: r.chance(settings.notStatedShare), female: female, forename: forename,
-                    surname: r.pick(group.surnames), dob: dob, district: district, postcode: postcode, nhs: makeNHSNumber(&r),
+                    surname: r.pick(group.surnames), dob: dob, district: district, postcode: district + " " + inward,
+                    postcodeNoSpace: district + inward, nhs: makeNHSNumber(&r),
                     upn: upn, weight: weight))
             }
             members.append(ids)
@@ -99,30 +101,44 @@ struct Population {
 }
 
 /// Postcode unit letters never use C, I, K, M, O or V.
+private let unitLetters = Array("ABDEFGHJLNPQRSTUWXYZ")
+
 func postcodeLetter(_ r: inout SynthRandom) -> Character {
-    r.pick(Array("ABDEFGHJLNPQRSTUWXYZ"))
+    unitLetters[r.below(unitLetters.count)]
 }
 
 func makeNHSNumber(_ r: inout SynthRandom) -> String {
-    while true {
-        var digits = (0..<9).map { _ in r.below(10) }
-        if digits[0] == 9 && digits[1] == 9 && digits[2] == 9 { digits[0] = 4 }
-        var check = 11 - digits.enumerated().reduce(0) { $0 + $1.element * (10 - $1.offset) } % 11
-        if check == 11 { check = 0 }
-        if check == 10 { continue }
-        return (digits + [check]).map(String.init).joined()
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { d in
+        while true {
+            var sum = 0
+            for i in 0..<9 {
+                var v = r.below(10)
+                if i == 0 && v == 9 { v = 4 }  // never the 999 test range
+                d[i] = UInt8(48 + v)
+                sum += v * (10 - i)
+            }
+            var check = 11 - sum % 11
+            if check == 11 { check = 0 }
+            if check == 10 { continue }
+            d[9] = UInt8(48 + check)
+            return String(decoding: d, as: UTF8.self)
+        }
     }
 }
 
-/// A UPN: check letter, LA number (856 Leicester, 855 Leicestershire, 857
-/// Rutland in DfE numbering, any three digits will do here), then nine digits.
+/// A UPN: check letter, an LA number (855–857 here), then nine digits.
 func makeUPN(_ r: inout SynthRandom) -> String {
-    let alphabet = Array("ABCDEFGHJKLMNPQRTUVWXYZ")
-    let rest = "85\(5 + r.below(3))" + (0..<9).map { _ in String(r.below(10)) }.joined()
-    var sum = 0
-    for (i, c) in rest.utf8.enumerated() { sum += Int(c - 48) * (i + 2) }
-    return String(alphabet[sum % 23]) + rest
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 13) { u in
+        u[1] = 56; u[2] = 53; u[3] = UInt8(53 + r.below(3))
+        for i in 4..<13 { u[i] = UInt8(48 + r.below(10)) }
+        var sum = 0
+        for i in 1..<13 { sum += Int(u[i] - 48) * (i + 1) }
+        u[0] = upnAlphabet[sum % 23]
+        return String(decoding: u, as: UTF8.self)
+    }
 }
+
+private let upnAlphabet = Array("ABCDEFGHJKLMNPQRTUVWXYZ".utf8)
 
 #if canImport(Glibc)
 import Glibc

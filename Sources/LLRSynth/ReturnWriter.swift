@@ -50,7 +50,7 @@ final class ReturnWriter {
         for f in schema.fields { if let fmt = f.format { formats[f.name] = fmt } }
         self.formats = formats
         // Partner files are plain CSV: no formula escaping, as their systems write them.
-        output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 3)
+        output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1)
     }
 
     /// Writes one row (cells in llr-synth's order, plus any extra cells) and

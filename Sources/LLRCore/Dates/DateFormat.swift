@@ -58,22 +58,28 @@ public struct DateFormat: Sendable, Equatable {
         let day = Minutes.day(minutes)
         let d = CivilDate(dayNumber: day)
         let m = Int(minutes - Int64(day) * Minutes.perDay)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        if isAny { return "\(two(d.day))/\(two(d.month))/\(d.year)" }
-        var out = ""
-        for p in parts {
-            switch p {
-            case .day: out += two(d.day)
-            case .month: out += two(d.month)
-            case .year: out += String(d.year)
-            case .hour: out += two(m / 60)
-            case .minute: out += two(m % 60)
-            case .second: out += "00"
-            case .space: out += " "
-            case .literal(let c): out.unicodeScalars.append(UnicodeScalar(c))
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buf in
+            var n = 0
+            func two(_ v: Int) { buf[n] = UInt8(48 + v / 10 % 10); buf[n + 1] = UInt8(48 + v % 10); n += 2 }
+            func four(_ v: Int) { buf[n] = UInt8(48 + v / 1000 % 10); buf[n + 1] = UInt8(48 + v / 100 % 10); n += 2; two(v % 100) }
+            if isAny {
+                two(d.day); buf[n] = 0x2F; n += 1; two(d.month); buf[n] = 0x2F; n += 1; four(d.year)
+            } else {
+                for p in parts where n < 32 {
+                    switch p {
+                    case .day: two(d.day)
+                    case .month: two(d.month)
+                    case .year: four(d.year)
+                    case .hour: two(m / 60)
+                    case .minute: two(m % 60)
+                    case .second: two(0)
+                    case .space: buf[n] = 0x20; n += 1
+                    case .literal(let c): buf[n] = c; n += 1
+                    }
+                }
             }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
-        return out
     }
 
     public enum Outcome: Equatable {
