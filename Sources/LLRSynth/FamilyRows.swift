@@ -17,43 +17,42 @@ enum Injection {
 extension SyntheticReturns {
     // MARK: Writing a row with its truth
 
-    /// Writes `clean` (maybe spoiled by `inject`) to the partner's return, its
-    /// truth row, and its line in a resubmission when there is one.
-    func emit(_ partner: String, _ clean: [String], child: Int, event: Int, inject: (inout [String]) -> Injection) throws {
+    /// Writes the row built in `row` (maybe spoiled by `inject`) to the
+    /// partner's return, its truth row, and its line in a resubmission when
+    /// there is one.
+    func emit(_ partner: String, _ row: inout RowCells, child: Int, event: Int, inject: (inout RowCells) -> Injection) throws {
         guard let writer = writers[partner] else { throw SynthError("no return open for \(partner)") }
         appeared[child] = true
-        var dirty = clean
         var injection = Injection.none
-        if options.errorRate > 0 && rng.chance(options.errorRate) { injection = inject(&dirty) }
-        let person = "P\(child + 1)", ev = "E\(event)"
-        func record(_ w: ReturnWriter, _ cells: [String], _ inj: Injection) throws {
+        if options.errorRate > 0 && rng.chance(options.errorRate) {
+            injection = inject(&row)
+            if case .extraCell = injection { row.extraCell = true }
+            injectedCount += 1
+        }
+        func record(_ w: ReturnWriter, spoiled: Bool) throws {
             var code = ""
-            var extra: [String] = []
-            switch inj {
-            case .none, .duplicate: break
-            case .cell(let c): code = c
-            case .extraCell: code = "extra-cell"; extra = ["x"]
+            if spoiled {
+                switch injection {
+                case .none, .duplicate: break
+                case .cell(let c): code = c
+                case .extraCell: code = "extra-cell"
+                }
             }
-            let row = try w.write(cells, extra: extra)
+            let rowNumber = try w.write(row, spoiled: spoiled)
             rowsWritten += 1
-            try truth.row { r in r.add(w.fileName); r.add(row); r.add(person); r.add(ev); r.add(code) }
-            if case .duplicate = inj {
-                let again = try w.write(cells)
+            try truth.row { r in r.add(w.fileName); r.add(rowNumber); r.add("P", child + 1); r.add("E", event); r.add(code) }
+            if spoiled, case .duplicate = injection {
+                let again = try w.write(row, spoiled: true)
                 rowsWritten += 1
-                try truth.row { r in r.add(w.fileName); r.add(again); r.add(person); r.add(ev); r.add("duplicate-row") }
+                try truth.row { r in r.add(w.fileName); r.add(again); r.add("P", child + 1); r.add("E", event); r.add("duplicate-row") }
             }
         }
-        if case .none = injection {} else { injectedCount += 1 }
-        try record(writer, dirty, injection)
+        let spoiled: Bool
+        if case .none = injection { spoiled = false } else { spoiled = true }
+        try record(writer, spoiled: spoiled)
         if let v2 = resubmitted[partner] {
             // The resubmission corrects most of the rows that were wrong.
-            if case .none = injection {
-                try record(v2, clean, .none)
-            } else if rng.chance(0.7) {
-                try record(v2, clean, .none)
-            } else {
-                try record(v2, dirty, injection)
-            }
+            try record(v2, spoiled: spoiled && !rng.chance(0.7))
         }
     }
 
@@ -107,7 +106,7 @@ extension SyntheticReturns {
         c.notStated ? notStatedCodes[family.rawValue] : groupCodes[c.group][family.rawValue]
     }
 
-    func dateText(_ family: String, _ field: String, _ writer: ReturnWriter, minutes: Int64) -> String {
+    func dateText(_ field: String, _ writer: ReturnWriter, minutes: Int64) -> String {
         writer.formats[field]!.format(minutes)
     }
 
@@ -123,26 +122,37 @@ extension SyntheticReturns {
         let w = writers["LP"]!
         let day = Minutes.day(start)
         let lookedAfter = inCare[child] != nil
-        var cells: [String] = [
-            "LP-\(100_000 + nextSerial())", rng.chance(0.85) ? "NP-\(500_000 + child)" : "", type,
-            dateText("police", "reported_at", w, minutes: start), end.map { dateText("police", "ended_at", w, minutes: $0) } ?? "",
-            forename(c, typo: 0.03, variant: 0.05), surname(c, typo: 0.03),
-            dateText("police", "dob", w, minutes: Int64(recordedDOB(c, eventDay: day, slip: 0.02)) * 1440),
-            rng.chance(0.01) ? "U" : (c.female ? "F" : "M"), groupCode(c, .police),
-            rng.chance(0.95) ? postcode(c, spaceless: 0.2) : "", rng.chance(0.8) ? laName(c.la) : "",
-            rng.chance(0.02) ? "U" : (lookedAfter ? "Y" : "N"), lookedAfter && rng.chance(0.5) ? laName(c.la) : "",
-        ]
-        if rng.chance(0.01) { cells.swapAt(5, 6) }
-        try emit("LP", cells, child: child, event: event) { row in
+        var first = forename(c, typo: 0.03, variant: 0.05), last = surname(c, typo: 0.03)
+        if rng.chance(0.01) { swap(&first, &last) }
+        // Built in a local buffer: no exclusivity check per cell on the generator's property.
+        var cells = RowCells()
+        swap(&cells, &row)
+        defer { swap(&cells, &row) }
+        cells.reset()
+        cells.add("LP-", 100_000 + nextSerial())
+        if rng.chance(0.85) { cells.add("NP-", 500_000 + child) } else { cells.addEmpty() }
+        cells.add(type)
+        cells.add(dateText("reported_at", w, minutes: start))
+        if let end { cells.add(dateText("ended_at", w, minutes: end)) } else { cells.addEmpty() }
+        cells.add(first)
+        cells.add(last)
+        cells.add(dateText("dob", w, minutes: Int64(recordedDOB(c, eventDay: day, slip: 0.02)) * 1440))
+        cells.add(rng.chance(0.01) ? "U" : (c.female ? "F" : "M"))
+        cells.add(groupCode(c, .police))
+        if rng.chance(0.95) { cells.add(postcode(c, spaceless: 0.2)) } else { cells.addEmpty() }
+        if rng.chance(0.8) { cells.add(laName(c.la)) } else { cells.addEmpty() }
+        cells.add(rng.chance(0.02) ? "U" : (lookedAfter ? "Y" : "N"))
+        if lookedAfter && rng.chance(0.5) { cells.add(laName(c.la)) } else { cells.addEmpty() }
+        try emit("LP", &cells, child: child, event: event) { row in
             switch rng.below(6) {
-            case 0: row[3] = "31/02/\(CivilDate(dayNumber: day).year) 10:00"; return .cell("type-error")
-            case 1: row[8] = "X"; return .cell("constraint-error")
-            case 2: row[6] = ""; return .cell("constraint-error")
+            case 0: row.override(3, "31/02/\(CivilDate(dayNumber: day).year) 10:00"); return .cell("type-error")
+            case 1: row.override(8, "X"); return .cell("constraint-error")
+            case 2: row.override(6, ""); return .cell("constraint-error")
             case 3: return .extraCell
-            case 4: row[4] = dateText("police", "ended_at", w, minutes: start - 60); return .cell("date-order")
+            case 4: row.override(4, dateText("ended_at", w, minutes: start - 60)); return .cell("date-order")
             default:
                 if rng.chance(0.5) { return .duplicate }
-                row[7] = "01/01/2090"; return .cell("future-date")
+                row.override(7, "01/01/2090"); return .cell("future-date")
             }
         }
     }
@@ -152,29 +162,37 @@ extension SyntheticReturns {
     func writeHealth(_ partner: String, child: Int, type: String, day: Int, event: Int) throws {
         let c = population.children[child]
         let w = writers[partner]!
-        var nhs = ""
+        // Built in a local buffer: no exclusivity check per cell on the generator's property.
+        var cells = RowCells()
+        swap(&cells, &row)
+        defer { swap(&cells, &row) }
+        cells.reset()
+        cells.add(partner == "UHL" ? "UHL-E" : partner == "LPT" ? "LPT-E" : "ICB-E", nextSerial())
         if rng.chance(0.9) {
-            nhs = c.nhs
-            if rng.chance(0.3) { nhs = "\(nhs.prefix(3)) \(nhs.dropFirst(3).prefix(3)) \(nhs.suffix(4))" }
+            cells.add(rng.chance(0.3) ? "\(c.nhs.prefix(3)) \(c.nhs.dropFirst(3).prefix(3)) \(c.nhs.suffix(4))" : c.nhs)
+        } else {
+            cells.addEmpty()
         }
-        let localID = partner == "UHL" ? "RWE\(4_000_000 + child)" : "\(partner)\(700_000 + child)"
-        let cells: [String] = [
-            "\(partner)-E\(nextSerial())", nhs, localID, forename(c, typo: 0.01, variant: 0.03), surname(c, typo: 0.01),
-            dateText("health", "dob", w, minutes: Int64(c.dob) * 1440), rng.chance(0.01) ? "0" : (c.female ? "2" : "1"),
-            groupCode(c, .health), rng.chance(0.97) ? postcode(c, spaceless: 0.1) : "", "C8\(2000 + (child % 900))", type,
-            dateText("health", "event_date", w, minutes: Int64(day) * 1440),
-        ]
-        try emit(partner, cells, child: child, event: event) { row in
+        cells.add(partner == "UHL" ? "RWE" : partner == "LPT" ? "LPT" : "ICB", (partner == "UHL" ? 4_000_000 : 700_000) + child)
+        cells.add(forename(c, typo: 0.01, variant: 0.03))
+        cells.add(surname(c, typo: 0.01))
+        cells.add(dateText("dob", w, minutes: Int64(c.dob) * 1440))
+        cells.add(rng.chance(0.01) ? "0" : (c.female ? "2" : "1"))
+        cells.add(groupCode(c, .health))
+        if rng.chance(0.97) { cells.add(postcode(c, spaceless: 0.1)) } else { cells.addEmpty() }
+        cells.add("C8", 2000 + child % 900)
+        cells.add(type)
+        cells.add(dateText("event_date", w, minutes: Int64(day) * 1440))
+        try emit(partner, &cells, child: child, event: event) { row in
             switch rng.below(6) {
-            case 0: row[11] = "\(CivilDate(dayNumber: day).year)-02-30"; return .cell("type-error")
-            case 1: row[6] = "M"; return .cell("constraint-error")
-            case 2: row[2] = ""; return .cell("constraint-error")
+            case 0: row.override(11, "\(CivilDate(dayNumber: day).year)-02-30"); return .cell("type-error")
+            case 1: row.override(6, "M"); return .cell("constraint-error")
+            case 2: row.override(2, ""); return .cell("constraint-error")
             case 3: return .extraCell
-            case 4:
-                row[1] = breakCheckDigit(c.nhs); return .cell("nhs-number-checksum")
+            case 4: row.override(1, breakCheckDigit(c.nhs)); return .cell("nhs-number-checksum")
             default:
                 if rng.chance(0.5) { return .duplicate }
-                row[5] = "2090-01-01"; return .cell("future-date")
+                row.override(5, "2090-01-01"); return .cell("future-date")
             }
         }
     }
@@ -189,32 +207,47 @@ extension SyntheticReturns {
     func writeCouncil(_ council: String, child: Int, type: String, start: Int, end: Int?, ref: String, event: Int, category: String) throws {
         let c = population.children[child]
         let w = writers[council]!
-        let prefix = SynthText.caseSystemPrefix[council] ?? council
-        var upn = ""
-        if !c.upn.isEmpty { upn = rng.chance(0.8) ? c.upn : "" } else if rng.chance(0.3) { upn = "UN\(1 + rng.below(5))" }
-        let referralSource = type == "REFERRAL" ? rng.pick(SynthText.referralSources) : ""
-        let outcome = end != nil && rng.chance(0.3) ? rng.pick(SynthText.outcomes) : ""
-        let cells: [String] = [
-            ref, "\(prefix)-\(300_000 + child)", upn, rng.chance(0.5) ? c.nhs : "", forename(c, typo: 0.005, variant: 0.02), surname(c, typo: 0.005),
-            dateText("council", "dob", w, minutes: Int64(c.dob) * 1440), c.female ? "F" : "M", groupCode(c, .council),
-            rng.chance(0.97) ? postcode(c, spaceless: 0.05) : "", type, dateText("council", "start_date", w, minutes: Int64(start) * 1440),
-            end.map { dateText("council", "end_date", w, minutes: Int64($0) * 1440) } ?? "", referralSource, category, outcome,
-        ]
-        try emit(council, cells, child: child, event: event) { row in
+        // Built in a local buffer: no exclusivity check per cell on the generator's property.
+        var cells = RowCells()
+        swap(&cells, &row)
+        defer { swap(&cells, &row) }
+        cells.reset()
+        cells.add(ref)
+        cells.add("\(SynthText.caseSystemPrefix[council] ?? council)-\(300_000 + child)")
+        if !c.upn.isEmpty {
+            if rng.chance(0.8) { cells.add(c.upn) } else { cells.addEmpty() }
+        } else if rng.chance(0.3) {
+            cells.add("UN", 1 + rng.below(5))
+        } else {
+            cells.addEmpty()
+        }
+        if rng.chance(0.5) { cells.add(c.nhs) } else { cells.addEmpty() }
+        cells.add(forename(c, typo: 0.005, variant: 0.02))
+        cells.add(surname(c, typo: 0.005))
+        cells.add(dateText("dob", w, minutes: Int64(c.dob) * 1440))
+        cells.add(c.female ? "F" : "M")
+        cells.add(groupCode(c, .council))
+        if rng.chance(0.97) { cells.add(postcode(c, spaceless: 0.05)) } else { cells.addEmpty() }
+        cells.add(type)
+        cells.add(dateText("start_date", w, minutes: Int64(start) * 1440))
+        if let end { cells.add(dateText("end_date", w, minutes: Int64(end) * 1440)) } else { cells.addEmpty() }
+        if type == "REFERRAL" { cells.add(rng.pick(SynthText.referralSources)) } else { cells.addEmpty() }
+        cells.add(category)
+        if end != nil && rng.chance(0.3) { cells.add(rng.pick(SynthText.outcomes)) } else { cells.addEmpty() }
+        try emit(council, &cells, child: child, event: event) { row in
             switch rng.below(7) {
-            case 0: row[11] = "31/02/\(CivilDate(dayNumber: start).year)"; return .cell("type-error")
-            case 1: row[8] = "White British"; return .cell("constraint-error")
-            case 2: row[1] = ""; return .cell("constraint-error")
+            case 0: row.override(11, "31/02/\(CivilDate(dayNumber: start).year)"); return .cell("type-error")
+            case 1: row.override(8, "White British"); return .cell("constraint-error")
+            case 2: row.override(1, ""); return .cell("constraint-error")
             case 3: return .extraCell
-            case 4: row[12] = dateText("council", "end_date", w, minutes: Int64(start - 1) * 1440); return .cell("date-order")
+            case 4: row.override(12, dateText("end_date", w, minutes: Int64(start - 1) * 1440)); return .cell("date-order")
             case 5:
                 let valid = c.upn.isEmpty ? makeUPN(&rng) : c.upn
-                let letters = Array("ABCDEFGHJKLMNPQRTUVWXYZ")
-                let wrong = letters.first { $0 != valid.first! }!
-                row[2] = String(wrong) + valid.dropFirst(); return .cell("upn-checksum")
+                let wrong = SynthText.upnLetters.first { $0 != valid.first! }!
+                row.override(2, String(wrong) + valid.dropFirst()); return .cell("upn-checksum")
             default:
                 if rng.chance(0.5) { return .duplicate }
-                row[3] = breakCheckDigit(c.nhs); return .cell("nhs-number-checksum")
+                row.override(3, breakCheckDigit(c.nhs)); return .cell("nhs-number-checksum")
             }
         }
     }
@@ -223,36 +256,43 @@ extension SyntheticReturns {
 
     func writeVCS(_ org: String, child: Int, service: String, day: Int, event: Int) throws {
         let c = population.children[child]
-        let w = writers[org]!
         let partner = pipelines.registry.partner(code: org)!
         let orgName = rng.chance(0.5) ? org : rng.pick([partner.name] + partner.aliases)
         let dob = recordedDOB(c, eventDay: day, slip: 0.03)
         let giveDOB = rng.chance(0.7)
-        let sexForms = c.female ? SynthText.female : SynthText.male
         let closed = rng.chance(0.4) ? day + 10 + rng.below(50) : nil
-        let orgCell: String = rng.chance(0.2) ? orgName.lowercased() : orgName
-        let ref = "\(org)-\(nextSerial())"
-        let first: String = forename(c, typo: 0.02, variant: 0.15).lowercasedSometimes(&rng)
-        let last: String = rng.chance(0.6) ? c.surname : ""
-        let dobCell: String = giveDOB ? vcsDate(dob) : ""
-        let ageCell: String = giveDOB ? "" : String(CivilDate.age(born: CivilDate(dayNumber: c.dob), at: CivilDate(dayNumber: day)))
-        let sexCell: String = rng.chance(0.9) ? rng.pick(sexForms) : ""
-        let ethnicityCell: String = rng.chance(0.85) ? groupCode(c, .vcs) : ""
-        let postcodeCell: String = rng.chance(0.5) ? c.district : postcode(c, spaceless: 0.3)
-        let referralDate: String = vcsDate(day)
-        let source: String = rng.pick(SynthText.vcsSources)
-        var closedCell = ""
-        if let closed, closed <= quarter.lastDay.dayNumber { closedCell = vcsDate(closed) }
-        let cells: [String] = [orgCell, ref, first, last, dobCell, ageCell, sexCell, ethnicityCell, postcodeCell, service, referralDate, source, closedCell]
-        try emit(org, cells, child: child, event: event) { row in
+        // Built in a local buffer: no exclusivity check per cell on the generator's property.
+        var cells = RowCells()
+        swap(&cells, &row)
+        defer { swap(&cells, &row) }
+        cells.reset()
+        cells.add(rng.chance(0.2) ? orgName.lowercased() : orgName)
+        cells.add("\(org)-\(nextSerial())")
+        cells.add(forename(c, typo: 0.02, variant: 0.15).lowercasedSometimes(&rng))
+        if rng.chance(0.6) { cells.add(c.surname) } else { cells.addEmpty() }
+        if giveDOB {
+            cells.add(vcsDate(dob))
+            cells.addEmpty()
+        } else {
+            cells.addEmpty()
+            cells.add(CivilDate.age(born: CivilDate(dayNumber: c.dob), at: CivilDate(dayNumber: day)))
+        }
+        if rng.chance(0.9) { cells.add(rng.pick(c.female ? SynthText.female : SynthText.male)) } else { cells.addEmpty() }
+        if rng.chance(0.85) { cells.add(groupCode(c, .vcs)) } else { cells.addEmpty() }
+        cells.add(rng.chance(0.5) ? c.district : postcode(c, spaceless: 0.3))
+        cells.add(service)
+        cells.add(vcsDate(day))
+        cells.add(rng.pick(SynthText.vcsSources))
+        if let closed, closed <= quarter.lastDay.dayNumber { cells.add(vcsDate(closed)) } else { cells.addEmpty() }
+        try emit(org, &cells, child: child, event: event) { row in
             switch rng.below(5) {
-            case 0: row[10] = "31/02/\(CivilDate(dayNumber: day).year)"; return .cell("type-error")
-            case 1: row[9] = "ADVICE"; return .cell("constraint-error")
-            case 2: row[2] = ""; return .cell("constraint-error")
+            case 0: row.override(10, "31/02/\(CivilDate(dayNumber: day).year)"); return .cell("type-error")
+            case 1: row.override(9, "ADVICE"); return .cell("constraint-error")
+            case 2: row.override(2, ""); return .cell("constraint-error")
             case 3: return .extraCell
             default:
                 if rng.chance(0.5) { return .duplicate }
-                row[12] = vcsDate(day - 1); return .cell("date-order")
+                row.override(12, vcsDate(day - 1)); return .cell("date-order")
             }
         }
     }
@@ -303,4 +343,5 @@ enum SynthText {
     static let cpCategories = ["NEG", "NEG", "NEG", "EMO", "EMO", "PHY", "SAB", "MUL"]
     /// Child ids as each council's case system writes them (Liquidlogic, Mosaic…).
     static let caseSystemPrefix = ["LCC": "LL", "LEICS": "MO", "RCC": "RC"]
+    static let upnLetters = Array("ABCDEFGHJKLMNPQRTUVWXYZ")
 }

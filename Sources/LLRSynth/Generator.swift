@@ -74,6 +74,8 @@ public final class SyntheticReturns {
     var writers: [String: ReturnWriter] = [:]
     var resubmitted: [String: ReturnWriter] = [:]
     var quarter: FinancialQuarter!
+    /// The row being built, reused from row to row.
+    var row = RowCells()
 
     public init(pipelines: Pipelines, settings: SynthSettings, options: SynthOptions) {
         self.pipelines = pipelines

@@ -53,12 +53,12 @@ final class ReturnWriter {
         output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1)
     }
 
-    /// Writes one row (cells in llr-synth's order, plus any extra cells) and
+    /// Writes one row in the file's column order, clean or spoiled, and
     /// returns its rowNumber.
-    func write(_ cells: [String], extra: [String] = []) throws -> Int {
+    func write(_ cells: RowCells, spoiled: Bool) throws -> Int {
         try output.writeRow { r in
-            for i in order { r.add(cells[i]) }
-            for e in extra { r.add(e) }
+            for i in order { cells.withCell(i, spoiled: spoiled) { r.add($0) } }
+            if spoiled && cells.extraCell { r.add("x") }
         }
         rowNumber += 1
         rows += 1
@@ -95,3 +95,4 @@ final class TextOutput {
         try file.commit()
     }
 }
+

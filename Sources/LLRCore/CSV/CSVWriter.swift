@@ -37,7 +37,20 @@ public struct CSVRowBuilder {
         s.withUTF8 { add($0) }
     }
 
-    public mutating func add(_ v: Int) { add(String(v)) }
+    /// A short tag and a number as one cell (`P123`), with no String built.
+    public mutating func add(_ prefix: StaticString, _ n: Int) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        prefix.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        appendDigits(n, to: &bytes)
+    }
+
+    /// A whole number, written straight as digits.
+    public mutating func add(_ v: Int) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        appendDigits(v, to: &bytes)
+    }
 
     /// Ends the row with a line feed.
     public mutating func endRow() {
@@ -80,5 +93,21 @@ public final class CSVGzipOutput {
     public func commit() throws(OutputError) {
         try flush()
         try gzip.commit()
+    }
+}
+
+/// Appends the decimal digits of `v` to `bytes` without building a String.
+@inline(__always) public func appendDigits(_ v: Int, to bytes: inout [UInt8]) {
+    if v < 0 {
+        bytes.append(0x2D)
+        appendDigits(-v, to: &bytes)
+        return
+    }
+    if v < 10 { bytes.append(UInt8(48 + v)); return }
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { tmp in
+        var n = 0
+        var x = v
+        while x > 0 { tmp[n] = UInt8(48 + x % 10); x /= 10; n += 1 }
+        for i in stride(from: n - 1, through: 0, by: -1) { bytes.append(tmp[i]) }
     }
 }
