@@ -50,7 +50,7 @@ final class ReturnWriter {
         for f in schema.fields { if let fmt = f.format { formats[f.name] = fmt } }
         self.formats = formats
         // Partner files are plain CSV: no formula escaping, as their systems write them.
-        output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1)
+        output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1, background: true)
     }
 
     /// Writes one row in the file's column order, clean or spoiled, and
@@ -68,13 +68,19 @@ final class ReturnWriter {
     func commit() throws { try output.commit() }
 }
 
-/// Buffered plain-text output renamed into place on commit.
+/// Buffered plain-text output renamed into place on commit, written by a
+/// background worker.
 final class TextOutput {
     private let file: AtomicOutputFile
+    private let background: BackgroundWriter
     private var buffer = CSVRowBuilder(escapeFormulas: false)
 
     init(path: String, header: [String]) throws {
-        file = try AtomicOutputFile(path: path)
+        let file = try AtomicOutputFile(path: path)
+        self.file = file
+        let box = FileBox(file)
+        background = BackgroundWriter(label: "text " + path, sink: { (chunk) throws(OutputError) in try box.file.write(chunk) },
+                                      finish: { () throws(OutputError) in try box.file.commit() })
         for h in header { buffer.add(h) }
         buffer.endRow()
     }
@@ -86,13 +92,18 @@ final class TextOutput {
     }
 
     private func flush() throws {
-        try file.write(buffer.bytes)
+        try background.write(buffer.bytes)
         buffer.removeAll()
     }
 
     func commit() throws {
         try flush()
-        try file.commit()
+        try background.commit()
     }
+}
+
+final class FileBox: @unchecked Sendable {
+    let file: AtomicOutputFile
+    init(_ f: AtomicOutputFile) { file = f }
 }
 

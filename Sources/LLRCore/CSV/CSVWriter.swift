@@ -65,13 +65,22 @@ public struct CSVRowBuilder {
 }
 
 /// A `.csv.gz` output written row by row, renamed into place on commit.
+/// With `background`, compression and writing run on a Dispatch worker
+/// (`BackgroundWriter`) while the caller builds the next rows.
 public final class CSVGzipOutput {
     private let gzip: GzipWriter
+    private let background: BackgroundWriter?
     private var row = CSVRowBuilder()
     public private(set) var rowsWritten = 0
 
-    public init(path: String, header: [String], escapeFormulas: Bool = true, level: Int32 = 6) throws(OutputError) {
-        gzip = try GzipWriter(path: path, level: level)
+    public init(path: String, header: [String], escapeFormulas: Bool = true, level: Int32 = 6, background: Bool = false) throws(OutputError) {
+        let gzip = try GzipWriter(path: path, level: level)
+        self.gzip = gzip
+        let box = GzipBox(gzip)
+        self.background = background
+            ? BackgroundWriter(label: "gzip " + baseName(path), sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
+                               finish: { () throws(OutputError) in try box.writer.commit() })
+            : nil
         row.escapeFormulas = escapeFormulas
         try writeRow { r in for h in header { r.add(h) } }
         rowsWritten = 0
@@ -86,14 +95,20 @@ public final class CSVGzipOutput {
     }
 
     private func flush() throws(OutputError) {
-        try gzip.write(row.bytes)
+        if let background { try background.write(row.bytes) } else { try gzip.write(row.bytes) }
         row.removeAll()
     }
 
     public func commit() throws(OutputError) {
         try flush()
-        try gzip.commit()
+        if let background { try background.commit() } else { try gzip.commit() }
     }
+}
+
+/// Hands a GzipWriter to its one background worker; only that worker uses it.
+final class GzipBox: @unchecked Sendable {
+    let writer: GzipWriter
+    init(_ w: GzipWriter) { writer = w }
 }
 
 /// Appends the decimal digits of `v` to `bytes` without building a String.

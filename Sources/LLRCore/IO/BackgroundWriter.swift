@@ -1,0 +1,43 @@
+import Dispatch
+
+/// Compresses and writes output on a Dispatch worker while the caller goes
+/// on producing rows. Chunks of one output stay in order (a serial queue);
+/// a semaphore shared by all outputs bounds the chunks in flight, so a fast
+/// producer waits instead of filling memory. The bytes written are the same
+/// as writing in line.
+public final class BackgroundWriter: @unchecked Sendable {
+    /// At most this many chunks (of ~32–64 KiB) queued across all outputs.
+    static let inFlight = DispatchSemaphore(value: 32)
+
+    private let queue: DispatchQueue
+    private let lock = MutexLock()
+    private var failure: OutputError?
+    private let sink: (_ chunk: [UInt8]) throws(OutputError) -> Void
+    private let finish: () throws(OutputError) -> Void
+
+    /// `sink` takes each chunk and `finish` commits; both run on the worker.
+    public init(label: String, sink: @escaping (_ chunk: [UInt8]) throws(OutputError) -> Void, finish: @escaping () throws(OutputError) -> Void) {
+        queue = DispatchQueue(label: label)
+        self.sink = sink
+        self.finish = finish
+    }
+
+    public func write(_ chunk: [UInt8]) throws(OutputError) {
+        if let f = lock.withLock({ failure }) { throw f }
+        BackgroundWriter.inFlight.wait()
+        queue.async { [self] in
+            defer { BackgroundWriter.inFlight.signal() }
+            if lock.withLock({ failure }) != nil { return }
+            do { try sink(chunk) } catch let e as OutputError { lock.withLock { failure = e } } catch {}
+        }
+    }
+
+    /// Waits for every chunk, then commits; the first failure is thrown.
+    public func commit() throws(OutputError) {
+        queue.sync { [self] in
+            if lock.withLock({ failure }) != nil { return }
+            do { try finish() } catch let e as OutputError { lock.withLock { failure = e } } catch {}
+        }
+        if let f = lock.withLock({ failure }) { throw f }
+    }
+}
