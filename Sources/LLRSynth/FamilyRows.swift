@@ -40,11 +40,11 @@ extension SyntheticReturns {
             }
             let rowNumber = try w.write(row, spoiled: spoiled)
             rowsWritten += 1
-            try truth.row { r in r.add(w.fileName); r.add(rowNumber); r.add("P", child + 1); r.add("E", event); r.add(code) }
+            try truth.row { r in r.addVerbatim(w.fileNameCell); r.add(rowNumber); r.add("P", child + 1); r.add("E", event); r.add(code) }
             if spoiled, case .duplicate = injection {
                 let again = try w.write(row, spoiled: true)
                 rowsWritten += 1
-                try truth.row { r in r.add(w.fileName); r.add(again); r.add("P", child + 1); r.add("E", event); r.add("duplicate-row") }
+                try truth.row { r in r.addVerbatim(w.fileNameCell); r.add(again); r.add("P", child + 1); r.add("E", event); r.add("duplicate-row") }
             }
         }
         let spoiled: Bool
@@ -106,8 +106,8 @@ extension SyntheticReturns {
         c.notStated ? notStatedCodes[family.rawValue] : groupCodes[c.group][family.rawValue]
     }
 
-    func dateText(_ field: String, _ writer: ReturnWriter, minutes: Int64) -> String {
-        writer.formats[field]!.format(minutes)
+    func dateText(_ field: ReturnWriter.DateField, _ writer: ReturnWriter, minutes: Int64) -> String {
+        writer.dateFormats[field.rawValue].format(minutes)
     }
 
     /// An LA as an officer types it: its name, its ONS code, shouting, or short.
@@ -132,11 +132,11 @@ extension SyntheticReturns {
         cells.add("LP-", 100_000 + nextSerial())
         if rng.chance(0.85) { cells.add("NP-", 500_000 + child) } else { cells.addEmpty() }
         cells.add(type)
-        cells.add(dateText("reported_at", w, minutes: start))
-        if let end { cells.add(dateText("ended_at", w, minutes: end)) } else { cells.addEmpty() }
+        cells.add(dateText(.reportedAt, w, minutes: start))
+        if let end { cells.add(dateText(.endedAt, w, minutes: end)) } else { cells.addEmpty() }
         cells.add(first)
         cells.add(last)
-        cells.add(dateText("dob", w, minutes: Int64(recordedDOB(c, eventDay: day, slip: 0.02)) * 1440))
+        cells.add(dateText(.dob, w, minutes: Int64(recordedDOB(c, eventDay: day, slip: 0.02)) * 1440))
         cells.add(rng.chance(0.01) ? "U" : (c.female ? "F" : "M"))
         cells.add(groupCode(c, .police))
         if rng.chance(0.95) { cells.add(postcode(c, spaceless: 0.2)) } else { cells.addEmpty() }
@@ -149,7 +149,7 @@ extension SyntheticReturns {
             case 1: row.override(8, "X"); return .cell("constraint-error")
             case 2: row.override(6, ""); return .cell("constraint-error")
             case 3: return .extraCell
-            case 4: row.override(4, dateText("ended_at", w, minutes: start - 60)); return .cell("date-order")
+            case 4: row.override(4, dateText(.endedAt, w, minutes: start - 60)); return .cell("date-order")
             default:
                 if rng.chance(0.5) { return .duplicate }
                 row.override(7, "01/01/2090"); return .cell("future-date")
@@ -176,13 +176,13 @@ extension SyntheticReturns {
         cells.add(partner == "UHL" ? "RWE" : partner == "LPT" ? "LPT" : "ICB", (partner == "UHL" ? 4_000_000 : 700_000) + child)
         cells.add(forename(c, typo: 0.01, variant: 0.03))
         cells.add(surname(c, typo: 0.01))
-        cells.add(dateText("dob", w, minutes: Int64(c.dob) * 1440))
+        cells.add(dateText(.dob, w, minutes: Int64(c.dob) * 1440))
         cells.add(rng.chance(0.01) ? "0" : (c.female ? "2" : "1"))
         cells.add(groupCode(c, .health))
         if rng.chance(0.97) { cells.add(postcode(c, spaceless: 0.1)) } else { cells.addEmpty() }
         cells.add("C8", 2000 + child % 900)
         cells.add(type)
-        cells.add(dateText("event_date", w, minutes: Int64(day) * 1440))
+        cells.add(dateText(.eventDate, w, minutes: Int64(day) * 1440))
         try emit(partner, &cells, child: child, event: event) { row in
             switch rng.below(6) {
             case 0: row.override(11, "\(CivilDate(dayNumber: day).year)-02-30"); return .cell("type-error")
@@ -213,7 +213,7 @@ extension SyntheticReturns {
         defer { swap(&cells, &row) }
         cells.reset()
         cells.add(ref)
-        cells.add("\(SynthText.caseSystemPrefix[council] ?? council)-\(300_000 + child)")
+        cells.add(w.childIDPrefix, 300_000 + child)
         if !c.upn.isEmpty {
             if rng.chance(0.8) { cells.add(c.upn) } else { cells.addEmpty() }
         } else if rng.chance(0.3) {
@@ -224,13 +224,13 @@ extension SyntheticReturns {
         if rng.chance(0.5) { cells.add(c.nhs) } else { cells.addEmpty() }
         cells.add(forename(c, typo: 0.005, variant: 0.02))
         cells.add(surname(c, typo: 0.005))
-        cells.add(dateText("dob", w, minutes: Int64(c.dob) * 1440))
+        cells.add(dateText(.dob, w, minutes: Int64(c.dob) * 1440))
         cells.add(c.female ? "F" : "M")
         cells.add(groupCode(c, .council))
         if rng.chance(0.97) { cells.add(postcode(c, spaceless: 0.05)) } else { cells.addEmpty() }
         cells.add(type)
-        cells.add(dateText("start_date", w, minutes: Int64(start) * 1440))
-        if let end { cells.add(dateText("end_date", w, minutes: Int64(end) * 1440)) } else { cells.addEmpty() }
+        cells.add(dateText(.startDate, w, minutes: Int64(start) * 1440))
+        if let end { cells.add(dateText(.endDate, w, minutes: Int64(end) * 1440)) } else { cells.addEmpty() }
         if type == "REFERRAL" { cells.add(rng.pick(SynthText.referralSources)) } else { cells.addEmpty() }
         cells.add(category)
         if end != nil && rng.chance(0.3) { cells.add(rng.pick(SynthText.outcomes)) } else { cells.addEmpty() }
@@ -240,7 +240,7 @@ extension SyntheticReturns {
             case 1: row.override(8, "White British"); return .cell("constraint-error")
             case 2: row.override(1, ""); return .cell("constraint-error")
             case 3: return .extraCell
-            case 4: row.override(12, dateText("end_date", w, minutes: Int64(start - 1) * 1440)); return .cell("date-order")
+            case 4: row.override(12, dateText(.endDate, w, minutes: Int64(start - 1) * 1440)); return .cell("date-order")
             case 5:
                 let valid = c.upn.isEmpty ? makeUPN(&rng) : c.upn
                 let wrong = SynthText.upnLetters.first { $0 != valid.first! }!
@@ -256,6 +256,7 @@ extension SyntheticReturns {
 
     func writeVCS(_ org: String, child: Int, service: String, day: Int, event: Int) throws {
         let c = population.children[child]
+        let w = writers[org]!
         let partner = pipelines.registry.partner(code: org)!
         let orgName = rng.chance(0.5) ? org : rng.pick([partner.name] + partner.aliases)
         let dob = recordedDOB(c, eventDay: day, slip: 0.03)
@@ -267,7 +268,7 @@ extension SyntheticReturns {
         defer { swap(&cells, &row) }
         cells.reset()
         cells.add(rng.chance(0.2) ? orgName.lowercased() : orgName)
-        cells.add("\(org)-\(nextSerial())")
+        cells.add(w.refPrefix, nextSerial())
         cells.add(forename(c, typo: 0.02, variant: 0.15).lowercasedSometimes(&rng))
         if rng.chance(0.6) { cells.add(c.surname) } else { cells.addEmpty() }
         if giveDOB {

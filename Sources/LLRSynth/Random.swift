@@ -59,8 +59,9 @@ import Darwin
 
 /// Walker's alias method: draws an index in proportion to its weight in O(1).
 public struct WeightedPicker {
-    let probability: [Double]
-    let alias: [Int]
+    /// Each slot's own probability and its alias, side by side: one cache line per draw.
+    struct Slot { var probability: Double; var alias: Int }
+    let slots: [Slot]
 
     public init(_ weights: [Double]) {
         let n = weights.count
@@ -77,12 +78,12 @@ public struct WeightedPicker {
             if scaled[l] < 1 { small.append(l) } else { large.append(l) }
         }
         for i in large + small { prob[i] = 1 }
-        probability = prob
-        self.alias = alias
+        slots = (0..<n).map { Slot(probability: prob[$0], alias: alias[$0]) }
     }
 
     public func pick(_ r: inout SynthRandom) -> Int {
-        let i = r.below(probability.count)
-        return r.unit() < probability[i] ? i : alias[i]
+        let i = r.below(slots.count)
+        let s = slots[i]
+        return r.unit() < s.probability ? i : s.alias
     }
 }

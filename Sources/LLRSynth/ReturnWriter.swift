@@ -35,7 +35,15 @@ final class ReturnWriter {
     private let order: [Int]
     private(set) var rowNumber = 1
     private(set) var rows = 0
-    let formats: [String: DateFormat]
+    /// The family's date layouts, by `DateField`.
+    let dateFormats: [DateFormat]
+    enum DateField: Int, CaseIterable { case reportedAt, endedAt, dob, eventDate, startDate, endDate }
+    static let dateFieldNames = ["reported_at", "ended_at", "dob", "event_date", "start_date", "end_date"]
+    /// `LL-`, `MO-`…: how this council's case system writes child ids; and this partner's reference prefix.
+    let childIDPrefix: String
+    let refPrefix: String
+    /// The file name as a truth-file cell (conventional names need no quoting).
+    let fileNameCell: [UInt8]
 
     init(directory: String, name: ReturnFileName, schema: FamilySchema) throws {
         guard let columns = SynthColumns.of(schema.name) else { throw SynthError("llr-synth cannot write family \(schema.name)") }
@@ -46,9 +54,12 @@ final class ReturnWriter {
         fileName = name.conventional
         family = schema.name
         order = names.map { columns.firstIndex(of: $0)! }
-        var formats: [String: DateFormat] = [:]
-        for f in schema.fields { if let fmt = f.format { formats[f.name] = fmt } }
-        self.formats = formats
+        dateFormats = ReturnWriter.dateFieldNames.map { schema.field($0)?.format ?? DateFormat.iso }
+        childIDPrefix = (SynthText.caseSystemPrefix[name.partner] ?? name.partner) + "-"
+        refPrefix = name.partner + "-"
+        var cell = CSVRowBuilder(escapeFormulas: false)
+        cell.add(fileName)
+        fileNameCell = cell.bytes
         // Partner files are plain CSV: no formula escaping, as their systems write them.
         output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1, background: true)
     }

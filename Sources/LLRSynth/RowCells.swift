@@ -36,6 +36,13 @@ struct RowCells {
         ends.append(bytes.count)
     }
 
+    mutating func add(_ prefix: String, _ n: Int) {
+        var p = prefix
+        p.withUTF8 { bytes.append(contentsOf: $0) }
+        appendDigits(n, to: &bytes)
+        ends.append(bytes.count)
+    }
+
     mutating func add(_ n: Int) {
         appendDigits(n, to: &bytes)
         ends.append(bytes.count)

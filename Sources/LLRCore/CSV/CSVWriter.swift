@@ -37,6 +37,14 @@ public struct CSVRowBuilder {
         s.withUTF8 { add($0) }
     }
 
+    /// A cell already known to need no quoting or escaping (a file name
+    /// checked once), appended as is.
+    public mutating func addVerbatim(_ cell: [UInt8]) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        bytes.append(contentsOf: cell)
+    }
+
     /// A short tag and a number as one cell (`P123`), with no String built.
     public mutating func add(_ prefix: StaticString, _ n: Int) {
         if !first { bytes.append(0x2C) }
