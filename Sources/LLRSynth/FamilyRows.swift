@@ -1,4 +1,10 @@
+import Dispatch
 import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The families llr-synth writes, as indexes into per-family tables.
 enum Family: Int, CaseIterable {
@@ -14,7 +20,152 @@ enum Injection {
     case duplicate
 }
 
-extension SyntheticReturns {
+/// Turns planned rows into each partner's bytes and the truth rows, on its
+/// own Dispatch queue, in the order they were planned. Every spelling,
+/// omission and injected error is drawn from a generator seeded for that
+/// row alone, so the bytes do not depend on timing.
+final class RowRenderer: @unchecked Sendable {
+    let pipelines: Pipelines
+    let settings: SynthSettings
+    let options: SynthOptions
+    /// The population, read only.
+    let children: [Child]
+    var rng = SynthRandom(seed: 0)
+    var serial = 0
+    var rowsWritten = 0
+    var injectedCount = 0
+    /// Which children appear in any row (for truth/persons.csv).
+    var appeared: [Bool]
+    /// Each LA as officers type it.
+    let laForms: [[String]]
+    /// Per group, the code each family records (and for "not stated").
+    let groupCodes: [[String]]
+    let notStatedCodes: [String]
+    /// Each name's spelling variants, both ways round (Tom ↔ Thomas).
+    let variants: [String: [String]]
+    var truth: TextOutput!
+    var files: [String] = []
+    var writers: [String: ReturnWriter] = [:]
+    var resubmitted: [String: ReturnWriter] = [:]
+    var quarter: FinancialQuarter!
+    /// The row being built, reused from row to row.
+    var row = RowCells()
+
+    // Only the queue touches the state above once rendering starts; the
+    // planner waits on it (sync) at quarter ends and at the finish.
+    private let queue = DispatchQueue(label: "llr-synth rows")
+    private let inFlight = DispatchSemaphore(value: 4)
+    private let failureLock = MutexLock()
+    private var failure: Error?
+
+    init(pipelines: Pipelines, settings: SynthSettings, options: SynthOptions, children: [Child]) {
+        self.pipelines = pipelines
+        self.settings = settings
+        self.options = options
+        self.children = children
+        var v: [String: [String]] = [:]
+        for (name, forms) in settings.variants.sorted(by: { $0.key < $1.key }) {
+            v[name, default: []] += forms
+            for f in forms { v[f, default: []].append(name) }
+        }
+        variants = v
+        appeared = Array(repeating: false, count: children.count)
+        groupCodes = settings.groups.map { g in Family.allCases.map { g.codes[$0.name] ?? "" } }
+        notStatedCodes = Family.allCases.map { settings.notStated[$0.name] ?? "" }
+        laForms = settings.localAuthorities.map { a in
+            [a.name, a.name, a.code, a.name.uppercased()] + (a.name == "Leicestershire" ? ["Leics"] : [a.name])
+        }
+    }
+
+    private func record(_ e: Error) { failureLock.withLock { if failure == nil { failure = e } } }
+    private func check() throws { if let e = failureLock.withLock({ failure }) { throw e } }
+
+    func start() throws {
+        truth = try TextOutput(path: options.out + "/truth/records.csv", header: ["file", "rowNumber", "person", "event", "injected"])
+    }
+
+    func openQuarter(_ q: FinancialQuarter, resubmit: Set<String>) throws {
+        try check()
+        try queue.sync {
+            quarter = q
+            writers = [:]
+            resubmitted = [:]
+            for p in pipelines.registry.partners {
+                guard let schema = pipelines.families[p.family] else { continue }
+                let name = ReturnFileName(partner: p.code, family: p.family, quarter: q)
+                writers[p.code] = try ReturnWriter(directory: options.out + "/returns", name: name, schema: schema)
+                if resubmit.contains(p.code) {
+                    var v2 = name
+                    v2.version = 2
+                    resubmitted[p.code] = try ReturnWriter(directory: options.out + "/returns", name: v2, schema: schema)
+                }
+            }
+        }
+    }
+
+    /// Renders a batch after those before it; waits when four are queued.
+    func submit(_ batch: [RowPlan], firstIndex: Int) {
+        inFlight.wait()
+        queue.async { [self] in
+            defer { inFlight.signal() }
+            if failureLock.withLock({ failure }) != nil { return }
+            do {
+                for (k, p) in batch.enumerated() {
+                    rng = SynthRandom.derived(seed: options.seed, UInt64(firstIndex + k), 0x2EED)
+                    try render(p)
+                }
+            } catch { record(error) }
+        }
+    }
+
+    func render(_ p: RowPlan) throws {
+        switch p {
+        case .police(let child, let type, let start, let end, let event, let lookedAfter):
+            try writePolice(child: child, type: type, start: start, end: end, event: event, lookedAfter: lookedAfter)
+        case .health(let partner, let child, let type, let day, let event):
+            try writeHealth(partner, child: child, type: type, day: day, event: event)
+        case .council(let council, let child, let type, let start, let end, let ref, let event, let category):
+            try writeCouncil(council, child: child, type: type, start: start, end: end, ref: ref, event: event, category: category)
+        case .vcs(let org, let child, let service, let day, let event):
+            try writeVCS(org, child: child, service: service, day: day, event: event)
+        }
+    }
+
+    func closeQuarter() throws {
+        try queue.sync {
+            try check()
+            let q = quarter!
+            for code in writers.keys.sorted() {
+                try writers[code]!.commit()
+                files.append(writers[code]!.fileName)
+                setFileDate(writers[code]!.fileName, day: q.lastDay.dayNumber + 14)
+            }
+            for code in resubmitted.keys.sorted() {
+                try resubmitted[code]!.commit()
+                files.append(resubmitted[code]!.fileName)
+                setFileDate(resubmitted[code]!.fileName, day: q.lastDay.dayNumber + 28)
+            }
+        }
+    }
+
+    func finish() throws -> SynthSummary {
+        try queue.sync {
+            try check()
+            try truth.commit()
+            try writePersons()
+            return SynthSummary(files: files, rows: rowsWritten, children: appeared.filter { $0 }.count, injected: injectedCount)
+        }
+    }
+
+    /// Sets the file's date: a return is made about two weeks after its quarter.
+    func setFileDate(_ file: String, day: Int) {
+        let path = options.out + "/returns/" + file
+        var times = [timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0), timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0)]
+        _ = utimes(path, &times)
+    }
+
+    func nextSerial() -> Int { serial += 1; return serial }
+
     // MARK: Writing a row with its truth
 
     /// Writes the row built in `row` (maybe spoiled by `inject`) to the
@@ -117,11 +268,10 @@ extension SyntheticReturns {
 
     // MARK: Police
 
-    func writePolice(child: Int, type: String, start: Int64, end: Int64?, event: Int) throws {
-        let c = population.children[child]
+    func writePolice(child: Int, type: String, start: Int64, end: Int64?, event: Int, lookedAfter: Bool) throws {
+        let c = children[child]
         let w = writers["LP"]!
         let day = Minutes.day(start)
-        let lookedAfter = inCare[child] != nil
         var first = forename(c, typo: 0.03, variant: 0.05), last = surname(c, typo: 0.03)
         if rng.chance(0.01) { swap(&first, &last) }
         // Built in a local buffer: no exclusivity check per cell on the generator's property.
@@ -160,7 +310,7 @@ extension SyntheticReturns {
     // MARK: Health
 
     func writeHealth(_ partner: String, child: Int, type: String, day: Int, event: Int) throws {
-        let c = population.children[child]
+        let c = children[child]
         let w = writers[partner]!
         // Built in a local buffer: no exclusivity check per cell on the generator's property.
         var cells = RowCells()
@@ -205,7 +355,7 @@ extension SyntheticReturns {
     // MARK: Council
 
     func writeCouncil(_ council: String, child: Int, type: String, start: Int, end: Int?, ref: String, event: Int, category: String) throws {
-        let c = population.children[child]
+        let c = children[child]
         let w = writers[council]!
         // Built in a local buffer: no exclusivity check per cell on the generator's property.
         var cells = RowCells()
@@ -255,7 +405,7 @@ extension SyntheticReturns {
     // MARK: Voluntary sector
 
     func writeVCS(_ org: String, child: Int, service: String, day: Int, event: Int) throws {
-        let c = population.children[child]
+        let c = children[child]
         let w = writers[org]!
         let partner = pipelines.registry.partner(code: org)!
         let orgName = rng.chance(0.5) ? org : rng.pick([partner.name] + partner.aliases)
@@ -318,7 +468,7 @@ extension SyntheticReturns {
         let out = try TextOutput(path: options.out + "/truth/persons.csv",
                                  header: ["person", "la_code", "forename", "surname", "sex", "dob", "ethnicity", "postcode", "nhs_number", "upn"])
         for i in appeared.indices where appeared[i] {
-            let c = population.children[i]
+            let c = children[i]
             try out.row { r in
                 r.add("P\(i + 1)"); r.add(settings.localAuthorities[c.la].code); r.add(c.forename); r.add(c.surname)
                 r.add(c.female ? "F" : "M"); r.add(CivilDate(dayNumber: c.dob).description)

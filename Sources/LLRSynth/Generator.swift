@@ -43,9 +43,23 @@ struct Spell {
     var category: String
 }
 
+/// One row decided by the planner: who, what, when, which real-world event;
+/// how it is written (spellings, missing values, injected errors) is left to
+/// the renderer, with a generator seeded for this row alone.
+enum RowPlan: Sendable {
+    case police(child: Int, type: String, start: Int64, end: Int64?, event: Int, lookedAfter: Bool)
+    case health(partner: String, child: Int, type: String, day: Int, event: Int)
+    case council(council: String, child: Int, type: String, start: Int, end: Int?, ref: String, event: Int, category: String)
+    case vcs(org: String, child: Int, service: String, day: Int, event: Int)
+}
+
 /// Writes synthetic returns for every partner and quarter, with the truth
-/// behind them. Streams: rows go straight to their files; what is kept is the
-/// population and the open spells.
+/// behind them. Two stages on two cores: this planner decides the events
+/// (children, dates, spells, cross-agency copies) in one random sequence;
+/// a `RowRenderer` on a Dispatch queue turns each planned row into its
+/// partner's bytes, in order, so the output is the same on any machine.
+/// Streams: rows go straight to their files; what is kept is the population
+/// and the open spells.
 public final class SyntheticReturns {
     let pipelines: Pipelines
     let settings: SynthSettings
@@ -56,26 +70,11 @@ public final class SyntheticReturns {
     var inCare: [Int: Int] = [:]
     var serial = 0
     var eventSerial = 0
-    var rowsWritten = 0
-    var injectedCount = 0
-    /// Which children appear in any row (for truth/persons.csv).
-    var appeared: [Bool] = []
-    /// Each LA as officers type it.
-    let laForms: [[String]]
-    /// Per group, the code each family records (and for "not stated").
-    let groupCodes: [[String]]
-    let notStatedCodes: [String]
-    var truth: TextOutput!
-    var files: [String] = []
-    /// Each name's spelling variants, both ways round (Tom ↔ Thomas).
-    let variants: [String: [String]]
-
-    // Per quarter.
-    var writers: [String: ReturnWriter] = [:]
-    var resubmitted: [String: ReturnWriter] = [:]
     var quarter: FinancialQuarter!
-    /// The row being built, reused from row to row.
-    var row = RowCells()
+    let renderer: RowRenderer
+    /// Planned rows not yet handed to the renderer.
+    var batch: [RowPlan] = []
+    var planned = 0
 
     public init(pipelines: Pipelines, settings: SynthSettings, options: SynthOptions) {
         self.pipelines = pipelines
@@ -86,47 +85,39 @@ public final class SyntheticReturns {
         let total = options.children ?? max(100, Int(Double(all) * min(1, options.scale)))
         let reference = options.quarters.min()!.firstDay.dayNumber
         population = Population(settings: settings, total: total, referenceDay: reference, seed: options.seed)
-        var v: [String: [String]] = [:]
-        for (name, forms) in settings.variants.sorted(by: { $0.key < $1.key }) {
-            v[name, default: []] += forms
-            for f in forms { v[f, default: []].append(name) }
-        }
-        variants = v
-        appeared = Array(repeating: false, count: population.children.count)
-        groupCodes = settings.groups.map { g in Family.allCases.map { g.codes[$0.name] ?? "" } }
-        notStatedCodes = Family.allCases.map { settings.notStated[$0.name] ?? "" }
-        laForms = settings.localAuthorities.map { a in
-            [a.name, a.name, a.code, a.name.uppercased()] + (a.name == "Leicestershire" ? ["Leics"] : [a.name])
-        }
+        renderer = RowRenderer(pipelines: pipelines, settings: settings, options: options, children: population.children)
+        batch.reserveCapacity(2048)
     }
 
     public func run() throws -> SynthSummary {
         for dir in [options.out, options.out + "/returns", options.out + "/truth"] { mkdir(dir, 0o755) }
-        truth = try TextOutput(path: options.out + "/truth/records.csv", header: ["file", "rowNumber", "person", "event", "injected"])
+        try renderer.start()
         for (i, q) in options.quarters.sorted().enumerated() {
             try writeQuarter(q, first: i == 0)
         }
-        try truth.commit()
-        try writePersons()
-        return SynthSummary(files: files, rows: rowsWritten, children: appeared.filter { $0 }.count, injected: injectedCount)
+        return try renderer.finish()
+    }
+
+    /// Queues a row for the renderer, with its own seed.
+    func plan(_ p: RowPlan) {
+        batch.append(p)
+        if batch.count == 2048 { flushPlans() }
+    }
+
+    func flushPlans() {
+        guard !batch.isEmpty else { return }
+        renderer.submit(batch, firstIndex: planned)
+        planned += batch.count
+        batch.removeAll(keepingCapacity: true)
     }
 
     // MARK: Quarters
 
     func writeQuarter(_ q: FinancialQuarter, first: Bool) throws {
         quarter = q
-        writers = [:]
-        resubmitted = [:]
-        for p in pipelines.registry.partners {
-            guard let schema = pipelines.families[p.family] else { continue }
-            let name = ReturnFileName(partner: p.code, family: p.family, quarter: q)
-            writers[p.code] = try ReturnWriter(directory: options.out + "/returns", name: name, schema: schema)
-            if options.resubmissions && derivedChance(0.25, p.code, q) {
-                var v2 = name
-                v2.version = 2
-                resubmitted[p.code] = try ReturnWriter(directory: options.out + "/returns", name: v2, schema: schema)
-            }
-        }
+        var resubmit: Set<String> = []
+        for p in pipelines.registry.partners where options.resubmissions && derivedChance(0.25, p.code, q) { resubmit.insert(p.code) }
+        try renderer.openQuarter(q, resubmit: resubmit)
         if first { openInitialSpells() }
         let qDays = Double(q.lastDay.dayNumber - q.firstDay.dayNumber + 1)
         for (laIndex, la) in settings.localAuthorities.enumerated() {
@@ -143,16 +134,8 @@ public final class SyntheticReturns {
             }
         }
         try writeSpells()
-        for code in writers.keys.sorted() {
-            try writers[code]!.commit()
-            files.append(writers[code]!.fileName)
-            setFileDate(writers[code]!.fileName, day: q.lastDay.dayNumber + 14)
-        }
-        for code in resubmitted.keys.sorted() {
-            try resubmitted[code]!.commit()
-            files.append(resubmitted[code]!.fileName)
-            setFileDate(resubmitted[code]!.fileName, day: q.lastDay.dayNumber + 28)
-        }
+        flushPlans()
+        try renderer.closeQuarter()
     }
 
     func derivedChance(_ p: Double, _ code: String, _ q: FinancialQuarter) -> Bool {
@@ -160,13 +143,6 @@ public final class SyntheticReturns {
         for b in code.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
         var r = SynthRandom.derived(seed: options.seed, h, UInt64(q.startYear * 10 + q.quarter))
         return r.chance(p)
-    }
-
-    /// Sets the file's date: a return is made about two weeks after its quarter.
-    func setFileDate(_ file: String, day: Int) {
-        let path = options.out + "/returns/" + file
-        var times = [timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0), timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0)]
-        _ = utimes(path, &times)
     }
 
     func randomDay() -> Int {
@@ -192,24 +168,24 @@ public final class SyntheticReturns {
             let start = Int64(day) * 1440 + Int64(rng.below(1440))
             var end: Int64? = nil
             if type == "MISSING_EPISODE" && rng.chance(0.95) { end = start + Int64(60 * (2 + rng.below(70))) }
-            try writePolice(child: child, type: type, start: start, end: end, event: ev)
+            plan(.police(child: child, type: type, start: start, end: end, event: ev, lookedAfter: inCare[child] != nil))
             if type == "MISSING_EPISODE" && rng.chance(settings.councilRecordsPoliceMissing) {
                 let council = settings.localAuthorities[population.children[child].la].council
                 let cday = min(day + rng.below(2), quarter.lastDay.dayNumber)
                 let cend = end.map { max(Minutes.day($0), cday) }.map { min($0, quarter.lastDay.dayNumber) }
-                try writeCouncil(council, child: child, type: "MISSING_EPISODE", start: cday, end: cend, ref: "\(council)-\(nextSerial())", event: ev, category: "")
+                plan(.council(council: council, child: child, type: "MISSING_EPISODE", start: cday, end: cend, ref: "\(council)-\(nextSerial())", event: ev, category: ""))
             }
         case "health":
-            try writeHealth(partner, child: child, type: type, day: day, event: ev)
+            plan(.health(partner: partner, child: child, type: type, day: day, event: ev))
         case "council":
             var end: Int? = nil
             if type == "ASSESSMENT" || type == "S47_ENQUIRY" {
                 let e = day + 5 + rng.below(40)
                 if e <= quarter.lastDay.dayNumber { end = e }
             }
-            try writeCouncil(partner, child: child, type: type, start: day, end: end, ref: "\(partner)-\(nextSerial())", event: ev, category: "")
+            plan(.council(council: partner, child: child, type: type, start: day, end: end, ref: "\(partner)-\(nextSerial())", event: ev, category: ""))
         case "vcs":
-            try writeVCS(partner, child: child, service: type, day: day, event: ev)
+            plan(.vcs(org: partner, child: child, service: type, day: day, event: ev))
         default:
             throw SynthError("no writer for family \(p.family)")
         }
@@ -247,7 +223,7 @@ public final class SyntheticReturns {
             inCare[child, default: 0] += 1
             if start >= quarter.firstDay.dayNumber, rng.chance(settings.lacInitialAssessments) {
                 let day = min(start + 5 + rng.below(20), quarter.lastDay.dayNumber)
-                try? writeHealth("LPT", child: child, type: "LAC_INITIAL_HEALTH_ASSESSMENT", day: day, event: nextEvent())
+                plan(.health(partner: "LPT", child: child, type: "LAC_INITIAL_HEALTH_ASSESSMENT", day: day, event: nextEvent()))
             }
         }
     }
@@ -258,9 +234,9 @@ public final class SyntheticReturns {
         var still: [Spell] = []
         for s in spells {
             let closes = s.end <= last
-            try writeCouncil(s.council, child: s.child, type: s.type, start: s.start, end: closes ? s.end : nil, ref: s.ref, event: s.event, category: s.category)
+            plan(.council(council: s.council, child: s.child, type: s.type, start: s.start, end: closes ? s.end : nil, ref: s.ref, event: s.event, category: s.category))
             if s.type == "CLA_EPISODE" && rng.chance(settings.lacReviewsPerYear / 4) {
-                try writeHealth("LPT", child: s.child, type: "LAC_REVIEW_HEALTH_ASSESSMENT", day: randomDay(), event: nextEvent())
+                plan(.health(partner: "LPT", child: s.child, type: "LAC_REVIEW_HEALTH_ASSESSMENT", day: randomDay(), event: nextEvent()))
             }
             if closes {
                 if s.type == "CLA_EPISODE" {
