@@ -119,3 +119,28 @@ struct SynthTests {
         #expect(shared.count > 20)
     }
 }
+
+@Suite("SampleData")
+struct SampleDataTests {
+    /// The committed sample is what the generator makes from the arguments
+    /// in the Makefile, byte for byte.
+    @Test func committedSampleMatchesTheGenerator() throws {
+        let makefile = try String(contentsOfFile: packageRoot + "/Makefile", encoding: .utf8)
+        let line = try #require(makefile.split(separator: "\n").first { $0.hasPrefix("SAMPLE_ARGS :=") })
+        let args = line.split(separator: " ").map(String.init)
+        func value(_ flag: String) -> String? { args.firstIndex(of: flag).map { args[$0 + 1] } }
+        let dir = tempDir()
+        var o = SynthOptions(out: dir, quarters: try #require(value("--quarters")).split(separator: ",").compactMap { FinancialQuarter(String($0)) })
+        o.scale = Double(try #require(value("--scale")))!
+        o.seed = UInt64(try #require(value("--seed")))!
+        o.errorRate = Double(try #require(value("--error-rate")))!
+        o.resubmissions = args.contains("--resubmissions")
+        _ = try SyntheticReturns(pipelines: contract, settings: settings, options: o).run()
+        let committed = packageRoot + "/SampleData"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/returns").sorted()
+        #expect(files == (try FileManager.default.contentsOfDirectory(atPath: committed + "/returns").sorted()), "run make sample-data")
+        for f in files.map({ "returns/" + $0 }) + ["truth/records.csv", "truth/persons.csv"] {
+            #expect(FileManager.default.contents(atPath: dir + "/" + f) == FileManager.default.contents(atPath: committed + "/" + f), "\(f) differs: run make sample-data")
+        }
+    }
+}

@@ -26,7 +26,7 @@ struct CommandLineTests {
         return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
     }
 
-    let samples = packageRoot + "/SampleData/returns/"
+    let samples = packageRoot + "/Tests/Fixtures/returns/"
 
     @Test func validFileExitsZero() throws {
         let r = try run([samples + "UHL_health_2024-25_Q1.csv.gz"])

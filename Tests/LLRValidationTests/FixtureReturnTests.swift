@@ -3,12 +3,12 @@ import Testing
 @testable import LLRCore
 @testable import LLRValidation
 
-/// The hand-checked returns in SampleData/: the valid ones pass, and each
-/// invalid one gives exactly the findings planted in it (SampleData/README.md).
-@Suite("SampleData returns")
-struct SampleDataTests {
+/// The hand-checked returns in Tests/Fixtures/: the valid ones pass, and each
+/// invalid one gives exactly the findings planted in it (Tests/Fixtures/README.md).
+@Suite("Hand-checked fixture returns")
+struct FixtureReturnTests {
     func sample(_ name: String) -> ValidationReport {
-        validateReturn(path: packageRoot + "/SampleData/returns/" + name, pipelines: contract, options: options())
+        validateReturn(path: packageRoot + "/Tests/Fixtures/returns/" + name, pipelines: contract, options: options())
     }
 
     @Test(arguments: ["LP_police_2024-25_Q1.csv.gz", "UHL_health_2024-25_Q1.csv.gz", "LCC_council_2024-25_Q1.csv.gz", "BARNARDOS_vcs_2024-25_Q1.csv.gz"])
