@@ -16,7 +16,7 @@ public enum HTMLReport {
         .valid{background:#00703c}.invalid{background:#d4351c}
         table{border-collapse:collapse;margin:.8rem 0;width:100%}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
         th{background:#f3f2f1}td.num{text-align:right}.error{color:#d4351c;font-weight:700}.warning{color:#8a5a00;font-weight:700}
-        code{background:#f3f2f1;padding:0 .2rem}.meta{color:#505a5f}
+        code{background:#f3f2f1;padding:0 .2rem;white-space:nowrap}.meta{color:#505a5f}
         </style></head><body>
         <h1>LLR multi-agency return: validation report</h1>
 
