@@ -97,7 +97,9 @@ final class RowRenderer: @unchecked Sendable {
                 if resubmit.contains(p.code) {
                     var v2 = name
                     v2.version = 2
-                    resubmitted[p.code] = try ReturnWriter(directory: options.out + "/returns", name: v2, schema: schema)
+                    let second = try ReturnWriter(directory: options.out + "/returns", name: v2, schema: schema)
+                    resubmitted[p.code] = second
+                    writers[p.code]!.resubmission = second
                 }
             }
         }
@@ -171,8 +173,7 @@ final class RowRenderer: @unchecked Sendable {
     /// Writes the row built in `row` (maybe spoiled by `inject`) to the
     /// partner's return, its truth row, and its line in a resubmission when
     /// there is one.
-    func emit(_ partner: String, _ row: inout RowCells, child: Int, event: Int, inject: (inout RowCells) -> Injection) throws {
-        guard let writer = writers[partner] else { throw SynthError("no return open for \(partner)") }
+    func emit(_ writer: ReturnWriter, _ row: inout RowCells, child: Int, event: Int, inject: (inout RowCells) -> Injection) throws {
         appeared[child] = true
         var injection = Injection.none
         if options.errorRate > 0 && rng.chance(options.errorRate) {
@@ -201,7 +202,7 @@ final class RowRenderer: @unchecked Sendable {
         let spoiled: Bool
         if case .none = injection { spoiled = false } else { spoiled = true }
         try record(writer, spoiled: spoiled)
-        if let v2 = resubmitted[partner] {
+        if let v2 = writer.resubmission {
             // The resubmission corrects most of the rows that were wrong.
             try record(v2, spoiled: spoiled && !rng.chance(0.7))
         }
@@ -293,7 +294,7 @@ final class RowRenderer: @unchecked Sendable {
         if rng.chance(0.8) { cells.add(laName(c.la)) } else { cells.addEmpty() }
         cells.add(rng.chance(0.02) ? "U" : (lookedAfter ? "Y" : "N"))
         if lookedAfter && rng.chance(0.5) { cells.add(laName(c.la)) } else { cells.addEmpty() }
-        try emit("LP", &cells, child: child, event: event) { row in
+        try emit(w, &cells, child: child, event: event) { row in
             switch rng.below(6) {
             case 0: row.override(3, "31/02/\(CivilDate(dayNumber: day).year) 10:00"); return .cell("type-error")
             case 1: row.override(8, "X"); return .cell("constraint-error")
@@ -333,7 +334,7 @@ final class RowRenderer: @unchecked Sendable {
         cells.add("C8", 2000 + child % 900)
         cells.add(type)
         cells.add(dateText(.eventDate, w, minutes: Int64(day) * 1440))
-        try emit(partner, &cells, child: child, event: event) { row in
+        try emit(w, &cells, child: child, event: event) { row in
             switch rng.below(6) {
             case 0: row.override(11, "\(CivilDate(dayNumber: day).year)-02-30"); return .cell("type-error")
             case 1: row.override(6, "M"); return .cell("constraint-error")
@@ -384,7 +385,7 @@ final class RowRenderer: @unchecked Sendable {
         if type == "REFERRAL" { cells.add(rng.pick(SynthText.referralSources)) } else { cells.addEmpty() }
         cells.add(category)
         if end != nil && rng.chance(0.3) { cells.add(rng.pick(SynthText.outcomes)) } else { cells.addEmpty() }
-        try emit(council, &cells, child: child, event: event) { row in
+        try emit(w, &cells, child: child, event: event) { row in
             switch rng.below(7) {
             case 0: row.override(11, "31/02/\(CivilDate(dayNumber: start).year)"); return .cell("type-error")
             case 1: row.override(8, "White British"); return .cell("constraint-error")
@@ -435,7 +436,7 @@ final class RowRenderer: @unchecked Sendable {
         cells.add(vcsDate(day))
         cells.add(rng.pick(SynthText.vcsSources))
         if let closed, closed <= quarter.lastDay.dayNumber { cells.add(vcsDate(closed)) } else { cells.addEmpty() }
-        try emit(org, &cells, child: child, event: event) { row in
+        try emit(w, &cells, child: child, event: event) { row in
             switch rng.below(5) {
             case 0: row.override(10, "31/02/\(CivilDate(dayNumber: day).year)"); return .cell("type-error")
             case 1: row.override(9, "ADVICE"); return .cell("constraint-error")

@@ -34,6 +34,8 @@ final class ReturnWriter {
     /// Schema position → index in llr-synth's own column order.
     private let order: [Int]
     private(set) var rowNumber = 1
+    /// The `_v2` written alongside, when this quarter's return is resubmitted.
+    var resubmission: ReturnWriter?
     private(set) var rows = 0
     /// The family's date layouts, by `DateField`.
     let dateFormats: [DateFormat]

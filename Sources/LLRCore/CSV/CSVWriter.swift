@@ -17,8 +17,7 @@ public struct CSVRowBuilder {
         guard cell.count > 0 else { return }
         let lead = cell[0]
         let formula = escapeFormulas && (lead == 0x3D || lead == 0x2B || lead == 0x2D || lead == 0x40 || lead == 0x09 || lead == 0x0D)
-        var needsQuotes = false
-        for b in cell where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { needsQuotes = true; break }
+        let needsQuotes = needsQuoting(cell)
         if needsQuotes { bytes.append(0x22) }
         if formula { bytes.append(0x27) }
         if needsQuotes {
@@ -133,4 +132,28 @@ final class GzipBox: @unchecked Sendable {
         while x > 0 { tmp[n] = UInt8(48 + x % 10); x /= 10; n += 1 }
         for i in stride(from: n - 1, through: 0, by: -1) { bytes.append(tmp[i]) }
     }
+}
+
+/// Whether a cell holds a comma, quote, CR or LF; eight bytes at a step.
+@inline(__always) func needsQuoting(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = cell.count
+    var i = 0
+    if let base = cell.baseAddress {
+        let raw = UnsafeRawPointer(base)
+        @inline(__always) func has(_ w: UInt64, _ b: UInt64) -> Bool {
+            let x = w ^ (b &* 0x0101_0101_0101_0101)
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+        }
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if has(w, 0x2C) || has(w, 0x22) || has(w, 0x0A) || has(w, 0x0D) { return true }
+            i += 8
+        }
+    }
+    while i < n {
+        let b = cell[i]
+        if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+        i += 1
+    }
+    return false
 }
