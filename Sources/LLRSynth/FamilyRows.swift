@@ -274,6 +274,8 @@ final class RowRenderer: @unchecked Sendable {
         let w = writers["LP"]!
         let day = Minutes.day(start)
         var first = forename(c, typo: 0.03, variant: 0.05), last = surname(c, typo: 0.03)
+        // Niche often holds surnames in capitals; now and then the two names swap.
+        if rng.chance(0.3) { last = last.uppercased() }
         if rng.chance(0.01) { swap(&first, &last) }
         // Built in a local buffer: no exclusivity check per cell on the generator's property.
         var cells = RowCells()

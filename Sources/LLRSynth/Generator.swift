@@ -72,6 +72,10 @@ public final class SyntheticReturns {
     var eventSerial = 0
     var quarter: FinancialQuarter!
     let renderer: RowRenderer
+    /// Per LA, the referrals so far (day, child), and each child's last referral day:
+    /// a set share of referrals are re-referrals within 12 months, the rest first referrals.
+    var referrals: [[(day: Int, child: Int)]] = []
+    var lastReferral: [Int: Int] = [:]
     /// Planned rows not yet handed to the renderer.
     var batch: [RowPlan] = []
     var planned = 0
@@ -86,6 +90,7 @@ public final class SyntheticReturns {
         let reference = options.quarters.min()!.firstDay.dayNumber
         population = Population(settings: settings, total: total, referenceDay: reference, seed: options.seed)
         renderer = RowRenderer(pipelines: pipelines, settings: settings, options: options, children: population.children)
+        referrals = Array(repeating: [], count: settings.localAuthorities.count)
         batch.reserveCapacity(2048)
     }
 
@@ -160,8 +165,15 @@ public final class SyntheticReturns {
             startSpell(type: type, la: la, council: partner, startDay: randomDay())
             return
         }
-        let child = type == "MISSING_EPISODE" ? population.pickMissing(la: la, &rng) : population.pick(la: la, &rng)
         let day = randomDay()
+        let child: Int
+        if type == "MISSING_EPISODE" {
+            child = population.pickMissing(la: la, &rng)
+        } else if type == "REFERRAL" && p.family == "council" {
+            child = pickReferral(la: la, day: day)
+        } else {
+            child = population.pick(la: la, &rng)
+        }
         let ev = nextEvent()
         switch p.family {
         case "police":
@@ -189,6 +201,29 @@ public final class SyntheticReturns {
         default:
             throw SynthError("no writer for family \(p.family)")
         }
+    }
+
+    /// A re-referral (someone referred in the last 12 months) at the LA's
+    /// published rate, otherwise a child not referred in that time.
+    func pickReferral(la: Int, day: Int) -> Int {
+        let history = referrals[la]
+        var child = -1
+        if !history.isEmpty && rng.chance(settings.localAuthorities[la].reReferralRate) {
+            for _ in 0..<8 {
+                let h = history[history.count - 1 - rng.below(min(history.count, 4000))]
+                if abs(day - h.day) <= 365 && h.child >= 0 { child = h.child; break }
+            }
+        }
+        if child < 0 {
+            for attempt in 0..<16 {
+                child = population.pick(la: la, &rng)
+                guard let last = lastReferral[child], abs(day - last) <= 365, attempt < 15 else { break }
+            }
+        }
+        referrals[la].append((day, child))
+        if referrals[la].count > 8000 { referrals[la].removeFirst(4000) }
+        lastReferral[child] = max(lastReferral[child] ?? day, day)
+        return child
     }
 
     // MARK: Spells

@@ -47,6 +47,26 @@ struct CalibrationTests {
                 contacts += types.filter { $0 == "CONTACT" }.count
                 referrals += types.filter { $0 == "REFERRAL" }.count
             }
+            if council == "LCC" {
+                // Re-referrals: referrals of a child already referred in the last 12 months.
+                var referrals: [(Int, String)] = []
+                for q in quarters {
+                    let t = try TableReader.read("\(dir)/returns/\(council)_council_\(q).csv.gz")
+                    let fmt = try DateFormat("%d/%m/%Y")
+                    for ((type, start), child) in zip(zip(t.column("event_type"), t.column("start_date")), t.column("child_id")) where type == "REFERRAL" {
+                        var s = start
+                        if case .value(let m) = s.withUTF8({ fmt.parse($0) }) { referrals.append((Minutes.day(m), child)) }
+                    }
+                }
+                referrals.sort { $0.0 < $1.0 }
+                var last: [String: Int] = [:]
+                var again = 0
+                for (day, child) in referrals {
+                    if let before = last[child], day - before <= 365 { again += 1 }
+                    last[child] = day
+                }
+                measured["E06000016 re-referral percent"] = 100 * Double(again) / Double(max(1, referrals.count))
+            }
             let yearEnd = try TableReader.read("\(dir)/returns/\(council)_council_2024-25_Q4.csv.gz")
             let open = zip(yearEnd.column("event_type"), yearEnd.column("end_date")).filter { $0.1.isEmpty }.map(\.0)
             measured["\(la) contacts"] = Double(contacts)
@@ -74,6 +94,7 @@ struct CalibrationTests {
         let published: [String: Double] = [
             "E06000016 contacts": 12200, "E06000016 referrals": 3600, "E06000016 on CP plans at year end": 408,
             "E06000016 looked after at year end": 659, "E06000016 missing episodes": 1346, "E06000016 children missing": 392,
+            "E06000016 re-referral percent": 17,
             "E10000018 contacts": 22700, "E10000018 referrals": 5100, "E10000018 on CP plans at year end": 388,
             "E10000018 looked after at year end": 585, "E10000018 children missing": 739, "E10000018 CSE referrals": 315,
             "E06000017 contacts": 1400, "E06000017 referrals": 360, "E06000017 on CP plans at year end": 22,
