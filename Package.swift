@@ -54,8 +54,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore"]),
-        .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore"]),
-        .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore"]),
+        .target(name: "LLRTestSupport", dependencies: ["LLRCore"], path: "Tests/LLRTestSupport"),
+        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]
 )

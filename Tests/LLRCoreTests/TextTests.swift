@@ -1,3 +1,4 @@
+import LLRTestSupport
 import Testing
 @testable import LLRCore
 

@@ -1,23 +1,13 @@
 import Foundation
+import LLRTestSupport
 import Testing
 @testable import LLRCore
 @testable import LLRSynth
 @testable import LLRValidation
 
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
 
-let contract = try! Pipelines.load(from: packageRoot + "/Pipelines")
 let settings = try! SynthSettings.load(pipelines: packageRoot + "/Pipelines")
 
-func tempDir() -> String {
-    let dir = NSTemporaryDirectory() + "llr-synth-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 /// Generates a dataset into a fresh folder.
 func generate(quarters: [String], scale: Double, errorRate: Double = 0, resubmissions: Bool = false, seed: UInt64 = 11, children: Int? = nil) throws -> (String, SynthSummary) {

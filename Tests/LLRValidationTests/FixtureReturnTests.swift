@@ -1,4 +1,5 @@
 import Foundation
+import LLRTestSupport
 import Testing
 @testable import LLRCore
 @testable import LLRValidation

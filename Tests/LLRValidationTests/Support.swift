@@ -1,20 +1,10 @@
 import Foundation
+import LLRTestSupport
 @testable import LLRCore
 @testable import LLRValidation
 
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
 
-let contract: Pipelines = try! Pipelines.load(from: packageRoot + "/Pipelines")
 
-func tempDir() -> String {
-    let dir = NSTemporaryDirectory() + "llr-validation-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 func gzipBytes(_ bytes: [UInt8]) -> [UInt8] { gzipCompress(bytes) }
 
