@@ -46,7 +46,7 @@ struct PipelinesTests {
         let dir = try broken("families/health.yaml") { $0.replacingOccurrences(of: "constraints: {required: true, unique: true}", with: "constraints: {requried: true, unique: true}") }
         let e = try #require(loadError(dir))
         #expect(e.file == "families/health.yaml")
-        #expect(e.line == 10)
+        #expect(e.line == 24)
         #expect(e.message.contains("unknown key 'requried'"))
     }
 

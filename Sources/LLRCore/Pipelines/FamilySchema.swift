@@ -85,6 +85,13 @@ public struct FamilySchema: Sendable {
     /// Identifier columns shown with every finding.
     public var keys: [String]
     public var rules: [DomainRuleSpec]
+    /// What each column means in the aligned schema (key, personId, eventType,
+    /// start, end, forename, surname, dob, age, sex, ethnicity, postcode, la, nhs, upn).
+    public var roles: [String: String]
+    /// Event attributes carried through to the aligned events (cp_category…).
+    public var attributes: [String]
+
+    public static let roleNames = ["key", "personId", "eventType", "start", "end", "forename", "surname", "dob", "age", "sex", "ethnicity", "postcode", "la", "nhs", "upn"]
 
     public func field(_ name: String) -> FieldDescriptor? { fields.first { $0.name == name } }
     public func index(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
@@ -100,7 +107,16 @@ public struct FamilySchema: Sendable {
         let primaryKey = try root.strings("primaryKey") ?? []
         let keys = try root.strings("keys") ?? primaryKey
         let ruleNodes = try root.list("rules") ?? []
-        try root.finish(allowed: ["family", "title", "fields", "primaryKey", "keys", "rules"])
+        var roles: [String: String] = [:]
+        if var rm = try root.map("roles") {
+            for k in rm.keys {
+                guard roleNames.contains(k) else { throw rm.error(k, "unknown role '\(k)' (known: \(roleNames.joined(separator: ", ")))") }
+                roles[k] = try rm.string(k)
+            }
+            try rm.finish()
+        }
+        let attributes = try root.strings("attributes") ?? []
+        try root.finish(allowed: ["family", "title", "fields", "primaryKey", "keys", "rules", "roles", "attributes"])
 
         var fields: [FieldDescriptor] = []
         for node in fieldNodes {
@@ -143,14 +159,14 @@ public struct FamilySchema: Sendable {
             fields.append(FieldDescriptor(name: fname, type: type, format: format, description: description, constraints: c, codelist: codelist))
         }
         let known = Set(fields.map(\.name))
-        for k in primaryKey + keys where !known.contains(k) {
-            throw PipelineError(file: name, line: root.line, "'\(k)' in primaryKey/keys is not a field of \(family)")
+        for k in primaryKey + keys + Array(roles.values) + attributes where !known.contains(k) {
+            throw PipelineError(file: name, line: root.line, "'\(k)' in primaryKey/keys/roles/attributes is not a field of \(family)")
         }
         var rules: [DomainRuleSpec] = []
         for node in ruleNodes {
             rules.append(try parseRule(node, file: name, fields: known, codelists: codelists))
         }
-        return FamilySchema(name: family, title: title, fields: fields, primaryKey: primaryKey, keys: keys, rules: rules)
+        return FamilySchema(name: family, title: title, fields: fields, primaryKey: primaryKey, keys: keys, rules: rules, roles: roles, attributes: attributes)
     }
 
     static let ruleKinds = ["nhs-number", "upn", "date-order", "in-period", "not-after-as-of", "age", "required-when", "free-text", "partner-reference"]
