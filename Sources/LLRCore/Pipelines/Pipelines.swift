@@ -11,6 +11,7 @@ public struct Pipelines: Sendable {
     public var families: [String: FamilySchema]
     public var codelists: [String: CodeList]
     public var catalog: FindingCatalog
+    public var mappings: Mappings
 
     /// Loads and cross-checks every file; the first problem is thrown with its file and line.
     public static func load(from directory: String) throws(PipelineError) -> Pipelines {
@@ -28,6 +29,13 @@ public struct Pipelines: Sendable {
         }
         if families.isEmpty { throw PipelineError(file: "families/", line: 0, "no family schemas found") }
         let registry = try PartnerRegistry.load(path: path("partners.yaml"), name: "partners.yaml", families: Set(families.keys))
+        let mappings = try Mappings.load(path: path("mappings.yaml"), name: "mappings.yaml")
+        for (name, f) in families {
+            guard let table = mappings.eventTypes[name], let typeField = f.roles["eventType"], let list = f.field(typeField)?.constraints.enumValues else { continue }
+            for code in list where table[code] == nil {
+                throw PipelineError(file: "mappings.yaml", line: 1, "eventTypes.\(name) has no canonical type for \(code)")
+            }
+        }
         for (_, f) in families {
             for r in f.rules {
                 if case .partnerReference(_, let fam) = r.kind, families[fam] == nil {
@@ -35,7 +43,7 @@ public struct Pipelines: Sendable {
                 }
             }
         }
-        return Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog)
+        return Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog, mappings: mappings)
     }
 
     /// `Pipelines/` beside the running executable's package: walks up from the

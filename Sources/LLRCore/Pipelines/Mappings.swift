@@ -1,0 +1,138 @@
+/// `Pipelines/mappings.yaml`: how every family's codes and free text align
+/// to the one LLR event schema (data contract §4).
+public struct Mappings: Sendable {
+    public var canonicalEventTypes: [String]
+    /// Family → source event type → canonical type.
+    public var eventTypes: [String: [String: String]]
+    /// ONS category → group (White, Mixed, Asian, Black, Other, Not known).
+    public var ethnicGroups: [String: String]
+    public var ethnicCategories: [String]
+    /// Code list name → code → ONS category; nil map means the codes are ONS categories already.
+    public var ethnicity: [String: [String: String]?]
+    /// Code list name → code → M/F/U; nil map means identity.
+    public var sex: [String: [String: String]?]
+    /// ONS LA code → name, and folded typed forms → ONS code.
+    public var laNames: [String: String]
+    public var laForms: [[UInt8]: String]
+    public var outsideCode: String
+    public var outsideName: String
+    /// Postcode district → ONS LA code.
+    public var districts: [String: String]
+    public var population: [String: Int]
+    public var populationSource: String
+    /// Age bands: label and the highest age in it, in order.
+    public var ageBands: [(String, Int)]
+
+    static func load(path: String, name: String) throws(PipelineError) -> Mappings {
+        var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the mappings")
+
+        guard var et = try root.map("eventTypes") else { throw PipelineError(file: name, line: root.line, "'eventTypes' is required") }
+        _ = try et.requiredString("source")
+        let canonical = try et.strings("canonical") ?? []
+        var eventTypes: [String: [String: String]] = [:]
+        for family in et.keys where family != "source" && family != "canonical" {
+            var m = try et.map(family)!
+            var table: [String: String] = [:]
+            for k in m.keys {
+                let v = try m.requiredString(k)
+                guard canonical.contains(v) else { throw m.error(k, "\(v) is not a canonical event type") }
+                table[k] = v
+            }
+            try m.finish()
+            eventTypes[family] = table
+        }
+        try et.finish()
+
+        guard var eth = try root.map("ethnicity") else { throw PipelineError(file: name, line: root.line, "'ethnicity' is required") }
+        _ = try eth.requiredString("source")
+        var groups: [String: String] = [:]
+        var categories: [String] = []
+        if var cm = try eth.map("categories") {
+            for k in cm.keys { groups[k] = try cm.requiredString(k); categories.append(k) }
+            try cm.finish()
+        }
+        var ethnicity: [String: [String: String]?] = [:]
+        for list in eth.keys where list != "source" && list != "categories" {
+            ethnicity[list] = try codeMap(&eth, list, allowed: Set(categories))
+        }
+        try eth.finish()
+
+        guard var sx = try root.map("sex") else { throw PipelineError(file: name, line: root.line, "'sex' is required") }
+        _ = try sx.requiredString("source")
+        var sex: [String: [String: String]?] = [:]
+        for list in sx.keys where list != "source" { sex[list] = try codeMap(&sx, list, allowed: ["M", "F", "U"]) }
+        try sx.finish()
+
+        guard var las = try root.map("localAuthorities") else { throw PipelineError(file: name, line: root.line, "'localAuthorities' is required") }
+        _ = try las.requiredString("source")
+        var laNames: [String: String] = [:]
+        var laForms: [[UInt8]: String] = [:]
+        if var areas = try las.map("areas") {
+            for code in areas.keys {
+                var a = try areas.map(code)!
+                laNames[code] = try a.requiredString("name")
+                for f in try a.strings("forms") ?? [] { laForms[foldForMatching(f)] = code }
+                laForms[foldForMatching(code)] = code
+                try a.finish(allowed: ["name", "forms"])
+            }
+            try areas.finish()
+        }
+        var outside = try las.map("outside")
+        let outsideCode = try outside?.requiredString("code") ?? "OUTSIDE_LLR"
+        let outsideName = try outside?.requiredString("name") ?? "outside LLR"
+        try outside?.finish()
+        try las.finish(allowed: ["source", "areas", "outside"])
+
+        guard var pd = try root.map("postcodeDistricts") else { throw PipelineError(file: name, line: root.line, "'postcodeDistricts' is required") }
+        _ = try pd.requiredString("source")
+        var districts: [String: String] = [:]
+        for la in pd.keys where la != "source" {
+            guard laNames[la] != nil else { throw pd.error(la, "\(la) is not one of localAuthorities.areas") }
+            for d in try pd.strings(la) ?? [] { districts[d] = la }
+        }
+        try pd.finish()
+
+        guard var pop = try root.map("population") else { throw PipelineError(file: name, line: root.line, "'population' is required") }
+        let popSource = try pop.requiredString("source")
+        _ = try pop.int("year")
+        var population: [String: Int] = [:]
+        for la in pop.keys where la != "source" && la != "year" { population[la] = try pop.int(la) }
+        try pop.finish()
+
+        guard var ab = try root.map("ageBands") else { throw PipelineError(file: name, line: root.line, "'ageBands' is required") }
+        _ = try ab.requiredString("source")
+        var bands: [(String, Int)] = []
+        for node in try ab.list("bands") ?? [] {
+            var b = try StrictMap(node, file: name, what: "an age band")
+            guard let max = try b.int("max") else { throw PipelineError(file: name, line: b.line, "an age band needs 'max'") }
+            bands.append((try b.requiredString("label"), max))
+            try b.finish(allowed: ["label", "max"])
+        }
+        try ab.finish()
+        try root.finish(allowed: ["eventTypes", "ethnicity", "sex", "localAuthorities", "postcodeDistricts", "population", "ageBands"])
+        return Mappings(
+            canonicalEventTypes: canonical, eventTypes: eventTypes, ethnicGroups: groups, ethnicCategories: categories,
+            ethnicity: ethnicity, sex: sex, laNames: laNames, laForms: laForms, outsideCode: outsideCode, outsideName: outsideName,
+            districts: districts, population: population, populationSource: popSource, ageBands: bands)
+    }
+
+    /// `identity`, or a mapping of code → target checked against `allowed`.
+    static func codeMap(_ m: inout StrictMap, _ key: String, allowed: Set<String>) throws(PipelineError) -> [String: String]? {
+        if let s = try? m.string(key), s == "identity" { return nil }
+        guard var cm = try m.map(key) else { return nil }
+        var out: [String: String] = [:]
+        for k in cm.keys {
+            let v = try cm.requiredString(k)
+            guard allowed.contains(v) else { throw cm.error(k, "'\(v)' is not one of \(allowed.sorted().joined(separator: ", "))") }
+            out[k] = v
+        }
+        try cm.finish()
+        return out
+    }
+
+    /// The band an age falls in.
+    public func ageBand(_ age: Int) -> String {
+        for (label, max) in ageBands where age <= max { return label }
+        return ageBands.last?.0 ?? ""
+    }
+}
