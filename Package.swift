@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "llr-validate", targets: ["llr-validate"]),
         .executable(name: "llr-bench", targets: ["llr-bench"]),
         .executable(name: "llr-synth", targets: ["llr-synth"]),
+        .executable(name: "llr-normalise", targets: ["llr-normalise"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -32,11 +33,19 @@ let package = Package(
         ),
         .target(name: "LLRValidation", dependencies: ["LLRCore"]),
         .target(name: "LLRSynth", dependencies: ["LLRCore"]),
+        .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation"]),
         .executableTarget(
             name: "llr-validate",
             dependencies: [
                 "LLRCore", "LLRValidation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "llr-normalise",
+            dependencies: [
+                "LLRNormalise", "LLRValidation", "LLRCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +66,7 @@ let package = Package(
         .target(name: "LLRTestSupport", dependencies: ["LLRCore"], path: "Tests/LLRTestSupport"),
         .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]
 )

@@ -43,7 +43,11 @@ public struct ValidationReport: Sendable {
 
 /// Validates one return file end to end: its name, its bytes, its CSV, its
 /// rows. Never throws: every problem with the file is a finding.
-public func validateReturn(path: String, pipelines: Pipelines, options: ValidationOptions) -> ValidationReport {
+///
+/// `acceptedRows`, when given, sees every row that passed, in order, while
+/// its cells can be read (the normaliser writes its outputs from there).
+public func validateReturn(path: String, pipelines: Pipelines, options: ValidationOptions,
+                           acceptedRows: ((AcceptedRow) -> Void)? = nil) -> ValidationReport {
     let started = monotonicSeconds()
     let collector = FindingCollector(max: options.maxFindings)
     let file = baseName(path)
@@ -108,6 +112,7 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         let validator = ReturnValidator(
             pipelines: pipelines, schema: schema, quarter: quarter, asOf: asOf, collector: collector,
             reader: reader, rejectsPath: options.rejectsPath, expectedRows: Int(min(max(estimate, 4096), 1 << 25)))
+        validator.onAcceptedRow = acceptedRows
         let problem: SourceProblem?
         if options.readAhead {
             let ahead = ReadAheadSource(stream)

@@ -50,9 +50,19 @@ final class FindingCollector {
     }
 }
 
+/// A row that passed every check, as later stages see it while it streams past.
+public protocol AcceptedRow: AnyObject {
+    var schema: FamilySchema? { get }
+    var rowNumber: Int { get }
+    /// The trimmed cell of a schema field, or nil when the column is absent.
+    func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>?
+    /// The parsed value of a date, datetime or integer field (minutes since 1970 for dates).
+    func value(_ field: Int) -> Int64?
+}
+
 /// Validates one return as its records stream past: header, row shape,
 /// duplicates, cell types and constraints, then the family's domain rules.
-final class ReturnValidator: RecordSink, RowContext {
+final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     let pipelines: Pipelines
     let collector: FindingCollector
     unowned let reader: CSVRecordReader
@@ -94,6 +104,13 @@ final class ReturnValidator: RecordSink, RowContext {
     private var rowHasError = false
     private var rowCodes: [String] = []
     private let pivotYear: Int
+
+    /// Called for every data row that passed (no error, not a duplicate),
+    /// while its cells and values can still be read: llr-normalise writes
+    /// the aligned event here.
+    var onAcceptedRow: ((AcceptedRow) -> Void)?
+    /// The row being checked, for the hook above.
+    var rowNumber: Int { record?.rowNumber ?? 0 }
 
     private(set) var rows = 0
     private(set) var rowsRejected = 0
@@ -204,10 +221,12 @@ final class ReturnValidator: RecordSink, RowContext {
         rows += 1
         rowHasError = false
         if !rowCodes.isEmpty { rowCodes.removeAll(keepingCapacity: true) }
-        checkRow(r)
+        let accepted = checkRow(r)
         if rowHasError {
             rowsRejected += 1
             writeReject(r)
+        } else if accepted, let onAcceptedRow {
+            onAcceptedRow(self)
         }
     }
 
@@ -317,12 +336,15 @@ final class ReturnValidator: RecordSink, RowContext {
         col < r.storedCount ? displayString(r.cell(col), limit: 80) : nil
     }
 
-    private func checkRow(_ r: RecordView) {
+    /// Checks one data row; false when it cannot be taken further (unreadable,
+    /// no usable header, or a duplicate of an earlier row).
+    @discardableResult
+    private func checkRow(_ r: RecordView) -> Bool {
         if let defect = r.defect {
             reportDefect(defect, r)
-            return
+            return false
         }
-        guard checkRows else { return }
+        guard checkRows else { return false }
         if !r.invalidUTF8Cells.isEmpty {
             for col in r.invalidUTF8Cells {
                 reportColumn("encoding-error", catalogSeverity("encoding-error"), column: col, label: label(col), cell: displayString(r.cell(col), limit: 80),
@@ -336,7 +358,7 @@ final class ReturnValidator: RecordSink, RowContext {
             reportColumn("missing-cell", catalogSeverity("missing-cell"), column: r.cellCount, label: label(r.cellCount), cell: nil,
                          "row has \(r.cellCount) cells but the header has \(headerCount) columns")
         }
-        guard let plans else { return }
+        guard let plans else { return false }
         let n = plans.count
         let invalidUTF8 = r.invalidUTF8Cells
         let storedCount = min(r.storedCount, r.cellCount)
@@ -371,7 +393,7 @@ final class ReturnValidator: RecordSink, RowContext {
         case .duplicateRow(let first):
             reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
                          "row is an exact copy of row \(first); it will be counted once (delete the copy)")
-            return
+            return false
         case .duplicateKey(let first): keyClash = first
         }
         if anyFailed {
@@ -396,6 +418,7 @@ final class ReturnValidator: RecordSink, RowContext {
         rules.withUnsafeBufferPointer { rs in
             for i in rs.indices { rs[i].check(self) }
         }
+        return true
     }
 
     /// Points field `i` at its trimmed cell in this row, if the row has it.

@@ -31,6 +31,10 @@ public struct CSVRowBuilder {
         }
     }
 
+    public mutating func add(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { add($0) }
+    }
+
     public mutating func add(_ s: String) {
         var s = s
         s.withUTF8 { add($0) }

@@ -1,0 +1,79 @@
+import Dispatch
+import LLRCore
+import LLRValidation
+
+/// What normalising one return produced.
+public struct NormaliseResult: Sendable {
+    public var report: ValidationReport
+    public var eventsPath: String
+    public var identifiersPath: String
+    public var rejectsPath: String
+    public var events: Int
+    /// Free-text values that matched no known form, most frequent first.
+    public var unmapped: [(String, Int)]
+    public var outputProblem: String?
+}
+
+/// Validates one return with the very rules of llr-validate and writes its
+/// accepted rows, aligned, as `<stem>.events.csv.gz` and
+/// `<stem>.identifiers.csv.gz` in `outDir`; rejected rows go to
+/// `<stem>.rejects.csv.gz` with their codes.
+public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String) -> NormaliseResult {
+    let stem = String(rejectsName(for: path).dropLast(".rejects.csv.gz".count))
+    let events = outDir + "/" + stem + ".events.csv.gz"
+    let ids = outDir + "/" + stem + ".identifiers.csv.gz"
+    var opts = options
+    opts.rejectsPath = outDir + "/" + stem + ".rejects.csv.gz"
+    var partner = options.partner.flatMap { pipelines.registry.resolve($0)?.code }
+    if partner == nil, case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) { partner = name.partner }
+    do {
+        let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids)
+        var failure: String?
+        let report = validateReturn(path: path, pipelines: pipelines, options: opts) { row in
+            guard failure == nil else { return }
+            do { try normaliser.accept(row) } catch { failure = "\(error)" }
+        }
+        if failure == nil {
+            do { try normaliser.commit() } catch { failure = "\(error)" }
+        }
+        let unmapped = normaliser.unmapped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
+        return NormaliseResult(report: report, eventsPath: events, identifiersPath: ids, rejectsPath: opts.rejectsPath!,
+                               events: normaliser.rowsWritten, unmapped: unmapped, outputProblem: failure)
+    } catch {
+        let report = validateReturn(path: path, pipelines: pipelines, options: opts)
+        return NormaliseResult(report: report, eventsPath: events, identifiersPath: ids, rejectsPath: opts.rejectsPath!,
+                               events: 0, unmapped: [], outputProblem: "\(error)")
+    }
+}
+
+/// Normalises several returns, one file per worker; results in input order.
+public func normaliseReturns(paths: [String], pipelines: Pipelines, options: ValidationOptions, outDir: String, jobs: Int) -> [NormaliseResult] {
+    let slots = ResultSlots(count: paths.count)
+    let next = WorkCounter()
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, paths.count))) { _ in
+        while let i = next.take(below: paths.count) {
+            slots.set(i, normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir))
+        }
+    }
+    return slots.all()
+}
+
+final class WorkCounter: @unchecked Sendable {
+    private let lock = MutexLock()
+    private var value = 0
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+}
+
+final class ResultSlots: @unchecked Sendable {
+    private let lock = MutexLock()
+    private var slots: [NormaliseResult?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: NormaliseResult) { lock.withLock { slots[i] = r } }
+    func all() -> [NormaliseResult] { lock.withLock { slots.map { $0! } } }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import LLRTestSupport
+import Testing
+@testable import LLRCore
+@testable import LLRNormalise
+@testable import LLRValidation
+
+func normalise(_ bytes: UnsafeBufferPointer<UInt8>, _ f: (UnsafeBufferPointer<UInt8>, inout [UInt8]) -> Void) -> String {
+    var out: [UInt8] = []
+    f(bytes, &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+func with(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> String) -> String {
+    var s = s
+    return s.withUTF8(body)
+}
+
+func unzip(_ path: String) throws -> String {
+    let s = try ReturnByteStream(path: path)
+    var out: [UInt8] = []
+    let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 65536)
+    defer { buf.deallocate() }
+    while true {
+        let n = try s.read(into: buf, capacity: 65536)
+        if n == 0 { break }
+        out.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+@Suite("Normalisation rules")
+struct NormalisationRuleTests {
+    @Test(arguments: [
+        ("Zoë", "ZOE"), ("O'Neill", "O'NEILL"), ("  mary-jane   smith ", "MARY-JANE SMITH"), ("Smith, Jr.", "SMITH JR"),
+        ("Ælfrida", "AELFRIDA"), ("Łukasz", "LUKASZ"), ("Renée", "RENEE"), ("O’Brien", "O'BRIEN"), ("José María", "JOSE MARIA"),
+        ("Straße", "STRASSE"), ("Chloë-Anne", "CHLOE-ANNE"), ("", ""), ("(unknown)", "UNKNOWN"),
+    ])
+    func names(raw: String, expected: String) {
+        #expect(with(raw) { normalise($0, TextNormalisation.name) } == expected)
+    }
+
+    @Test(arguments: [
+        ("le16zg", "LE1 6ZG", "LE1"), ("LE1 6ZG", "LE1 6ZG", "LE1"), ("LE11  3TU", "LE11 3TU", "LE11"), ("ec1a1bb", "EC1A 1BB", "EC1A"),
+        ("LE4", "LE4", "LE4"), ("le15", "LE15", "LE15"),
+    ])
+    func postcodes(raw: String, expected: String, district: String) {
+        var s = raw
+        var out: [UInt8] = [], d: [UInt8] = []
+        s.withUTF8 { TextNormalisation.postcode($0, into: &out, district: &d) }
+        #expect(String(decoding: out, as: UTF8.self) == expected)
+        #expect(String(decoding: d, as: UTF8.self) == district)
+    }
+
+    @Test func nhsNumbersKeepTheirDigits() {
+        #expect(with("083 016 6130") { normalise($0, TextNormalisation.digits) } == "0830166130")
+    }
+
+    @Test func isoDates() {
+        var out: [UInt8] = []
+        TextNormalisation.isoDateTime(Int64(CivilDate(year: 2024, month: 4, day: 3).dayNumber) * 1440 + 21 * 60 + 5, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "2024-04-03T21:05")
+        TextNormalisation.isoDate(CivilDate(year: 2009, month: 2, day: 14).dayNumber, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "2009-02-14")
+    }
+
+    @Test(arguments: [(0, "0-4"), (4, "0-4"), (5, "5-9"), (10, "10-15"), (15, "10-15"), (16, "16-17"), (17, "16-17"), (18, "18+"), (25, "18+")])
+    func ageBands(age: Int, band: String) {
+        #expect(contract.mappings.ageBand(age) == band)
+    }
+}
+
+@Suite("Mappings")
+struct MappingTests {
+    /// Every code of every family's sex and ethnicity list maps, to M/F/U and to an ONS category.
+    @Test(arguments: ["police", "health", "council", "vcs"])
+    func everyCodeMaps(family: String) throws {
+        let schema = try #require(contract.families[family])
+        for role in ["sex", "ethnicity"] {
+            let field = try #require(schema.roles[role])
+            let list = schema.field(field)?.codelist ?? schema.rules.compactMap { r -> String? in
+                if case .freeText(let f, let l) = r.kind, f == field { return l }
+                return nil
+            }.first
+            let name = try #require(list, "\(family).\(role) has no code list")
+            let codes = contract.codelists[name]!.codes
+            let table = role == "sex" ? contract.mappings.sex[name] : contract.mappings.ethnicity[name]
+            let targets: Set<String> = role == "sex" ? ["M", "F", "U"] : Set(contract.mappings.ethnicCategories)
+            for code in codes {
+                let mapped = (table ?? nil).map { $0[code] } ?? code
+                #expect(mapped.map { targets.contains($0) } == true, "\(family) \(role) \(code) → \(String(describing: mapped))")
+            }
+        }
+    }
+
+    @Test(arguments: [("Leics", "E10000018"), ("leicester city", "E06000016"), ("E10000018", "E10000018"), ("County", "E10000018"), ("RUTLAND", "E06000017")])
+    func localAuthorityForms(typed: String, code: String) {
+        #expect(contract.mappings.laForms[foldForMatching(typed)] == code)
+    }
+
+    @Test(arguments: [("LE1", "E06000016"), ("LE5", "E06000016"), ("LE15", "E06000017"), ("LE65", "E10000018"), ("DE74", "E10000018"), ("CV13", "E10000018")])
+    func postcodeDistricts(district: String, code: String) {
+        #expect(contract.mappings.districts[district] == code)
+    }
+
+    @Test func everyGroupIsOneOfTheFive() {
+        #expect(Set(contract.mappings.ethnicGroups.values) == ["White", "Mixed", "Asian", "Black", "Other", "Not known"])
+        #expect(contract.mappings.ethnicCategories.count == 19)
+    }
+}
+
+@Suite("llr-normalise end to end")
+struct NormaliseEndToEndTests {
+    /// One valid return per family, normalised, against hand-checked golden files.
+    @Test(arguments: ["LP_police_2024-25_Q1", "UHL_health_2024-25_Q1", "LCC_council_2024-25_Q1", "BARNARDOS_vcs_2024-25_Q1"])
+    func goldenFiles(stem: String) throws {
+        let dir = tempDir()
+        var o = ValidationOptions()
+        o.asOf = CivilDate(iso: "2024-12-01")
+        let r = normaliseReturn(path: packageRoot + "/Tests/Fixtures/returns/\(stem).csv.gz", pipelines: contract, options: o, outDir: dir)
+        #expect(r.outputProblem == nil)
+        for kind in ["events", "identifiers"] {
+            let got = try unzip("\(dir)/\(stem).\(kind).csv.gz")
+            let golden = try String(contentsOfFile: packageRoot + "/Tests/Fixtures/normalised/\(stem).\(kind).csv", encoding: .utf8)
+            #expect(got == golden, "\(stem).\(kind)")
+        }
+    }
+
+    @Test func rejectedRowsStayOutOfTheEventsAndGoToRejects() throws {
+        let dir = tempDir()
+        var o = ValidationOptions()
+        o.asOf = CivilDate(iso: "2024-12-01")
+        let r = normaliseReturn(path: packageRoot + "/Tests/Fixtures/returns/LPT_health_2024-25_Q1.csv.gz", pipelines: contract, options: o, outDir: dir)
+        #expect(r.events == 1)
+        #expect(r.report.stats.rowsRejected == 10)
+        let rejects = try unzip(r.rejectsPath)
+        #expect(rejects.split(separator: "\n").count == 11)
+        #expect(try unzip(r.eventsPath).split(separator: "\n").count == 2)
+    }
+
+    /// On the sample data every event has a canonical type, an LA, a quarter,
+    /// an age band, a sex and an ethnicity group; names are only in the identifiers.
+    @Test func sampleDataIsFullyAligned() throws {
+        let dir = tempDir()
+        let files = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/SampleData/returns").sorted().map { packageRoot + "/SampleData/returns/" + $0 }
+        let results = normaliseReturns(paths: files, pipelines: contract, options: ValidationOptions(), outDir: dir, jobs: 2)
+        let m = contract.mappings
+        let laCodes = Set(m.laNames.keys).union([m.outsideCode])
+        var events = 0
+        for r in results {
+            let lines = try unzip(r.eventsPath).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let header = lines[0]
+            func col(_ n: String) -> Int { header.firstIndex(of: n)! }
+            for row in lines.dropFirst() {
+                events += 1
+                #expect(m.canonicalEventTypes.contains(row[col("event_type")]), "\(r.report.file) \(row)")
+                #expect(laCodes.contains(row[col("la_code")]))
+                #expect(["Q1", "Q2", "Q3", "Q4"].contains(row[col("quarter")]))
+                #expect(m.ageBands.map(\.0).contains(row[col("age_band")]))
+                #expect(["M", "F", "U"].contains(row[col("sex")]))
+                #expect(Set(m.ethnicGroups.values).contains(row[col("ethnicity_group")]))
+            }
+            #expect(!lines[0].contains("forename") && !lines[0].contains("surname"))
+            let ids = try unzip(r.identifiersPath).split(separator: "\n")
+            #expect(ids.count == lines.count)
+            #expect(ids[0].contains("forename,surname,dob"))
+        }
+        #expect(events > 10_000)
+    }
+}
