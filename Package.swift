@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "LLRValidation", dependencies: ["LLRCore"]),
         .target(name: "LLRSynth", dependencies: ["LLRCore"]),
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
-        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation"]),
+        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise"]),
         .executableTarget(
             name: "llr-validate",
             dependencies: [
@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "llr-bench",
             dependencies: [
-                "LLRBench",
+                "LLRBench", "LLRNormalise",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

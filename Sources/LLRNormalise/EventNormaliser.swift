@@ -32,7 +32,12 @@ final class EventNormaliser {
 
     private var ready = false
     private var family = ""
-    private var role: [String: Int] = [:]
+    /// Schema index of each role's column, resolved once (-1 when the family lacks it).
+    private struct Roles {
+        var key = -1, personId = -1, eventType = -1, start = -1, end = -1, forename = -1, surname = -1, dob = -1, age = -1
+        var sex = -1, ethnicity = -1, postcode = -1, la = -1, nhs = -1, upn = -1
+    }
+    private var roles = Roles()
     private var attributeFields: [Int?] = []
     /// Free-text attributes (VCS referral source) mapped through their code list.
     private var attributeLists: [CodeList?] = []
@@ -60,8 +65,10 @@ final class EventNormaliser {
         mappings = pipelines.mappings
         self.partner = partner
         self.sourceFile = sourceFile
-        events = try CSVGzipOutput(path: eventsPath, header: AlignedSchema.events)
-        identifiers = try CSVGzipOutput(path: identifiersPath, header: AlignedSchema.identifiers)
+        // Level 1, compressed on Dispatch workers: the outputs are intermediate
+        // files between stages, and this keeps the row loop's core for the rows.
+        events = try CSVGzipOutput(path: eventsPath, header: AlignedSchema.events, level: 1, background: true)
+        identifiers = try CSVGzipOutput(path: identifiersPath, header: AlignedSchema.identifiers, level: 1, background: true)
         self.pipelines = pipelines
     }
 
@@ -71,7 +78,11 @@ final class EventNormaliser {
     private func prepare(_ schema: FamilySchema) {
         ready = true
         family = schema.name
-        for (r, f) in schema.roles { role[r] = schema.index(of: f) }
+        func at(_ r: String) -> Int { schema.roles[r].flatMap { schema.index(of: $0) } ?? -1 }
+        roles = Roles(
+            key: at("key"), personId: at("personId"), eventType: at("eventType"), start: at("start"), end: at("end"),
+            forename: at("forename"), surname: at("surname"), dob: at("dob"), age: at("age"), sex: at("sex"),
+            ethnicity: at("ethnicity"), postcode: at("postcode"), la: at("la"), nhs: at("nhs"), upn: at("upn"))
         attributeFields = AlignedSchema.attributeColumns.map { a in schema.attributes.contains(a) ? schema.index(of: a) : nil }
         attributeLists = AlignedSchema.attributeColumns.map { a -> CodeList? in
             guard schema.attributes.contains(a) else { return nil }
@@ -116,28 +127,29 @@ final class EventNormaliser {
 
     func accept(_ row: AcceptedRow) throws(OutputError) {
         if !ready, let schema = row.schema { prepare(schema) }
-        func cell(_ r: String) -> UnsafeBufferPointer<UInt8> { role[r].flatMap { row.cell($0) } ?? EventNormaliser.none }
-        func value(_ r: String) -> Int64? { role[r].flatMap { row.value($0) } }
-        let start = value("start")
+        let roles = self.roles
+        @inline(__always) func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> { i >= 0 ? row.cell(i) ?? EventNormaliser.none : EventNormaliser.none }
+        @inline(__always) func value(_ i: Int) -> Int64? { i >= 0 ? row.value(i) : nil }
+        let start = value(roles.start)
         let startDay = start.map { Minutes.day($0) }
-        let dobDay = value("dob").map { Minutes.day($0) }
+        let dobDay = value(roles.dob).map { Minutes.day($0) }
 
         // Age: from the date of birth, else the age the partner gave.
         var age: Int?
         if let dobDay, let startDay { age = CivilDate.age(born: CivilDate(dayNumber: dobDay), at: CivilDate(dayNumber: startDay)) }
-        else if let a = value("age") { age = Int(a) }
+        else if let a = value(roles.age) { age = Int(a) }
 
         // Postcode and its district (buffers reused from row to row).
         var postcode = buffers[0], district = buffers[1], scratch = buffers[2], name = buffers[3], folded = buffers[4]
         defer { buffers[0] = postcode; buffers[1] = district; buffers[2] = scratch; buffers[3] = name; buffers[4] = folded }
         postcode.removeAll(keepingCapacity: true)
         district.removeAll(keepingCapacity: true)
-        let pc = cell("postcode")
+        let pc = cell(roles.postcode)
         if pc.count > 0 { TextNormalisation.postcode(pc, into: &postcode, district: &district) }
 
         // LA: the partner's own field when it maps, else the postcode district, else outside LLR.
         var laIndex: Int? = nil
-        let la = cell("la")
+        let la = cell(roles.la)
         if la.count > 0 {
             TextNormalisation.fold(la, into: &folded)
             laIndex = laForms.index(folded: folded)
@@ -147,12 +159,12 @@ final class EventNormaliser {
 
         // Sex and ethnicity, through the family's code set.
         var sex = EventNormaliser.unknownSex
-        let sx = cell("sex")
+        let sx = cell(roles.sex)
         if sx.count > 0 {
             if let t = sexTable { sex = t.lookup(sx) ?? sex } else if let list = sexFreeText, let code = list.code(forText: sx) { sex = Array(code.utf8) }
         }
         var ethnicity = EventNormaliser.notKnown
-        let eth = cell("ethnicity")
+        let eth = cell(roles.ethnicity)
         if eth.count > 0 {
             if let t = ethnicityTable { ethnicity = t.lookup(eth) ?? ethnicity } else if let list = ethnicityFreeText {
                 if let code = list.code(forText: eth) { ethnicity = Array(code.utf8) } else { unmapped["ethnicity '" + displayString(eth) + "'", default: 0] += 1 }
@@ -161,16 +173,16 @@ final class EventNormaliser {
         let group = ethnicity.withUnsafeBufferPointer { ethnicGroups.lookup($0) } ?? notKnownGroup
         let quarter = startDay.map { quarterCells(FinancialQuarter(containing: CivilDate(dayNumber: $0))) }
         let rowNumber = row.rowNumber
-        let key = cell("key")
+        let key = cell(roles.key)
         try events.writeRow { r in
             r.addVerbatim(sourceFileCell)
             r.add(rowNumber)
             r.addVerbatim(partnerCell)
             r.addVerbatim(familyCell)
             r.add(key)
-            r.addVerbatim(eventTypes.lookup(cell("eventType")) ?? [])
+            r.addVerbatim(eventTypes.lookup(cell(roles.eventType)) ?? [])
             if let start { TextNormalisation.isoDateTime(start, into: &scratch); r.addVerbatim(scratch) } else { r.add(EventNormaliser.none) }
-            if let end = value("end") { TextNormalisation.isoDateTime(end, into: &scratch); r.addVerbatim(scratch) } else { r.add(EventNormaliser.none) }
+            if let end = value(roles.end) { TextNormalisation.isoDateTime(end, into: &scratch); r.addVerbatim(scratch) } else { r.add(EventNormaliser.none) }
             if let quarter { r.addVerbatim(quarter.0); r.addVerbatim(quarter.1) } else { r.add(EventNormaliser.none); r.add(EventNormaliser.none) }
             r.addVerbatim(laCode)
             r.add(laName)
@@ -189,17 +201,17 @@ final class EventNormaliser {
             r.add(rowNumber)
             r.addVerbatim(partnerCell)
             r.add(key)
-            r.add(cell("personId"))
-            TextNormalisation.name(cell("forename"), into: &name); r.add(name)
-            TextNormalisation.name(cell("surname"), into: &name); r.add(name)
+            r.add(cell(roles.personId))
+            TextNormalisation.name(cell(roles.forename), into: &name); r.add(name)
+            TextNormalisation.name(cell(roles.surname), into: &name); r.add(name)
             if let dobDay { TextNormalisation.isoDate(dobDay, into: &scratch); r.addVerbatim(scratch) } else { r.add(EventNormaliser.none) }
             r.addVerbatim(postcode)
-            TextNormalisation.digits(cell("nhs"), into: &name); r.addVerbatim(name)
-            r.add(cell("upn"))
-            r.add(cell("forename"))
-            r.add(cell("surname"))
-            r.add(cell("dob"))
-            r.add(cell("postcode"))
+            TextNormalisation.digits(cell(roles.nhs), into: &name); r.addVerbatim(name)
+            r.add(cell(roles.upn))
+            r.add(cell(roles.forename))
+            r.add(cell(roles.surname))
+            r.add(cell(roles.dob))
+            r.add(cell(roles.postcode))
         }
         rowsWritten += 1
     }

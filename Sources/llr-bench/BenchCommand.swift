@@ -13,6 +13,7 @@
 import ArgumentParser
 import LLRBench
 import LLRCore
+import LLRNormalise
 import LLRValidation
 #if canImport(Glibc)
 import Glibc
@@ -71,17 +72,23 @@ struct BenchCommand: ParsableCommand {
         var ahead = options
         ahead.readAhead = true
         let validate2 = measure("validate, read-ahead") { _ = validateReturn(path: path, pipelines: contract, options: ahead) }
+        let normDir = "\(dir)/\(rows)/normalised"
+        mkdir(normDir, 0o755)
+        var normalised: NormaliseResult?
+        let normalise = measure("normalise") { normalised = normaliseReturn(path: path, pipelines: contract, options: options, outDir: normDir) }
+        let rssNormalise = ValidateBenchmark.peakRSS()
 
         let mb = Double(csvBytes) / 1e6
         print("")
         print(pad("stage", 34) + pad("seconds", 10) + pad("MB/s CSV", 10) + pad("Mrows/s", 9) + "x floor")
         for (name, t) in [("floor: zlib inflate", inflate), ("floor: inflate + libcsv parse", parse),
                           ("reader (lines, rows, UTF-8)", read), ("llr-validate (all checks)", validate),
-                          ("llr-validate, inflate on 2nd core", validate2)] {
+                          ("llr-validate, inflate on 2nd core", validate2), ("llr-normalise (one core)", normalise)] {
             print(pad(name, 34) + pad(fmt(t, 3), 10) + pad(fmt(mb / t), 10) + pad(fmt(Double(rows) / t / 1e6, 2), 9) + fmt(t / parse, 2))
         }
         print("")
-        print("peak RSS: \(fmt(Double(rssFloor) / 1048576)) MiB after the floor runs, \(fmt(Double(rss) / 1048576)) MiB after validation")
+        print("peak RSS: \(fmt(Double(rssFloor) / 1048576)) MiB after the floor runs, \(fmt(Double(rss) / 1048576)) MiB after validation, \(fmt(Double(rssNormalise) / 1048576)) MiB after normalising")
+        print("normalise / validate: \(fmt(normalise / validate, 2))× the time; \(normalised?.events ?? 0) events written")
         if let r = validReport {
             print("validation: \(r.stats.rows) rows, \(r.stats.errors) errors, \(r.stats.warnings) warnings (the input is valid: expect 0 errors)")
             if r.stats.rows != rows || r.stats.errors != 0 { throw ExitCode(1) }
