@@ -1,32 +1,41 @@
 import LLRCore
 
-/// A small code → output table searched by bytes (code lists are short), so
-/// mapping a cell allocates nothing.
+/// A small table from codes (as bytes) to outputs, searched without
+/// allocating or reference counting: keys sit back to back in one buffer.
 struct CodeTable {
-    private var keys: [[UInt8]] = []
-    private var values: [[UInt8]] = []
+    private var keyBytes: [UInt8] = []
+    private var keyEnds: [Int] = []
+    /// Output for each key.
+    private(set) var outputs: [[UInt8]] = []
 
     init(_ pairs: [(String, String)]) {
         for (k, v) in pairs {
-            keys.append(Array(k.utf8))
-            values.append(Array(v.utf8))
+            keyBytes.append(contentsOf: k.utf8)
+            keyEnds.append(keyBytes.count)
+            outputs.append(Array(v.utf8))
         }
     }
 
-    /// The output for a trimmed cell, if it is one of the codes.
-    func lookup(_ cell: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        for (i, k) in keys.enumerated() where cell.equals(k) { return values[i] }
-        return nil
+    /// The position of a key equal to `cell`, if any.
+    func find(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
+        keyBytes.withUnsafeBufferPointer { kb in
+            keyEnds.withUnsafeBufferPointer { ends in
+                var start = 0
+                for i in 0..<ends.count {
+                    let end = ends[i]
+                    if end - start == cell.count {
+                        var k = 0
+                        while k < cell.count && kb[start + k] == cell[k] { k += 1 }
+                        if k == cell.count { return i }
+                    }
+                    start = end
+                }
+                return nil
+            }
+        }
     }
 
-    /// The output, read as a number, for an already folded key (LA names as typed).
-    func index(folded: [UInt8]) -> Int? {
-        for (i, k) in keys.enumerated() where k == folded { return Int(String(decoding: values[i], as: UTF8.self)) }
-        return nil
-    }
+    func find(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { find($0) } }
 
-    /// The output read as a number, for a cell.
-    func index(_ cell: UnsafeBufferPointer<UInt8>) -> Int? {
-        lookup(cell).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
-    }
+    func lookup(_ cell: UnsafeBufferPointer<UInt8>) -> [UInt8]? { find(cell).map { outputs[$0] } }
 }

@@ -50,6 +50,10 @@ final class EventNormaliser {
     private var laForms = CodeTable([])
     private var districtLAs = CodeTable([])
     private var laOutputs: [([UInt8], [UInt8])] = []
+    private var laFormTarget: [Int] = []
+    private var districtTarget: [Int] = []
+    private var lastQuarterKey = -1
+    private var lastQuarterCells: ([UInt8], [UInt8]) = ([], [])
     private var outsideCode: [UInt8] = []
     private var outsideName: [UInt8] = []
     private var ethnicGroups = CodeTable([])
@@ -108,8 +112,12 @@ final class EventNormaliser {
         }
         let las = mappings.laNames.keys.sorted()
         laOutputs = las.map { (Array($0.utf8), Array(mappings.laNames[$0]!.utf8)) }
-        laForms = CodeTable(mappings.laForms.map { (String(decoding: $0.key, as: UTF8.self), String(las.firstIndex(of: $0.value)!)) }.sorted { $0.0 < $1.0 })
-        districtLAs = CodeTable(mappings.districts.sorted { $0.key < $1.key }.map { ($0.key, String(las.firstIndex(of: $0.value)!)) })
+        let formPairs = mappings.laForms.map { (String(decoding: $0.key, as: UTF8.self), $0.value) }.sorted { $0.0 < $1.0 }
+        laForms = CodeTable(formPairs)
+        laFormTarget = formPairs.map { las.firstIndex(of: $0.1)! }
+        let districtPairs = mappings.districts.sorted { $0.key < $1.key }
+        districtLAs = CodeTable(districtPairs.map { ($0.key, $0.value) })
+        districtTarget = districtPairs.map { las.firstIndex(of: $0.value)! }
         outsideCode = Array(mappings.outsideCode.utf8)
         outsideName = Array(mappings.outsideName.utf8)
         ethnicGroups = CodeTable(mappings.ethnicGroups.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
@@ -152,9 +160,9 @@ final class EventNormaliser {
         let la = cell(roles.la)
         if la.count > 0 {
             TextNormalisation.fold(la, into: &folded)
-            laIndex = laForms.index(folded: folded)
+            laIndex = laForms.find(folded).map { laFormTarget[$0] }
         }
-        if laIndex == nil, !district.isEmpty { laIndex = district.withUnsafeBufferPointer { districtLAs.index($0) } }
+        if laIndex == nil, !district.isEmpty { laIndex = districtLAs.find(district).map { districtTarget[$0] } }
         let (laCode, laName) = laIndex.map { laOutputs[$0] } ?? (outsideCode, outsideName)
 
         // Sex and ethnicity, through the family's code set.
@@ -216,12 +224,14 @@ final class EventNormaliser {
         rowsWritten += 1
     }
 
-    /// `2024-25` and `Q1` for a quarter, built once per quarter seen.
+    /// `2024-25` and `Q1` for a quarter; rows mostly share one, so the last is kept.
     private func quarterCells(_ q: FinancialQuarter) -> ([UInt8], [UInt8]) {
         let k = q.startYear * 10 + q.quarter
-        if let c = quarterCache[k] { return c }
-        let c = (Array(q.financialYear.utf8), Array("Q\(q.quarter)".utf8))
+        if k == lastQuarterKey { return lastQuarterCells }
+        let c = quarterCache[k] ?? (Array(q.financialYear.utf8), Array("Q\(q.quarter)".utf8))
         quarterCache[k] = c
+        lastQuarterKey = k
+        lastQuarterCells = c
         return c
     }
 
