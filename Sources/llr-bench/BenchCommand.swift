@@ -83,7 +83,7 @@ struct BenchCommand: ParsableCommand {
         print(pad("stage", 34) + pad("seconds", 10) + pad("MB/s CSV", 10) + pad("Mrows/s", 9) + "x floor")
         for (name, t) in [("floor: zlib inflate", inflate), ("floor: inflate + libcsv parse", parse),
                           ("reader (lines, rows, UTF-8)", read), ("llr-validate (all checks)", validate),
-                          ("llr-validate, inflate on 2nd core", validate2), ("llr-normalise (one core)", normalise)] {
+                          ("llr-validate, inflate on 2nd core", validate2), ("llr-normalise (gzip on 2nd core)", normalise)] {
             print(pad(name, 34) + pad(fmt(t, 3), 10) + pad(fmt(mb / t), 10) + pad(fmt(Double(rows) / t / 1e6, 2), 9) + fmt(t / parse, 2))
         }
         print("")
