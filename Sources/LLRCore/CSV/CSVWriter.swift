@@ -15,8 +15,7 @@ public struct CSVRowBuilder {
         if !first { bytes.append(0x2C) }
         first = false
         guard cell.count > 0 else { return }
-        let lead = cell[0]
-        let formula = escapeFormulas && (lead == 0x3D || lead == 0x2B || lead == 0x2D || lead == 0x40 || lead == 0x09 || lead == 0x0D)
+        let formula = escapeFormulas && startsLikeFormula(cell)
         let needsQuotes = needsQuoting(cell)
         if needsQuotes { bytes.append(0x22) }
         if formula { bytes.append(0x27) }
@@ -160,4 +159,159 @@ final class GzipBox: @unchecked Sendable {
         i += 1
     }
     return false
+}
+
+/// Whether a spreadsheet would run the cell as a formula.
+@inline(__always) public func startsLikeFormula(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let lead = cell.first else { return false }
+    return lead == 0x3D || lead == 0x2B || lead == 0x2D || lead == 0x40 || lead == 0x09 || lead == 0x0D
+}
+
+/// A run of bytes that lives as long as its owner and is copied by value
+/// without reference counting: for constant cells written on every row.
+public struct ByteRun {
+    public let start: UnsafePointer<UInt8>?
+    public let count: Int
+    public static var empty: ByteRun { ByteRun(start: nil, count: 0) }
+    init(start: UnsafePointer<UInt8>?, count: Int) { self.start = start; self.count = count }
+    public var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: start, count: count) }
+}
+
+/// Owns the bytes behind `ByteRun`s; they never move.
+public final class ByteRunArena {
+    private var blocks: [UnsafeMutablePointer<UInt8>] = []
+    public init() {}
+    deinit { for b in blocks { b.deallocate() } }
+
+    public func run(_ bytes: [UInt8]) -> ByteRun {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, bytes.count))
+        p.initialize(from: bytes, count: bytes.count)
+        blocks.append(p)
+        return ByteRun(start: UnsafePointer(p), count: bytes.count)
+    }
+
+    public func run(_ s: String) -> ByteRun { run(Array(s.utf8)) }
+}
+
+/// CSV rows written straight into a fixed buffer and handed to a
+/// background gzip writer 32 KiB at a time: for stages whose row loop
+/// writes every row it reads. Escapes as `CSVRowBuilder` does.
+public final class FastCSVGzipRows {
+    private let gzip: GzipWriter
+    private let background: BackgroundWriter
+    private let capacity = 64 * 1024
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var pos = 0
+    private var first = true
+    public private(set) var rowsWritten = 0
+
+    public init(path: String, header: [String], level: Int32 = 1) throws(OutputError) {
+        let gzip = try GzipWriter(path: path, level: level)
+        self.gzip = gzip
+        let box = GzipBox(gzip)
+        background = BackgroundWriter(label: "gzip " + baseName(path), sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
+                                      finish: { () throws(OutputError) in try box.writer.commit() })
+        buffer = .allocate(capacity: capacity)
+        for h in header {
+            var s = h
+            s.withUTF8 { cell($0) }
+        }
+        try endRow()
+        rowsWritten = 0
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Room for `n` more bytes (plus a separator), handing off what is there if need be.
+    @inline(__always) private func ensure(_ n: Int) {
+        if pos + n + 2 > capacity { spill() }
+    }
+
+    @inline(__always) private func separate() {
+        ensure(24)
+        if !first { buffer[pos] = 0x2C; pos += 1 }
+        first = false
+    }
+
+    /// A cell from input: quoted when it holds a comma, quote or line break;
+    /// an apostrophe first when it starts like a formula.
+    @inline(__always) public func cell(_ c: UnsafeBufferPointer<UInt8>) {
+        separate()
+        guard c.count > 0 else { return }
+        let quote = needsQuoting(c), formula = startsLikeFormula(c)
+        if !quote && !formula && c.count <= 4096 {
+            ensure(c.count)
+            (buffer + pos).update(from: c.baseAddress!, count: c.count)
+            pos += c.count
+            return
+        }
+        if quote { put(0x22) }
+        if formula { put(0x27) }
+        for b in c {
+            if quote && b == 0x22 { put(0x22) }
+            put(b)
+        }
+        if quote { put(0x22) }
+    }
+
+    @inline(__always) private func put(_ b: UInt8) {
+        if pos == capacity { spill() }
+        buffer[pos] = b
+        pos += 1
+    }
+
+    /// Bytes known to need no escaping (codes, ISO dates, numbers).
+    @inline(__always) public func verbatim(_ c: UnsafeBufferPointer<UInt8>) {
+        separate()
+        if c.count > 0 {
+            ensure(c.count)
+            (buffer + pos).update(from: c.baseAddress!, count: c.count)
+            pos += c.count
+        }
+    }
+
+    @inline(__always) public func verbatim(_ r: ByteRun) { verbatim(r.buffer) }
+
+    public func int(_ v: Int) {
+        separate()
+        if v < 0 { buffer[pos] = 0x2D; pos += 1 }
+        var x = v < 0 ? -v : v
+        var digits = 0
+        var t = x
+        repeat { digits += 1; t /= 10 } while t > 0
+        var i = pos + digits - 1
+        repeat { buffer[i] = UInt8(48 + x % 10); x /= 10; i -= 1 } while x > 0
+        pos += digits
+    }
+
+    public func empty() { separate() }
+
+    public func endRow() throws(OutputError) {
+        ensure(1)
+        buffer[pos] = 0x0A
+        pos += 1
+        first = true
+        rowsWritten += 1
+        if pos >= capacity / 2 || pending != nil { try flush() }
+    }
+
+    /// Hands off what is in the buffer mid-row; a failure is kept for the
+    /// next `endRow` or `commit`, which throw it.
+    private func spill() {
+        do { try flush() } catch { pending = error }
+    }
+
+    private var pending: OutputError?
+
+    private func flush() throws(OutputError) {
+        if let p = pending { pending = nil; throw p }
+        guard pos > 0 else { return }
+        try background.write(Array(UnsafeBufferPointer(start: buffer, count: pos)))
+        pos = 0
+    }
+
+    public func commit() throws(OutputError) {
+        try flush()
+        try background.commit()
+    }
 }
