@@ -33,19 +33,23 @@ let package = Package(
         ),
         .target(name: "LLRValidation", dependencies: ["LLRCore"]),
         .target(name: "LLRSynth", dependencies: ["LLRCore"]),
+        .target(
+            name: "LLRCommandLine",
+            dependencies: ["LLRCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise"]),
         .executableTarget(
             name: "llr-validate",
             dependencies: [
-                "LLRCore", "LLRValidation",
+                "LLRCore", "LLRValidation", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "llr-normalise",
             dependencies: [
-                "LLRNormalise", "LLRValidation", "LLRCore",
+                "LLRNormalise", "LLRValidation", "LLRCore", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,3 @@
-import Dispatch
 import LLRCore
 import LLRValidation
 
@@ -48,32 +47,7 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
 
 /// Normalises several returns, one file per worker; results in input order.
 public func normaliseReturns(paths: [String], pipelines: Pipelines, options: ValidationOptions, outDir: String, jobs: Int) -> [NormaliseResult] {
-    let slots = ResultSlots(count: paths.count)
-    let next = WorkCounter()
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, paths.count))) { _ in
-        while let i = next.take(below: paths.count) {
-            slots.set(i, normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir))
-        }
+    concurrentMap(paths.count, jobs: jobs) { i in
+        normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir)
     }
-    return slots.all()
-}
-
-final class WorkCounter: @unchecked Sendable {
-    private let lock = MutexLock()
-    private var value = 0
-    func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            defer { value += 1 }
-            return value
-        }
-    }
-}
-
-final class ResultSlots: @unchecked Sendable {
-    private let lock = MutexLock()
-    private var slots: [NormaliseResult?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: NormaliseResult) { lock.withLock { slots[i] = r } }
-    func all() -> [NormaliseResult] { lock.withLock { slots.map { $0! } } }
 }

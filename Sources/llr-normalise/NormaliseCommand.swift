@@ -16,6 +16,7 @@
 // could not be read (outputs are still written), 2 the tool could not run.
 
 import ArgumentParser
+import LLRCommandLine
 import LLRCore
 import LLRNormalise
 import LLRValidation
@@ -34,38 +35,26 @@ struct NormaliseCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Return files (.csv.gz or .csv).", valueName: "file"))
     var files: [String] = []
 
-    @Option(help: ArgumentHelp("The Pipelines folder (default: the project's).", valueName: "dir"))
-    var pipelines: String?
-
-    @Option(help: ArgumentHelp("Partner code or name, for a file whose name breaks the convention.", valueName: "code"))
-    var partner: String?
-
-    @Option(help: ArgumentHelp("Financial year and quarter, for a file whose name breaks the convention (e.g. 2024-25_Q1).", valueName: "period"))
-    var period: String?
-
-    @Option(help: ArgumentHelp("The date the return was made, yyyy-mm-dd (default: the file's modification date).", valueName: "date"))
-    var asOf: String?
+    @OptionGroup var contract: ContractOptions
 
     @Option(help: "Files normalised at the same time (default: the number of cores).")
-    var jobs: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    var jobs: Int = coreCount
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one return file") }
-        if let period, FinancialQuarter(period) == nil { throw ValidationError("--period '\(period)' is not a quarter: write it like 2024-25_Q1") }
-        if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not a date: write it like 2024-07-15") }
+        if files.isEmpty { throw ValidationError("give at least one return file, e.g. llr-normalise --out aligned UHL_health_2024-25_Q1.csv.gz") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
-        let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
-        let contract: Pipelines
-        do { contract = try Pipelines.load(from: dir) } catch { throw NormaliseFailure("cannot read the data contract in \(dir): \(error)") }
-        mkdir(out, 0o755)
+        let pipelines = try contract.loadContract()
+        if mkdir(out, 0o755) != 0 && errno != EEXIST {
+            throw CommandFailure("cannot create the output folder \(out): \(String(cString: strerror(errno)))")
+        }
         var options = ValidationOptions()
-        options.partner = partner
-        options.period = period.flatMap(FinancialQuarter.init)
-        options.asOf = asOf.flatMap { CivilDate(iso: $0) }
-        let results = normaliseReturns(paths: files, pipelines: contract, options: options, outDir: out, jobs: jobs)
+        options.partner = contract.partner
+        options.period = contract.quarter
+        options.asOf = contract.asOfDate
+        let results = normaliseReturns(paths: files, pipelines: pipelines, options: options, outDir: out, jobs: jobs)
         var failed = false
         for r in results {
             let s = r.report.stats
@@ -81,27 +70,3 @@ struct NormaliseCommand: ParsableCommand {
     }
 }
 
-struct NormaliseFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
-func runNormalise() -> Never {
-    do {
-        var command = try NormaliseCommand.parseAsRoot()
-        try command.run()
-        exit(0)
-    } catch let code as ExitCode {
-        exit(code.rawValue)
-    } catch let failure as NormaliseFailure {
-        writeStandardError("llr-normalise: \(failure.description)\n")
-        exit(2)
-    } catch {
-        if NormaliseCommand.exitCode(for: error) == .success {
-            print(NormaliseCommand.fullMessage(for: error))
-            exit(0)
-        }
-        writeStandardError(NormaliseCommand.fullMessage(for: error) + "\n")
-        exit(2)
-    }
-}

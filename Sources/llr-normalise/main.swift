@@ -1,1 +1,3 @@
-runNormalise()
+import LLRCommandLine
+
+runCommand(NormaliseCommand.self)

@@ -19,6 +19,7 @@
 //   llr-validate --format json --rejects rejects/ returns/*.csv.gz
 
 import ArgumentParser
+import LLRCommandLine
 import LLRCore
 import LLRValidation
 import Logging
@@ -60,17 +61,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Keep at most this many findings per file in the report; the summary still counts them all.")
     var maxFindings: Int = 1000
 
-    @Option(help: ArgumentHelp("The Pipelines folder holding the data contract (default: the project's Pipelines/).", valueName: "dir"))
-    var pipelines: String?
-
-    @Option(help: ArgumentHelp("Partner code or name, for a file whose name breaks the convention (e.g. UHL).", valueName: "code"))
-    var partner: String?
-
-    @Option(help: ArgumentHelp("Financial year and quarter, for a file whose name breaks the convention (e.g. 2024-25_Q1).", valueName: "period"))
-    var period: String?
-
-    @Option(help: ArgumentHelp("The date the return was made, yyyy-mm-dd (default: the file's modification date). Dates after it are errors.", valueName: "date"))
-    var asOf: String?
+    @OptionGroup var contract: ContractOptions
 
     @Option(help: ArgumentHelp("Largest cell accepted, in bytes.", valueName: "bytes"))
     var maxCellBytes: Int = 1 << 20
@@ -79,7 +70,7 @@ struct ValidateCommand: ParsableCommand {
     var maxDecompressedBytes: Int64 = 4 << 30
 
     @Option(help: "Files checked at the same time; with cores to spare, each file also inflates on a second core. Defaults to the number of cores.")
-    var jobs: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    var jobs: Int = coreCount
 
     @Flag(name: .shortAndLong, help: "Log progress to standard error.")
     var verbose = false
@@ -89,28 +80,17 @@ struct ValidateCommand: ParsableCommand {
         if maxFindings < 0 { throw ValidationError("--max-findings must be 0 or more") }
         if maxCellBytes < 1024 { throw ValidationError("--max-cell-bytes must be at least 1024") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let period, FinancialQuarter(period) == nil {
-            throw ValidationError("--period '\(period)' is not a quarter: write it like 2024-25_Q1 (Q1 April–June … Q4 January–March)")
-        }
-        if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not a date: write it like 2024-07-15") }
     }
 
     func run() throws {
         var logger = Logger(label: "llr-validate")
         logger.logLevel = verbose ? .info : .warning
-        let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
-        let contract: Pipelines
-        do { contract = try Pipelines.load(from: dir) } catch {
-            throw CommandFailure("cannot read the data contract in \(dir): \(error)")
-        }
-        if let partner, contract.registry.resolve(partner) == nil {
-            throw CommandFailure("--partner '\(partner)' is not in the registry; use one of \(contract.registry.partners.map(\.code).joined(separator: ", "))")
-        }
+        let pipelines = try self.contract.loadContract()
         var options = ValidationOptions()
         options.maxFindings = maxFindings
-        options.partner = partner
-        options.period = period.flatMap(FinancialQuarter.init)
-        options.asOf = asOf.flatMap { CivilDate(iso: $0) }
+        options.partner = self.contract.partner
+        options.period = self.contract.quarter
+        options.asOf = self.contract.asOfDate
         options.limits = ReadLimits(maxCellBytes: maxCellBytes, maxDecompressedBytes: maxDecompressedBytes)
         var rejectsFolder: String?
         if let rejects {
@@ -123,14 +103,14 @@ struct ValidateCommand: ParsableCommand {
                 options.rejectsPath = rejects
             }
         }
-        logger.info("validating \(files.count) file(s) with \(dir)")
-        let reports = validateReturns(paths: files, pipelines: contract, options: options, rejectsFolder: rejectsFolder, jobs: jobs)
+        logger.info("validating \(files.count) file(s) with \(pipelines.directory)")
+        let reports = validateReturns(paths: files, pipelines: pipelines, options: options, rejectsFolder: rejectsFolder, jobs: jobs)
         for r in reports { logger.info("\(r.file): \(r.valid ? "valid" : "not valid") in \(r.stats.seconds) s") }
         let text: String
         switch format {
-        case .text: text = TextReport.render(reports, catalog: contract.catalog)
+        case .text: text = TextReport.render(reports, catalog: pipelines.catalog)
         case .json: text = JSONReport.render(reports, asArray: files.count > 1)
-        case .html: text = HTMLReport.render(reports, catalog: contract.catalog)
+        case .html: text = HTMLReport.render(reports, catalog: pipelines.catalog)
         }
         if let output {
             do {
@@ -147,36 +127,8 @@ struct ValidateCommand: ParsableCommand {
     }
 }
 
-/// The tool could not do its job (exit 2); the message says how to fix it.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
 func isFolder(_ p: String) -> Bool {
     var st = stat()
     return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
 }
 
-/// Runs the command with the exit statuses of spec §6: argument and
-/// configuration problems are 2, not argument-parser's usual 64.
-func runValidate() -> Never {
-    do {
-        var command = try ValidateCommand.parseAsRoot()
-        try command.run()
-        exit(0)
-    } catch let code as ExitCode {
-        exit(code.rawValue)
-    } catch let failure as CommandFailure {
-        writeStandardError("llr-validate: \(failure.description)\n")
-        exit(2)
-    } catch {
-        let code = ValidateCommand.exitCode(for: error)
-        if code == .success {
-            print(ValidateCommand.fullMessage(for: error))
-            exit(0)
-        }
-        writeStandardError(ValidateCommand.fullMessage(for: error) + "\n")
-        exit(2)
-    }
-}

@@ -1,1 +1,3 @@
-runValidate()
+import LLRCommandLine
+
+runCommand(ValidateCommand.self)

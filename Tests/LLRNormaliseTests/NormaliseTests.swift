@@ -16,19 +16,6 @@ func with(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> String) -> String
     return s.withUTF8(body)
 }
 
-func unzip(_ path: String) throws -> String {
-    let s = try ReturnByteStream(path: path)
-    var out: [UInt8] = []
-    let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: 65536)
-    defer { buf.deallocate() }
-    while true {
-        let n = try s.read(into: buf, capacity: 65536)
-        if n == 0 { break }
-        out.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
 @Suite("Normalisation rules")
 struct NormalisationRuleTests {
     @Test(arguments: [
@@ -120,7 +107,7 @@ struct NormaliseEndToEndTests {
         let r = normaliseReturn(path: packageRoot + "/Tests/Fixtures/returns/\(stem).csv.gz", pipelines: contract, options: o, outDir: dir)
         #expect(r.outputProblem == nil)
         for kind in ["events", "identifiers"] {
-            let got = try unzip("\(dir)/\(stem).\(kind).csv.gz")
+            let got = try gunzip("\(dir)/\(stem).\(kind).csv.gz")
             let golden = try String(contentsOfFile: packageRoot + "/Tests/Fixtures/normalised/\(stem).\(kind).csv", encoding: .utf8)
             #expect(got == golden, "\(stem).\(kind)")
         }
@@ -133,9 +120,9 @@ struct NormaliseEndToEndTests {
         let r = normaliseReturn(path: packageRoot + "/Tests/Fixtures/returns/LPT_health_2024-25_Q1.csv.gz", pipelines: contract, options: o, outDir: dir)
         #expect(r.events == 1)
         #expect(r.report.stats.rowsRejected == 10)
-        let rejects = try unzip(r.rejectsPath)
+        let rejects = try gunzip(r.rejectsPath)
         #expect(rejects.split(separator: "\n").count == 11)
-        #expect(try unzip(r.eventsPath).split(separator: "\n").count == 2)
+        #expect(try gunzip(r.eventsPath).split(separator: "\n").count == 2)
     }
 
     /// On the sample data every event has a canonical type, an LA, a quarter,
@@ -148,7 +135,7 @@ struct NormaliseEndToEndTests {
         let laCodes = Set(m.laNames.keys).union([m.outsideCode])
         var events = 0
         for r in results {
-            let lines = try unzip(r.eventsPath).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let lines = try gunzip(r.eventsPath).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             let header = lines[0]
             func col(_ n: String) -> Int { header.firstIndex(of: n)! }
             for row in lines.dropFirst() {
@@ -161,7 +148,7 @@ struct NormaliseEndToEndTests {
                 #expect(Set(m.ethnicGroups.values).contains(row[col("ethnicity_group")]))
             }
             #expect(!lines[0].contains("forename") && !lines[0].contains("surname"))
-            let ids = try unzip(r.identifiersPath).split(separator: "\n")
+            let ids = try gunzip(r.identifiersPath).split(separator: "\n")
             #expect(ids.count == lines.count)
             #expect(ids[0].contains("forename,surname,dob"))
         }

@@ -1,0 +1,32 @@
+import Dispatch
+
+/// Runs `body` for 0..<count on up to `jobs` Dispatch workers (one item at
+/// a time per worker, so a big file does not hold up the small ones) and
+/// returns the results in index order, whatever the timing.
+public func concurrentMap<T: Sendable>(_ count: Int, jobs: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+    let slots = Slots<T>(count: count)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count))) { _ in
+        while let i = slots.take() { slots.set(i, body(i)) }
+    }
+    return slots.results()
+}
+
+/// Hands out indexes and keeps results, under one lock.
+private final class Slots<T>: @unchecked Sendable {
+    private let lock = MutexLock()
+    private var next = 0
+    private var values: [T?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func take() -> Int? {
+        lock.withLock {
+            guard next < values.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func set(_ i: Int, _ v: T) { lock.withLock { values[i] = v } }
+    func results() -> [T] { lock.withLock { values.map { $0! } } }
+}
