@@ -56,14 +56,14 @@ let package = Package(
         .executableTarget(
             name: "llr-synth",
             dependencies: [
-                "LLRSynth", "LLRCore",
+                "LLRSynth", "LLRCore", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "llr-bench",
             dependencies: [
-                "LLRBench", "LLRNormalise",
+                "LLRBench", "LLRNormalise", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,1 +1,3 @@
-BenchCommand.main()
+import LLRCommandLine
+
+runCommand(BenchCommand.self)

@@ -1,1 +1,3 @@
-SynthCommand.main()
+import LLRCommandLine
+
+runCommand(SynthCommand.self)
