@@ -200,7 +200,10 @@ final class EventNormaliser {
         let sx = cell(roles.sex)
         if sx.count > 0 {
             if let t = p.sexTable, let i = t.find(sx) { sex = p.sexRuns[i] }
-            else if let list = sexFreeText, let code = list.code(forText: sx) { sex = code == "M" || code == "F" ? arenaRun(code) : p.unknownSex }
+            else if let list = sexFreeText {
+                if let code = list.code(forText: sx) { sex = code == "M" || code == "F" ? arenaRun(code) : p.unknownSex }
+                else { unmapped["sex '" + displayString(sx) + "'", default: 0] += 1 }
+            }
         }
         var category = p.notKnownCategory
         let eth = cell(roles.ethnicity)

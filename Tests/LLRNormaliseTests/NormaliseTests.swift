@@ -155,3 +155,43 @@ struct NormaliseEndToEndTests {
         #expect(events > 10_000)
     }
 }
+
+@Suite("llr-normalise command line")
+struct NormaliseCommandLineTests {
+    func run(_ args: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-normalise")
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func writesTheThreeFilesPerReturn() throws {
+        let dir = tempDir() + "/aligned"
+        let (status, out, _) = try run(["--out", dir, "--as-of", "2024-12-01", packageRoot + "/Tests/Fixtures/returns/UHL_health_2024-25_Q1.csv.gz"])
+        #expect(status == 0)
+        #expect(out.contains("UHL_health_2024-25_Q1.csv.gz: 5 events, 0 rows rejected"))
+        for kind in ["events", "identifiers", "rejects"] {
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/UHL_health_2024-25_Q1.\(kind).csv.gz"))
+        }
+    }
+
+    @Test func rejectedRowsGiveExitOneAndListUnmappedText() throws {
+        let dir = tempDir()
+        let (status, out, _) = try run(["--out", dir, "--as-of", "2024-12-01", packageRoot + "/Tests/Fixtures/returns/NSPCC_vcs_2024-25_Q1.csv.gz"])
+        #expect(status == 1)
+        #expect(out.contains("2 events, 6 rows rejected"))
+        #expect(out.contains("1 × sex 'lad'"))
+    }
+
+    @Test func badArgumentsExitTwo() throws {
+        #expect(try run([]).0 == 2)
+        let (status, _, err) = try run(["--out", tempDir(), "--period", "Q1", packageRoot + "/SampleData/returns/UHL_health_2024-25_Q1.csv.gz"])
+        #expect(status == 2 && err.contains("2024-25_Q1"))
+    }
+}
