@@ -164,8 +164,9 @@ final class EventNormaliser {
 
     private func write(_ row: AcceptedRow, _ p: Plan) throws(OutputError) {
         let roles = p.roles
-        @inline(__always) func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> { i >= 0 ? row.cell(i) ?? EventNormaliser.none : EventNormaliser.none }
-        @inline(__always) func value(_ i: Int) -> Int64? { i >= 0 ? row.value(i) : nil }
+        let fields = row.fieldState
+        @inline(__always) func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> { fields.cell(i) }
+        @inline(__always) func value(_ i: Int) -> Int64? { fields.value(i) }
         let start = value(roles.start)
         let startDay = start.map { Minutes.day($0) }
         let dobDay = value(roles.dob).map { Minutes.day($0) }
@@ -238,7 +239,7 @@ final class EventNormaliser {
         e.verbatim(p.categoryRuns[category])
         for k in 0..<p.attributeFields.count {
             let f = p.attributeFields[k]
-            let c = f >= 0 ? row.cell(f) ?? EventNormaliser.none : EventNormaliser.none
+            let c = fields.cell(f)
             if let list = p.attributeLists[k], c.count > 0 {
                 var code = list.code(forText: c) ?? "OTHER"
                 code.withUTF8 { e.cell($0) }

@@ -54,10 +54,27 @@ final class FindingCollector {
 public protocol AcceptedRow: AnyObject {
     var schema: FamilySchema? { get }
     var rowNumber: Int { get }
+    /// The row's per-field state in plain memory, for loops that read every field.
+    var fieldState: FieldState { get }
     /// The trimmed cell of a schema field, or nil when the column is absent.
     func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>?
     /// The parsed value of a date, datetime or integer field (minutes since 1970 for dates).
     func value(_ field: Int) -> Int64?
+}
+
+/// Per-field state of the current row, indexed by schema field: valid until
+/// the row is done. Plain pointers, so reading costs no call and no counting.
+public struct FieldState {
+    public let trimmed: UnsafePointer<UnsafeBufferPointer<UInt8>>
+    public let present: UnsafePointer<Bool>
+    public let values: UnsafePointer<Int64>
+    public let valueOK: UnsafePointer<Bool>
+
+    @inline(__always) public func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        i >= 0 && present[i] ? trimmed[i] : UnsafeBufferPointer(start: nil, count: 0)
+    }
+
+    @inline(__always) public func value(_ i: Int) -> Int64? { i >= 0 && valueOK[i] ? values[i] : nil }
 }
 
 /// Validates one return as its records stream past: header, row shape,
@@ -111,6 +128,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     var onAcceptedRow: ((AcceptedRow) -> Void)?
     /// The row being checked, for the hook above.
     var rowNumber: Int { record?.rowNumber ?? 0 }
+    var fieldState: FieldState {
+        FieldState(trimmed: UnsafePointer(trimmed), present: UnsafePointer(present), values: UnsafePointer(values), valueOK: UnsafePointer(valueOK))
+    }
 
     private(set) var rows = 0
     private(set) var rowsRejected = 0
