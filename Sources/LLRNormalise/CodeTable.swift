@@ -36,6 +36,4 @@ struct CodeTable {
     }
 
     func find(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { find($0) } }
-
-    func lookup(_ cell: UnsafeBufferPointer<UInt8>) -> [UInt8]? { find(cell).map { outputs[$0] } }
 }

@@ -30,11 +30,6 @@ public struct SynthRandom {
         return whole + (chance(mean - Double(whole)) ? 1 : 0)
     }
 
-    /// Exponential with the given mean.
-    public mutating func exponential(mean: Double) -> Double {
-        -mean * log1pNeg(unit())
-    }
-
     /// A generator for one child or record, independent of draw order elsewhere.
     public static func derived(seed: UInt64, _ a: UInt64, _ b: UInt64 = 0) -> SynthRandom {
         var r = SynthRandom(seed: seed ^ (a &* 0xD6E8_FEB8_6659_FD93) ^ (b &* 0xA076_1D64_78BD_642F))
@@ -42,20 +37,6 @@ public struct SynthRandom {
         return r
     }
 }
-
-/// -log(1 - u) without Foundation.
-@inline(__always) func log1pNeg(_ u: Double) -> Double {
-    // log(1 - u) by the standard series is slow; use the identity with log().
-    return logNatural(1 - u)
-}
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func logNatural(_ x: Double) -> Double { Glibc.log(x) }
-#elseif canImport(Darwin)
-import Darwin
-@inline(__always) func logNatural(_ x: Double) -> Double { Darwin.log(x) }
-#endif
 
 /// Walker's alias method: draws an index in proportion to its weight in O(1).
 public struct WeightedPicker {

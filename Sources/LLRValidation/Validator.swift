@@ -54,12 +54,9 @@ final class FindingCollector {
 public protocol AcceptedRow: AnyObject {
     var schema: FamilySchema? { get }
     var rowNumber: Int { get }
-    /// The row's per-field state in plain memory, for loops that read every field.
+    /// The row's per-field state in plain memory: trimmed cells, and parsed
+    /// values of dates (minutes since 1970), datetimes and integers.
     var fieldState: FieldState { get }
-    /// The trimmed cell of a schema field, or nil when the column is absent.
-    func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>?
-    /// The parsed value of a date, datetime or integer field (minutes since 1970 for dates).
-    func value(_ field: Int) -> Int64?
 }
 
 /// Per-field state of the current row, indexed by schema field: valid until

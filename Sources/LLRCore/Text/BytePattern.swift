@@ -15,11 +15,11 @@ public struct BytePattern: Sendable {
     let root: Node
     /// Most patterns are a flat run of classes with quantifiers; those take
     /// a faster matcher with no closures.
-    public let flat: [FlatToken]?
+    let flat: [FlatToken]?
     /// The same pattern as a deterministic automaton, when small enough (it almost always is).
     public let dfa: PatternDFA?
 
-    public struct FlatToken: Sendable { var set: ByteSet; var min: Int; var max: Int }
+    struct FlatToken: Sendable { var set: ByteSet; var min: Int; var max: Int }
 
     public init(_ source: String, caseInsensitive: Bool = false) throws(PatternError) {
         self.source = source
@@ -60,7 +60,7 @@ public struct BytePattern: Sendable {
         func spend() -> Bool { steps += 1; return steps <= 100_000 }
     }
 
-    public static func matchFlat(_ t: UnsafeBufferPointer<FlatToken>, _ ti: Int, _ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ steps: inout Int) -> Bool {
+    static func matchFlat(_ t: UnsafeBufferPointer<FlatToken>, _ ti: Int, _ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ steps: inout Int) -> Bool {
         if ti == t.count { return i == b.count }
         steps += 1
         if steps > 100_000 { return false }
