@@ -189,7 +189,7 @@ final class EventNormaliser {
         var laIndex: Int? = nil
         let la = cell(roles.la)
         if la.count > 0 {
-            TextNormalisation.fold(la, into: &folded)
+            foldForMatching(la, into: &folded)
             laIndex = p.laForms.find(folded).map { p.laFormTarget[$0] }
         }
         if laIndex == nil, !district.isEmpty { laIndex = p.districts.find(district).map { p.districtTarget[$0] } }

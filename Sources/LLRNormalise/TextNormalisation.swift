@@ -89,14 +89,6 @@ public enum TextNormalisation {
         }
     }
 
-    /// Letters (lower case) and digits only, as registry and alias matching folds text.
-    public static func fold(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        for b in cell {
-            if isDigit(b) { out.append(b) } else if isASCIILetter(b) { out.append(asciiLower(b)) } else if b >= 0x80 { out.append(b) }
-        }
-    }
-
     /// NHS numbers: the digits only.
     public static func digits(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)

@@ -41,12 +41,18 @@ extension UnsafeBufferPointer where Element == UInt8 {
 /// "Barnardo's" and "BARNARDOS" fold alike.
 public func foldForMatching<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
     var out: [UInt8] = []
+    foldForMatching(bytes, into: &out)
+    return out
+}
+
+/// The same fold into a buffer the caller reuses (no allocation per call).
+public func foldForMatching<S: Sequence>(_ bytes: S, into out: inout [UInt8]) where S.Element == UInt8 {
+    out.removeAll(keepingCapacity: true)
     for b in bytes {
         if isDigit(b) { out.append(b) } else if isASCIILetter(b) { out.append(asciiLower(b)) } else if b >= 0x80 {
             out.append(b)
         }
     }
-    return out
 }
 
 public func foldForMatching(_ s: String) -> [UInt8] { foldForMatching(s.utf8) }
