@@ -38,7 +38,7 @@ let package = Package(
             dependencies: ["LLRCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
-        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise"]),
+        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth"]),
         .executableTarget(
             name: "llr-validate",
             dependencies: [

@@ -1,5 +1,6 @@
 import CLibCSV
 import LLRCore
+import LLRSynth
 import LLRValidation
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ import Darwin
 /// generator exists.
 public struct HealthReturnFixture {
     public static func write(path: String, rows: Int, seed: UInt64 = 42) throws(OutputError) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SynthRandom(seed: seed)
         let header = ["event_id", "nhs_number", "local_patient_id", "forename", "surname", "dob", "gender", "ethnic_category", "postcode", "gp_practice", "event_type", "event_date"]
         let out = try CSVGzipOutput(path: path, header: header)
         let forenames = ["Aisha", "Jordan", "Maya", "Tyler", "Zoë", "Kai", "Amelia", "Harvey", "Ruby", "Leo", "Isla", "Noah", "Priya", "Mohammed", "Olivia", "Jack"]
@@ -25,7 +26,7 @@ public struct HealthReturnFixture {
             let eventDay = firstDay + Int(rng.next() % 91)
             try out.writeRow { r in
                 r.add("E-\(1_000_000 + i)")
-                r.add(validNHSNumber(&rng))
+                r.add(makeNHSNumber(&rng))
                 r.add("RWE-\(4_000_000 + Int(rng.next() % 900_000))")
                 r.add(forenames[Int(rng.next() % UInt64(forenames.count))])
                 r.add(surnames[Int(rng.next() % UInt64(surnames.count))])
@@ -41,31 +42,8 @@ public struct HealthReturnFixture {
         try out.commit()
     }
 
-    static func letter(_ rng: inout SplitMix64) -> Character {
+    static func letter(_ rng: inout SynthRandom) -> Character {
         Character(UnicodeScalar(UInt8(65 + rng.next() % 26)))
-    }
-
-    static func validNHSNumber(_ rng: inout SplitMix64) -> String {
-        while true {
-            var digits = (0..<9).map { _ in Int(rng.next() % 10) }
-            if digits[0] == 9 { digits[0] = 4 }
-            var check = 11 - digits.enumerated().reduce(0) { $0 + $1.element * (10 - $1.offset) } % 11
-            if check == 11 { check = 0 }
-            if check == 10 { continue }
-            return (digits + [check]).map(String.init).joined()
-        }
-    }
-}
-
-public struct SplitMix64 {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

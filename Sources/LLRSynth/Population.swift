@@ -107,7 +107,8 @@ func postcodeLetter(_ r: inout SynthRandom) -> Character {
     unitLetters[r.below(unitLetters.count)]
 }
 
-func makeNHSNumber(_ r: inout SynthRandom) -> String {
+/// A ten-digit NHS number with a valid modulus 11 check digit, never in the 999 test range.
+public func makeNHSNumber(_ r: inout SynthRandom) -> String {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { d in
         while true {
             var sum = 0
