@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "llr-bench", targets: ["llr-bench"]),
         .executable(name: "llr-synth", targets: ["llr-synth"]),
         .executable(name: "llr-normalise", targets: ["llr-normalise"]),
+        .executable(name: "llr-dedupe", targets: ["llr-dedupe"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -18,10 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CLLRSupport"),
         .target(
             name: "LLRCore",
@@ -38,6 +41,10 @@ let package = Package(
             dependencies: ["LLRCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
+        .target(
+            name: "LLRDedupe",
+            dependencies: ["LLRCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth"]),
         .executableTarget(
             name: "llr-validate",
@@ -50,6 +57,13 @@ let package = Package(
             name: "llr-normalise",
             dependencies: [
                 "LLRNormalise", "LLRValidation", "LLRCore", "LLRCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "llr-dedupe",
+            dependencies: [
+                "LLRDedupe", "LLRCore", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +85,7 @@ let package = Package(
         .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]
 )

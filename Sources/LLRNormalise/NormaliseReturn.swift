@@ -7,6 +7,7 @@ public struct NormaliseResult: Sendable {
     public var eventsPath: String
     public var identifiersPath: String
     public var rejectsPath: String
+    public var duplicatesPath: String
     public var events: Int
     /// Free-text values that matched no known form, most frequent first.
     public var unmapped: [(String, Int)]
@@ -16,32 +17,39 @@ public struct NormaliseResult: Sendable {
 /// Validates one return with the very rules of llr-validate and writes its
 /// accepted rows, aligned, as `<stem>.events.csv.gz` and
 /// `<stem>.identifiers.csv.gz` in `outDir`; rejected rows go to
-/// `<stem>.rejects.csv.gz` with their codes.
+/// `<stem>.rejects.csv.gz` with their codes, and exact copies of earlier
+/// rows to `<stem>.duplicates.csv.gz` (`source_row, duplicate_of`), so
+/// deduplication can account for every row received.
 public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String) -> NormaliseResult {
     let stem = String(rejectsName(for: path).dropLast(".rejects.csv.gz".count))
     let events = outDir + "/" + stem + ".events.csv.gz"
     let ids = outDir + "/" + stem + ".identifiers.csv.gz"
+    let duplicates = outDir + "/" + stem + ".duplicates.csv.gz"
     var opts = options
     opts.rejectsPath = outDir + "/" + stem + ".rejects.csv.gz"
     var partner = options.partner.flatMap { pipelines.registry.resolve($0)?.code }
     if partner == nil, case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) { partner = name.partner }
     do {
         let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids)
+        let copies = try CSVGzipOutput(path: duplicates, header: ["source_row", "duplicate_of"])
         var failure: String?
-        let report = validateReturn(path: path, pipelines: pipelines, options: opts) { row in
+        let report = validateReturn(path: path, pipelines: pipelines, options: opts, duplicateRows: { row, first in
+            guard failure == nil else { return }
+            do { try copies.writeRow { r in r.add(row); r.add(first) } } catch { failure = "\(error)" }
+        }) { row in
             guard failure == nil else { return }
             do { try normaliser.accept(row) } catch { failure = "\(error)" }
         }
         if failure == nil {
-            do { try normaliser.commit() } catch { failure = "\(error)" }
+            do { try normaliser.commit(); try copies.commit() } catch { failure = "\(error)" }
         }
         let unmapped = normaliser.unmapped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
         return NormaliseResult(report: report, eventsPath: events, identifiersPath: ids, rejectsPath: opts.rejectsPath!,
-                               events: normaliser.rowsWritten, unmapped: unmapped, outputProblem: failure)
+                               duplicatesPath: duplicates, events: normaliser.rowsWritten, unmapped: unmapped, outputProblem: failure)
     } catch {
         let report = validateReturn(path: path, pipelines: pipelines, options: opts)
         return NormaliseResult(report: report, eventsPath: events, identifiersPath: ids, rejectsPath: opts.rejectsPath!,
-                               events: 0, unmapped: [], outputProblem: "\(error)")
+                               duplicatesPath: duplicates, events: 0, unmapped: [], outputProblem: "\(error)")
     }
 }
 

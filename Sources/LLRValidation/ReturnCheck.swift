@@ -45,8 +45,10 @@ public struct ValidationReport: Sendable {
 /// rows. Never throws: every problem with the file is a finding.
 ///
 /// `acceptedRows`, when given, sees every row that passed, in order, while
-/// its cells can be read (the normaliser writes its outputs from there).
+/// its cells can be read (the normaliser writes its outputs from there);
+/// `duplicateRows` sees each exact copy with the row it copies.
 public func validateReturn(path: String, pipelines: Pipelines, options: ValidationOptions,
+                           duplicateRows: ((_ row: Int, _ first: Int) -> Void)? = nil,
                            acceptedRows: ((AcceptedRow) -> Void)? = nil) -> ValidationReport {
     let started = monotonicSeconds()
     let collector = FindingCollector(max: options.maxFindings)
@@ -113,6 +115,7 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
             pipelines: pipelines, schema: schema, quarter: quarter, asOf: asOf, collector: collector,
             reader: reader, rejectsPath: options.rejectsPath, expectedRows: Int(min(max(estimate, 4096), 1 << 25)))
         validator.onAcceptedRow = acceptedRows
+        validator.onDuplicateRow = duplicateRows
         let problem: SourceProblem?
         if options.readAhead {
             let ahead = ReadAheadSource(stream)
@@ -157,10 +160,4 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         valid: collector.errors == 0, truncated: collector.truncated, stats: stats,
         summary: collector.summary(order: catalog.order), findings: findings, conventionalName: conventional,
         rejectsPath: options.rejectsPath)
-}
-
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

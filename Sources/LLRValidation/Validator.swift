@@ -123,6 +123,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     /// while its cells and values can still be read: llr-normalise writes
     /// the aligned event here.
     var onAcceptedRow: ((AcceptedRow) -> Void)?
+    /// Called for every exact copy of an earlier row, with the copy's row
+    /// number and the first one's: deduplication records it in the lineage.
+    var onDuplicateRow: ((_ row: Int, _ first: Int) -> Void)?
     /// The row being checked, for the hook above.
     var rowNumber: Int { record?.rowNumber ?? 0 }
     var fieldState: FieldState {
@@ -410,6 +413,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         case .duplicateRow(let first):
             reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
                          "row is an exact copy of row \(first); it will be counted once (delete the copy)")
+            onDuplicateRow?(r.rowNumber, first)
             return false
         case .duplicateKey(let first): keyClash = first
         }

@@ -14,20 +14,7 @@ public struct CSVRowBuilder {
     public mutating func add(_ cell: UnsafeBufferPointer<UInt8>) {
         if !first { bytes.append(0x2C) }
         first = false
-        guard cell.count > 0 else { return }
-        let formula = escapeFormulas && startsLikeFormula(cell)
-        let needsQuotes = needsQuoting(cell)
-        if needsQuotes { bytes.append(0x22) }
-        if formula { bytes.append(0x27) }
-        if needsQuotes {
-            for b in cell {
-                if b == 0x22 { bytes.append(0x22) }
-                bytes.append(b)
-            }
-            bytes.append(0x22)
-        } else {
-            bytes.append(contentsOf: cell)
-        }
+        appendCSVCell(cell, to: &bytes, escapeFormulas: escapeFormulas)
     }
 
     public mutating func add(_ bytes: [UInt8]) {
@@ -45,6 +32,13 @@ public struct CSVRowBuilder {
         if !first { bytes.append(0x2C) }
         first = false
         bytes.append(contentsOf: cell)
+    }
+
+    /// Cells already in CSV form (one or several, comma-separated), as is.
+    public mutating func addEncoded(_ cells: ArraySlice<UInt8>) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        bytes.append(contentsOf: cells)
     }
 
     /// A short tag and a number as one cell (`P123`), with no String built.
@@ -77,6 +71,25 @@ public struct CSVRowBuilder {
 /// A `.csv.gz` output written row by row, renamed into place on commit.
 /// With `background`, compression and writing run on a Dispatch worker
 /// (`BackgroundWriter`) while the caller builds the next rows.
+/// One cell in CSV form appended to `out`: quoted when it holds a comma,
+/// quote or line break, and prefixed with `'` when a spreadsheet would run it.
+public func appendCSVCell(_ cell: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], escapeFormulas: Bool = true) {
+    guard cell.count > 0 else { return }
+    let formula = escapeFormulas && startsLikeFormula(cell)
+    let needsQuotes = needsQuoting(cell)
+    if needsQuotes { out.append(0x22) }
+    if formula { out.append(0x27) }
+    if needsQuotes {
+        for b in cell {
+            if b == 0x22 { out.append(0x22) }
+            out.append(b)
+        }
+        out.append(0x22)
+    } else {
+        out.append(contentsOf: cell)
+    }
+}
+
 public final class CSVGzipOutput {
     private let gzip: GzipWriter
     private let background: BackgroundWriter?

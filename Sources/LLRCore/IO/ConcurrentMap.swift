@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs `body` for 0..<count on up to `jobs` Dispatch workers (one item at
 /// a time per worker, so a big file does not hold up the small ones) and
@@ -29,4 +34,11 @@ private final class Slots<T>: @unchecked Sendable {
 
     func set(_ i: Int, _ v: T) { lock.withLock { values[i] = v } }
     func results() -> [T] { lock.withLock { values.map { $0! } } }
+}
+
+/// Seconds on a clock that never jumps, for measuring stages.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -64,7 +64,7 @@ public struct Pipelines: Sendable {
     }
 }
 
-func isDirectory(_ p: String) -> Bool {
+public func isDirectory(_ p: String) -> Bool {
     var st = stat()
     return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
 }

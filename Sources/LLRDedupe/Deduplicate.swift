@@ -1,0 +1,261 @@
+import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct DedupeOptions: Sendable {
+    public var outDir: String
+    public var statePath: String?
+    public var jobs: Int
+    public init(outDir: String, statePath: String? = nil, jobs: Int = 2) {
+        self.outDir = outDir
+        self.statePath = statePath
+        self.jobs = jobs
+    }
+}
+
+/// What one deduplication run did, for the summary and the tests.
+public struct DedupeSummary: Sendable {
+    public var returns = 0
+    public var supersededReturns: [String] = []
+    public var rowsReceived = 0
+    public var status: [String: Int] = [:]
+    public var events = 0
+    public var persons = 0
+    public var crossAgencyMatches = 0
+    public var review = 0
+    public var link = LinkStats()
+    public var newPersons = 0
+    public var aliases = 0
+    public var problems: [String] = []
+    public var seconds: [(String, Double)] = []
+}
+
+public struct DedupeFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Lineage statuses (spec §4).
+enum RowStatus: String {
+    case kept, merged, duplicate, superseded, rejected
+}
+
+/// Spec §5 in order over normalised returns: exact duplicates (from the
+/// normaliser), resubmissions, spells across quarters, person linkage,
+/// cross-agency events; then the aligned outputs, each written under a
+/// temporary name and renamed into place.
+public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, linkage: LinkageSettings,
+                        pseudonyms: Pseudonymiser, options: DedupeOptions) throws(DedupeFailure) -> DedupeSummary {
+    var summary = DedupeSummary()
+    var clock = monotonicSeconds()
+    func lap(_ name: String) {
+        let now = monotonicSeconds()
+        summary.seconds.append((name, now - clock))
+        clock = now
+    }
+    summary.returns = inputs.count
+
+    // 2. Resubmissions: the highest version of a partner's quarter replaces the rest whole.
+    var latest: [String: Int] = [:]
+    for r in inputs {
+        let k = r.name.partner + "|" + r.name.quarter.fileToken
+        latest[k] = max(latest[k] ?? 0, r.name.version)
+    }
+    let ordered = inputs.sorted { ($0.name.partner, $0.name.quarter, $0.name.version) < ($1.name.partner, $1.name.quarter, $1.name.version) }
+    let active = ordered.map { latest[$0.name.partner + "|" + $0.name.quarter.fileToken] == $0.name.version }
+    summary.supersededReturns = zip(ordered, active).filter { !$0.1 }.map { $0.0.sourceFile }
+
+    var typeIndex: [String: Int16] = [:]
+    for (i, t) in pipelines.mappings.canonicalEventTypes.enumerated() { typeIndex[t] = Int16(i) }
+    let types = typeIndex
+    let loaded = concurrentMap(ordered.count, jobs: options.jobs) { i in LoadedReturn(ordered[i], eventTypes: types) }
+    for l in loaded { summary.problems.append(contentsOf: l.problems) }
+    lap("read")
+
+    // Global numbering of the accepted rows of active returns.
+    var rowReturn: [Int32] = [], rowIndex: [Int32] = []
+    for (ri, l) in loaded.enumerated() where active[ri] {
+        for k in l.rows.indices { rowReturn.append(Int32(ri)); rowIndex.append(Int32(k)) }
+    }
+    let n = rowReturn.count
+    @inline(__always) func row(_ g: Int) -> LoadedRow { loaded[Int(rowReturn[g])].rows[Int(rowIndex[g])] }
+    @inline(__always) func ret(_ g: Int) -> LoadedReturn { loaded[Int(rowReturn[g])] }
+
+    // 3. Spells: the same partner and record key in several quarters is one record; the latest quarter wins.
+    var spellWinner: [UInt64: Int32] = [:]
+    spellWinner.reserveCapacity(n)
+    var spellOf = [Int32](repeating: 0, count: n)
+    var keys = [UInt64](repeating: 0, count: n)
+    for g in 0..<n {
+        let l = ret(g)
+        let k = recordKey(l, row(g))
+        keys[g] = k
+        if let w = spellWinner[k] {
+            let lw = ret(Int(w))
+            if (l.source.name.quarter, Int(rowReturn[g])) > (lw.source.name.quarter, Int(rowReturn[Int(w)])) { spellWinner[k] = Int32(g) }
+        } else {
+            spellWinner[k] = Int32(g)
+        }
+    }
+    for g in 0..<n { spellOf[g] = spellWinner[keys[g]]! }
+    lap("spells")
+
+    // 4. Person linkage.
+    let records = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
+    var memberKeys = [UInt64](repeating: 0, count: n)
+    for g in 0..<n {
+        let l = ret(g), r = row(g)
+        let partnerSeed = identifierHash(Array(l.source.name.partner.utf8))
+        l.arena.withUnsafeBufferPointer { a in
+            func buf(_ s: ByteSpan) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: a.baseAddress! + Int(s.offset), count: Int(s.count)) }
+            let own = r.personSourceId.count > 0 ? r.personSourceId : r.sourceKey
+            memberKeys[g] = identifierHash(buf(own), seed: partnerSeed)
+            records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
+                let rule = linkage.deterministic[i]
+                let value: UnsafeBufferPointer<UInt8>
+                switch rule.field {
+                case "nhs_number": value = buf(r.nhs)
+                case "upn": value = buf(r.upn)
+                case "person_source_id": value = buf(r.personSourceId)
+                default: return 0
+                }
+                if !rule.ignore.isEmpty && rule.ignore.contains(Array(value)) { return 0 }
+                return identifierHash(value, seed: rule.field == "person_source_id" ? partnerSeed : 0x5EED_1D5)
+            }
+        }
+    }
+    // The state remembers source persons by a keyed pseudonym of partner + own id.
+    var memberName = [String](repeating: "", count: n)
+    var firstOfMember: [UInt64: Int32] = [:]
+    for g in 0..<n where firstOfMember[memberKeys[g]] == nil { firstOfMember[memberKeys[g]] = Int32(g) }
+    let distinctMembers = firstOfMember.values.sorted()
+    let (rowReturnNow, rowIndexNow) = (rowReturn, rowIndex)
+    let names = concurrentMap(distinctMembers.count, jobs: options.jobs) { i -> String in
+        let g = Int(distinctMembers[i])
+        let l = loaded[Int(rowReturnNow[g])], r = l.rows[Int(rowIndexNow[g])]
+        let own = r.personSourceId.count > 0 ? r.personSourceId : r.sourceKey
+        return pseudonyms.id("member", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(own)))
+    }
+    var nameOf: [UInt64: String] = [:]
+    for (i, g) in distinctMembers.enumerated() { nameOf[memberKeys[Int(g)]] = names[i] }
+    for g in 0..<n { memberName[g] = nameOf[memberKeys[g]]! }
+
+    var state: LinkageState?
+    if let path = options.statePath {
+        do { state = try LinkageState(path: path) } catch { throw DedupeFailure(description: "the linkage state \(path) cannot be used: \(error.description)") }
+    }
+    var carried: [(Int32, Int32)] = []
+    if let state {
+        var firstOfPerson: [String: Int32] = [:]
+        for g in 0..<n {
+            guard var id = state.members[memberName[g]] else { continue }
+            while let survivor = state.aliases[id] { id = survivor }
+            if let f = firstOfPerson[id] { carried.append((f, Int32(g))) } else { firstOfPerson[id] = Int32(g) }
+        }
+    }
+    lap("prepare linkage")
+    let result = PersonLinker(settings: linkage).link(records, carried: carried, jobs: options.jobs)
+    summary.link = result.stats
+    lap("link")
+
+    // Person ids: a cluster keeps the oldest id any of its members had; other ids become aliases.
+    var clusterMembers = [[Int32]](repeating: [], count: result.clusterCount)
+    for g in 0..<n { clusterMembers[Int(result.cluster[g])].append(Int32(g)) }
+    var personId = [String](repeating: "", count: result.clusterCount)
+    var newPersons: [String] = [], newAliases: [(String, String)] = []
+    var anchorOf = [Int32](repeating: -1, count: result.clusterCount)
+    for c in 0..<result.clusterCount {
+        var known: [String] = []
+        for g in clusterMembers[c] {
+            if var id = state?.members[memberName[Int(g)]] {
+                while let s = state?.aliases[id] { id = s }
+                if !known.contains(id) { known.append(id) }
+            }
+        }
+        if let survivor = known.min(by: { (state!.created[$0] ?? Int.max, $0) < (state!.created[$1] ?? Int.max, $1) }) {
+            personId[c] = survivor
+            for other in known where other != survivor { newAliases.append((other, survivor)) }
+        } else {
+            // A new child: the id comes from the earliest record (quarter first), so adding later quarters keeps it.
+            let anchor = clusterMembers[c].min { a, b in
+                (ret(Int(a)).source.name.quarter, memberName[Int(a)]) < (ret(Int(b)).source.name.quarter, memberName[Int(b)])
+            }!
+            anchorOf[c] = anchor
+        }
+    }
+    let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
+    let anchors = fresh.map { memberName[Int(anchorOf[$0])] }
+    let freshIds = concurrentMap(fresh.count, jobs: options.jobs) { i in pseudonyms.id("person", Array(anchors[i].utf8)) }
+    for (i, c) in fresh.enumerated() { personId[c] = freshIds[i]; newPersons.append(freshIds[i]) }
+    summary.newPersons = newPersons.count
+    summary.aliases = newAliases.count
+    summary.persons = result.clusterCount
+
+    // 5. Cross-agency events: the same child's episode reported by two families.
+    var owner = spellOf
+    for rule in linkage.eventMatching {
+        guard let type = typeIndex[rule.eventType] else {
+            summary.problems.append("linkage.yaml: eventMatching names \(rule.eventType), which is not a canonical event type")
+            continue
+        }
+        var byPerson: [Int32: [Int32]] = [:]
+        for g in 0..<n where spellOf[g] == Int32(g) {
+            let r = row(g)
+            guard r.eventType == type, r.start != Int32.min, rule.families.contains(ret(g).source.name.family) else { continue }
+            byPerson[result.cluster[g], default: []].append(Int32(g))
+        }
+        for (_, events) in byPerson.sorted(by: { $0.key < $1.key }) {
+            let primaries = events.filter { ret(Int($0)).source.name.family == rule.families[0] }.sorted { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
+            var others = events.filter { ret(Int($0)).source.name.family != rule.families[0] }.sorted { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
+            for p in primaries {
+                let ps = row(Int(p)).start
+                var best = -1
+                for (k, o) in others.enumerated() {
+                    let d = abs(Int(row(Int(o)).start) - Int(ps))
+                    if d <= rule.windowDays && (best < 0 || d < abs(Int(row(Int(others[best])).start) - Int(ps))) { best = k }
+                }
+                if best >= 0 {
+                    owner[Int(others[best])] = p
+                    summary.crossAgencyMatches += 1
+                    others.remove(at: best)
+                }
+            }
+        }
+    }
+    for g in 0..<n { owner[g] = owner[Int(spellOf[g])] }
+    lap("events")
+
+    // Event ids from the owning row's partner and record key.
+    let owners = (0..<n).filter { owner[$0] == Int32($0) }
+    let eventIds = concurrentMap(owners.count, jobs: options.jobs) { i -> String in
+        let g = owners[i]
+        let l = loaded[Int(rowReturnNow[g])], r = l.rows[Int(rowIndexNow[g])]
+        return pseudonyms.id("event", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(r.sourceKey)))
+    }
+    var eventId = [String](repeating: "", count: n)
+    for (i, g) in owners.enumerated() { eventId[g] = eventIds[i] }
+    for g in 0..<n { eventId[g] = eventId[Int(owner[g])] }
+    summary.events = owners.count
+    lap("ids")
+
+    let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, owner: owner,
+                                eventId: eventId, cluster: result.cluster, personId: personId, records: records, linkage: linkage)
+    do {
+        try writeOutputs(context, result: result, outDir: options.outDir, summary: &summary)
+    } catch {
+        throw DedupeFailure(description: "writing the outputs failed: \(error)")
+    }
+    lap("write")
+
+    if let state {
+        var members: [String: String] = [:]
+        for g in 0..<n { members[memberName[g]] = personId[Int(result.cluster[g])] }
+        do { try state.save(members: members, newPersons: newPersons, newAliases: newAliases, records: n, persons: result.clusterCount) } catch {
+            throw DedupeFailure(description: "saving the linkage state failed (outputs were written; the next run repeats this one): \(error.description)")
+        }
+        lap("state")
+    }
+    return summary
+}

@@ -1,0 +1,49 @@
+import LLRCore
+
+/// What earlier nights decided, kept in SQLite so a child keeps their id:
+/// which person id each source person (partner + own id, as a keyed hash,
+/// never the id itself) belongs to, when each person id was first given,
+/// and which ids were folded into another when new evidence joined them.
+public final class LinkageState {
+    let db: SQLiteDatabase
+    /// member key → person id, as stored.
+    public private(set) var members: [String: String] = [:]
+    /// person id → run that created it.
+    public private(set) var created: [String: Int] = [:]
+    public private(set) var aliases: [String: String] = [:]
+    public private(set) var run = 1
+
+    public init(path: String) throws(SQLiteError) {
+        db = try SQLiteDatabase(path: path)
+        try db.execute("""
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS person (person_id TEXT PRIMARY KEY, created_run INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS person_member (member TEXT PRIMARY KEY, person_id TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS person_alias (alias TEXT PRIMARY KEY, person_id TEXT NOT NULL, run INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS run (run INTEGER PRIMARY KEY, records INTEGER NOT NULL, persons INTEGER NOT NULL);
+            """)
+        try db.prepare("SELECT member, person_id FROM person_member").forEachRow { members[$0.text(0)] = $0.text(1) }
+        try db.prepare("SELECT person_id, created_run FROM person").forEachRow { created[$0.text(0)] = $0.int(1) }
+        try db.prepare("SELECT alias, person_id FROM person_alias").forEachRow { aliases[$0.text(0)] = $0.text(1) }
+        try db.prepare("SELECT COALESCE(MAX(run), 0) + 1 FROM run").forEachRow { run = $0.int(0) }
+    }
+
+    /// Saves tonight's decisions in one transaction.
+    public func save(members newMembers: [String: String], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int) throws(SQLiteError) {
+        try db.transaction { () throws(SQLiteError) in
+            let m = try db.prepare("INSERT INTO person_member(member, person_id) VALUES(?1, ?2) ON CONFLICT(member) DO UPDATE SET person_id = excluded.person_id WHERE person_id <> excluded.person_id")
+            for (k, v) in newMembers.sorted(by: { $0.key < $1.key }) where members[k] != v {
+                m.bind(1, k); m.bind(2, v); try m.run()
+            }
+            let p = try db.prepare("INSERT OR IGNORE INTO person(person_id, created_run) VALUES(?1, ?2)")
+            for id in newPersons { p.bind(1, id); p.bind(2, run); try p.run() }
+            let a = try db.prepare("INSERT OR REPLACE INTO person_alias(alias, person_id, run) VALUES(?1, ?2, ?3)")
+            for (alias, id) in newAliases { a.bind(1, alias); a.bind(2, id); a.bind(3, run); try a.run() }
+            // Aliases of an id that became an alias point at the survivor.
+            let chase = try db.prepare("UPDATE person_alias SET person_id = ?2 WHERE person_id = ?1")
+            for (alias, id) in newAliases { chase.bind(1, alias); chase.bind(2, id); try chase.run() }
+            let r = try db.prepare("INSERT INTO run(run, records, persons) VALUES(?1, ?2, ?3)")
+            r.bind(1, run); r.bind(2, records); r.bind(3, persons); try r.run()
+        }
+    }
+}

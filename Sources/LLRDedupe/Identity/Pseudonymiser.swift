@@ -1,0 +1,80 @@
+import Crypto
+import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct KeyProblem: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Keyed pseudonyms: HMAC-SHA256 of a record's own key under a secret the
+/// dataset never holds, shown as 24 hex digits (96 bits). Without the key no
+/// one can go from an id back to a source record, or forward to test a guess.
+public struct Pseudonymiser: Sendable {
+    private let keyed: KeyedHMAC
+    public let isDemo: Bool
+
+    /// The published key of `--demo-key`: for the sample data and tests only.
+    public static let demoKey = "llr-returns demo key: synthetic data only, never use with real returns"
+    public static let environmentVariable = "LLR_PSEUDONYM_KEY"
+
+    public init(key: [UInt8], isDemo: Bool = false) {
+        keyed = KeyedHMAC(HMAC<SHA256>(key: SymmetricKey(data: key)))
+        self.isDemo = isDemo
+    }
+
+    /// The key from `--key-file`, else `LLR_PSEUDONYM_KEY`, else the demo key
+    /// when asked for; otherwise the run is refused with what to do.
+    public static func resolve(keyFile: String?, demo: Bool, environment: [String: String]) throws(KeyProblem) -> Pseudonymiser {
+        if let keyFile {
+            guard let fd = fopen(keyFile, "rb") else {
+                throw KeyProblem(description: "cannot read the key file \(keyFile): \(String(cString: strerror(errno)))")
+            }
+            defer { fclose(fd) }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = fread(&buffer, 1, buffer.count, fd)
+                if n <= 0 { break }
+                bytes.append(contentsOf: buffer[0..<n])
+            }
+            while let last = bytes.last, last == 0x0A || last == 0x0D || last == 0x20 { bytes.removeLast() }
+            guard bytes.count >= 16 else { throw KeyProblem(description: "the key file \(keyFile) holds \(bytes.count) bytes; use at least 16 random bytes (e.g. openssl rand -hex 32 > \(keyFile))") }
+            return Pseudonymiser(key: bytes)
+        }
+        if let env = environment[environmentVariable], !env.isEmpty {
+            guard env.utf8.count >= 16 else { throw KeyProblem(description: "\(environmentVariable) is \(env.utf8.count) characters; use at least 16 (e.g. export \(environmentVariable)=$(openssl rand -hex 32))") }
+            return Pseudonymiser(key: Array(env.utf8))
+        }
+        if demo { return Pseudonymiser(key: Array(demoKey.utf8), isDemo: true) }
+        throw KeyProblem(description: "no pseudonym key: set \(environmentVariable) or pass --key-file FILE (kept outside the dataset, e.g. created with openssl rand -hex 32); for synthetic sample data only, --demo-key")
+    }
+
+    /// 24 lowercase hex digits of HMAC(key, domain ‖ 0 ‖ bytes).
+    public func id<C: Collection>(_ domain: StaticString, _ bytes: C) -> String where C.Element == UInt8 {
+        var h = keyed.base
+        domain.withUTF8Buffer { h.update(data: $0) }
+        h.update(data: [0])
+        h.update(data: Array(bytes))
+        let mac = h.finalize()
+        var out = [UInt8](repeating: 0, count: 24)
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        mac.withUnsafeBytes { m in
+            for i in 0..<12 {
+                out[2 * i] = hex[Int(m[i] >> 4)]
+                out[2 * i + 1] = hex[Int(m[i] & 15)]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The HMAC state after the key, copied (never changed) for each id; a
+/// class so workers can share it.
+final class KeyedHMAC: @unchecked Sendable {
+    let base: HMAC<SHA256>
+    init(_ base: HMAC<SHA256>) { self.base = base }
+}

@@ -1,0 +1,226 @@
+import LLRCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One normalised return: the four files llr-normalise wrote for it.
+public struct NormalisedReturn: Sendable {
+    public var stem: String
+    public var name: ReturnFileName
+    public var directory: String
+    public var events: String { directory + "/" + stem + ".events.csv.gz" }
+    public var identifiers: String { directory + "/" + stem + ".identifiers.csv.gz" }
+    public var rejects: String { directory + "/" + stem + ".rejects.csv.gz" }
+    public var duplicates: String { directory + "/" + stem + ".duplicates.csv.gz" }
+    /// The partner's original file name (the `source_file` of every row).
+    public var sourceFile: String { stem + ".csv.gz" }
+}
+
+let normalisedSuffixes = [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"]
+
+/// Finds normalised returns in folders and among named files. A stem whose
+/// name breaks the return-file convention cannot be placed in a quarter and
+/// version; it is reported, not guessed.
+public func discoverNormalised(_ paths: [String], registry: PartnerRegistry) -> (returns: [NormalisedReturn], problems: [String]) {
+    var stems: [String: String] = [:]  // stem → directory
+    var problems: [String] = []
+    func consider(_ directory: String, _ file: String) {
+        for s in normalisedSuffixes where file.hasSuffix(s) {
+            stems[String(file.dropLast(s.count))] = directory
+            return
+        }
+    }
+    for path in paths {
+        if isDirectory(path) {
+            guard let dir = opendir(path) else { problems.append("\(path): cannot be read"); continue }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                consider(path, name)
+            }
+            closedir(dir)
+        } else if access(path, R_OK) == 0 {
+            let file = baseName(path)
+            let dir = path.count > file.count ? String(path.dropLast(file.count + 1)) : "."
+            if normalisedSuffixes.contains(where: { file.hasSuffix($0) }) { consider(dir, file) } else {
+                problems.append("\(path): not a normalised file (expected <return>.events.csv.gz and its companions from llr-normalise)")
+            }
+        } else {
+            problems.append("\(path): no such file or folder")
+        }
+    }
+    var returns: [NormalisedReturn] = []
+    for (stem, dir) in stems.sorted(by: { $0.key < $1.key }) {
+        switch ReturnFileName.parse(stem + ".csv.gz", registry: registry) {
+        case .success(let name):
+            let r = NormalisedReturn(stem: stem, name: name, directory: dir)
+            if access(r.events, R_OK) != 0 { problems.append("\(stem): the events file is missing; run llr-normalise on the return again") }
+            returns.append(r)
+        case .failure:
+            problems.append("\(stem): the name is not PARTNER_family_YYYY-YY_Qn[_vN], so its quarter and version are unknown; rename the return and normalise it again")
+        }
+    }
+    return (returns, problems)
+}
+
+/// A span of bytes in a loaded return's arena.
+struct ByteSpan: Sendable {
+    var offset: UInt32
+    var count: UInt32
+    static let empty = ByteSpan(offset: 0, count: 0)
+}
+
+/// One accepted row of a normalised return, as plain values and spans into
+/// the return's arena: everything the later steps read.
+struct LoadedRow: Sendable {
+    var sourceRow: Int32
+    var eventType: Int16
+    var sex: UInt8
+    var start: Int32          // day number of event_start, Int32.min when missing
+    var sourceKey: ByteSpan
+    var personSourceId: ByteSpan
+    /// event_type … ethnicity_code, CSV-encoded, ready to write.
+    var core: ByteSpan
+    /// The attribute cells after ethnicity_code, CSV-encoded.
+    var attributes: ByteSpan
+    /// person_source_id … upn of the identifiers file, CSV-encoded.
+    var identity: ByteSpan
+    var forename: ByteSpan
+    var surname: ByteSpan
+    var dob: ByteSpan
+    var postcode: ByteSpan
+    var nhs: ByteSpan
+    var upn: ByteSpan
+}
+
+/// A normalised return read into memory: its accepted rows, rejected row
+/// numbers and duplicate rows.
+final class LoadedReturn: @unchecked Sendable {
+    let source: NormalisedReturn
+    var arena: [UInt8] = []
+    var rows: [LoadedRow] = []
+    var rejected: [Int32] = []
+    var duplicates: [(row: Int32, first: Int32)] = []
+    var problems: [String] = []
+    var attributeHeader: [String] = []
+
+    init(_ source: NormalisedReturn, eventTypes: [String: Int16]) {
+        self.source = source
+        readEvents(eventTypes)
+        readIdentifiers()
+        readRejects()
+        readDuplicates()
+    }
+
+    private func store(_ p: UnsafeBufferPointer<UInt8>) -> ByteSpan {
+        let s = ByteSpan(offset: UInt32(arena.count), count: UInt32(p.count))
+        arena.append(contentsOf: p)
+        return s
+    }
+
+    /// Cells `from..<to` of a record as one CSV fragment.
+    private func storeCSV(_ r: RecordView, _ from: Int, _ to: Int) -> ByteSpan {
+        let start = arena.count
+        for i in from..<to {
+            if i > from { arena.append(0x2C) }
+            appendCSVCell(r.cell(i), to: &arena)
+        }
+        return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
+    }
+
+    private func readEvents(_ eventTypes: [String: Int16]) {
+        var col: [String: Int] = [:]
+        var attrFrom = 0, attrTo = 0
+        var typeIndex: [[UInt8]: Int16] = [:]
+        for (k, v) in eventTypes { typeIndex[Array(k.utf8)] = v }
+        let problem = CSVFileRows.read(path: source.events, header: { [self] h in
+            for (i, name) in h.enumerated() { col[name] = i }
+            attrFrom = (col["ethnicity_code"] ?? h.count - 1) + 1
+            attrTo = h.count
+            attributeHeader = Array(h[min(attrFrom, h.count)...])
+        }) { [self] r in
+            guard let rowCol = col["source_row"], let keyCol = col["source_key"], let typeCol = col["event_type"],
+                  let startCol = col["event_start"], let sexCol = col["sex"], r.storedCount >= attrTo else {
+                problems.append("\(source.events): row \(r.rowNumber) lacks the aligned columns; normalise the return again")
+                return
+            }
+            let typeBytes = Array(r.cell(typeCol))
+            let start = isoDateNumber(r.cell(startCol))
+            rows.append(LoadedRow(
+                sourceRow: Int32(parseInt(r.cell(rowCol)) ?? 0),
+                eventType: typeIndex[typeBytes] ?? -1,
+                sex: r.cell(sexCol).first ?? 0,
+                start: start == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: start)),
+                sourceKey: store(r.cell(keyCol)), personSourceId: .empty,
+                core: storeCSV(r, typeCol, attrFrom), attributes: storeCSV(r, attrFrom, attrTo), identity: .empty,
+                forename: .empty, surname: .empty, dob: .empty, postcode: .empty, nhs: .empty, upn: .empty))
+        }
+        if let problem { problems.append(problem) }
+    }
+
+    private func readIdentifiers() {
+        var col: [String: Int] = [:]
+        var byRow: [Int32: Int] = [:]
+        for (i, r) in rows.enumerated() { byRow[r.sourceRow] = i }
+        var matched = 0
+        let problem = CSVFileRows.read(path: source.identifiers, header: { h in
+            for (i, name) in h.enumerated() { col[name] = i }
+        }) { [self] r in
+            guard let rowCol = col["source_row"], let idCol = col["person_source_id"], let upnCol = col["upn"],
+                  let f = col["forename"], let s = col["surname"], let d = col["dob"], let p = col["postcode"], let nhs = col["nhs_number"],
+                  upnCol < r.storedCount,
+                  let row = parseInt(r.cell(rowCol)), let i = byRow[Int32(row)] else {
+                problems.append("\(source.identifiers): row \(r.rowNumber) has no matching event; normalise the return again")
+                return
+            }
+            matched += 1
+            rows[i].personSourceId = store(r.cell(idCol))
+            rows[i].identity = storeCSV(r, idCol, upnCol + 1)
+            rows[i].forename = store(r.cell(f))
+            rows[i].surname = store(r.cell(s))
+            rows[i].dob = store(r.cell(d))
+            rows[i].postcode = store(r.cell(p))
+            rows[i].nhs = store(r.cell(nhs))
+            rows[i].upn = store(r.cell(upnCol))
+        }
+        if let problem { problems.append(problem) }
+        if matched < rows.count {
+            problems.append("\(source.identifiers): \(rows.count - matched) events have no identifiers; they are linked on nothing")
+        }
+    }
+
+    private func readRejects() {
+        guard access(source.rejects, R_OK) == 0 else { return }
+        let problem = CSVFileRows.read(path: source.rejects) { [self] r in
+            if let n = parseInt(r.cell(0)) { rejected.append(Int32(n)) }
+        }
+        if let problem { problems.append(problem) }
+    }
+
+    private func readDuplicates() {
+        guard access(source.duplicates, R_OK) == 0 else { return }
+        let problem = CSVFileRows.read(path: source.duplicates) { [self] r in
+            if r.storedCount >= 2, let a = parseInt(r.cell(0)), let b = parseInt(r.cell(1)) { duplicates.append((Int32(a), Int32(b))) }
+        }
+        if let problem { problems.append(problem) }
+    }
+
+    @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
+}
+
+@inline(__always) func parseInt(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard p.count > 0, p.count < 19 else { return nil }
+    var v = 0
+    for b in p {
+        let d = b &- 0x30
+        guard d < 10 else { return nil }
+        v = v * 10 + Int(d)
+    }
+    return v
+}
+
+@inline(__always) func dayNumber(yyyymmdd v: Int32) -> Int {
+    CivilDate.dayNumber(year: Int(v / 10000), month: Int((v / 100) % 100), day: Int(v % 100))
+}
+

@@ -1,0 +1,100 @@
+import LLRCore
+
+/// Candidate pairs: profiles that agree on every key of at least one
+/// blocking rule. A pair met by an earlier rule is not offered again, and a
+/// block larger than `maxBlock` is cut into windows of that size, so the
+/// number of pairs grows with the records, not with their square.
+struct BlockingKeys: @unchecked Sendable {
+    let rules: Int
+    let maxBlock: Int
+    /// keys[rule][profile]: 0 when a field of the rule is missing.
+    let keys: [[UInt64]]
+    /// Per rule, profiles sorted by key (missing keys left out).
+    let order: [[Int32]]
+
+    init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>) {
+        rules = settings.blocking.count
+        maxBlock = settings.maxBlock
+        var keys: [[UInt64]] = []
+        var order: [[Int32]] = []
+        for rule in settings.blocking {
+            var column = [UInt64](repeating: 0, count: profiles.count)
+            for p in 0..<profiles.count {
+                let r = Int(profiles.representative[p])
+                var h: UInt64 = 0x1234_5678
+                var missing = false
+                for (k, name) in rule.enumerated() {
+                    let v = BlockingKeys.component(name, record: r, records: records, arena: arena)
+                    if v == 0 { missing = true; break }
+                    h = mixHash(h ^ v &+ UInt64(k) &* 0x9E37_79B9)
+                }
+                column[p] = missing ? 0 : (h == 0 ? 1 : h)
+            }
+            var sorted = (0..<profiles.count).filter { column[$0] != 0 }.map { Int32($0) }
+            sorted.sort { (column[Int($0)], $0) < (column[Int($1)], $1) }
+            keys.append(column)
+            order.append(sorted)
+        }
+        self.keys = keys
+        self.order = order
+    }
+
+    static func component(_ name: String, record r: Int, records: PersonRecords, arena: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        switch name {
+        case "dob": return records.dob[r] == 0 ? 0 : UInt64(records.dob[r])
+        case "dob-year": return records.dob[r] == 0 ? 0 : UInt64(records.dob[r] / 10000)
+        case "forename": return spanHash(arena, records.forename[r], seed: 1)
+        case "surname": return spanHash(arena, records.surname[r], seed: 2)
+        case "forename1": return records.forename[r].count == 0 ? 0 : UInt64(arena[Int(records.forename[r].offset)]) | 0x100
+        case "surname1": return records.surname[r].count == 0 ? 0 : UInt64(arena[Int(records.surname[r].offset)]) | 0x100
+        case "name-pair":
+            let f = spanHash(arena, records.forename[r], seed: 7), s = spanHash(arena, records.surname[r], seed: 7)
+            if f == 0 || s == 0 { return 0 }
+            return mixHash(min(f, s) &* 31 ^ max(f, s))
+        case "postcode": return spanHash(arena, records.postcode[r], seed: 3)
+        case "district":
+            let pc = spanBytes(arena, records.postcode[r])
+            let n = firstSpace(pc) ?? pc.count
+            return identifierHash(UnsafeBufferPointer(rebasing: pc[0..<n]), seed: 4)
+        case "sex": return UInt64(records.sex[r])
+        default: return 0
+        }
+    }
+
+    func forEachPair(rule: Int, _ body: (Int, Int) -> Void) {
+        let column = keys[rule]
+        let sorted = order[rule]
+        var start = 0
+        while start < sorted.count {
+            let key = column[Int(sorted[start])]
+            var end = start + 1
+            while end < sorted.count && column[Int(sorted[end])] == key { end += 1 }
+            var w = start
+            while w < end {
+                let wEnd = min(end, w + maxBlock)
+                if wEnd - w > 1 {
+                    for i in w..<(wEnd - 1) {
+                        let p = Int(sorted[i])
+                        for j in (i + 1)..<wEnd {
+                            let q = Int(sorted[j])
+                            if metEarlier(rule: rule, p, q) { continue }
+                            body(p, q)
+                        }
+                    }
+                }
+                w = wEnd
+            }
+            start = end
+        }
+    }
+
+    @inline(__always) func metEarlier(rule: Int, _ p: Int, _ q: Int) -> Bool {
+        var k = 0
+        while k < rule {
+            let a = keys[k][p]
+            if a != 0 && a == keys[k][q] { return true }
+            k += 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,158 @@
+import LLRCore
+
+/// The comparison roles a person record can fill.
+public enum LinkField: String, Sendable, CaseIterable {
+    case forename, surname, dob, sex, postcode
+}
+
+/// One level of a comparison, as `Pipelines/linkage.yaml` writes it.
+public struct ComparisonLevel: Sendable {
+    public enum Kind: String, Sendable {
+        case exact, swapped, variant, jaroWinkler = "jaro-winkler", dayMonthSwap = "day-month-swap"
+        case oneDigit = "one-digit", sector, district, other = "else"
+    }
+    public var kind: Kind
+    public var threshold: Double
+    public var termFrequency: Bool
+    public var m: Double
+    public var u: Double
+}
+
+public struct DeterministicRule: Sendable {
+    public var name: String
+    public var field: String
+    /// Placeholder values that identify no one (UPN codes UN1–UN5).
+    public var ignore: Set<[UInt8]>
+}
+
+public struct EventMatchRule: Sendable {
+    public var eventType: String
+    public var families: [String]
+    public var windowDays: Int
+}
+
+/// `Pipelines/linkage.yaml`: the deterministic rules, the Fellegi–Sunter
+/// model's comparisons and starting m/u values, blocking and thresholds, the
+/// nickname table, and which events match across families.
+public struct LinkageSettings: Sendable {
+    public var deterministic: [DeterministicRule]
+    public var guards: [String]
+    public var comparisons: [LinkField: [ComparisonLevel]]
+    public var blocking: [[String]]
+    public var matchWeight: Double
+    public var reviewWeight: Double
+    public var maxBlock: Int
+    public var minTrainingPairs: Int
+    public var randomPairs: Int
+    public var seed: UInt64
+    /// Folded name → its group number; names in one group are variants.
+    public var nicknameGroups: [[UInt8]: [Int]]
+    public var eventMatching: [EventMatchRule]
+    /// Generic mode: role → column of the input file, plus the dob format.
+    public var columns: [String: String]
+    public var dobFormat: String?
+
+    public static let blockingKeys: Set<String> = ["dob", "forename", "surname", "postcode", "forename1", "surname1", "name-pair", "dob-year", "sex", "district"]
+
+    public static func load(path: String, name: String) throws(PipelineError) -> LinkageSettings {
+        var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the linkage settings")
+        var deterministic: [DeterministicRule] = []
+        for node in try root.list("deterministic") ?? [] {
+            var m = try StrictMap(node, file: name, what: "a deterministic rule")
+            let ignore = Set((try m.strings("ignore") ?? []).map { Array($0.utf8) })
+            deterministic.append(DeterministicRule(name: try m.requiredString("rule"), field: try m.requiredString("field"), ignore: ignore))
+            try m.finish(allowed: ["rule", "field", "ignore"])
+        }
+        let guards = try root.strings("guards") ?? []
+
+        guard var prob = try root.map("probabilistic") else { throw PipelineError(file: name, line: root.line, "'probabilistic' is required") }
+        let minTraining = try prob.int("minTrainingPairs") ?? 200
+        let randomPairs = try prob.int("randomPairs") ?? 200_000
+        let seed = UInt64(try prob.int("seed") ?? 1)
+        guard let matchWeight = try prob.double("matchWeight") else { throw prob.error("matchWeight", "'matchWeight' is required") }
+        let reviewWeight = try prob.double("reviewWeight") ?? matchWeight
+        if reviewWeight > matchWeight { throw prob.error("reviewWeight", "reviewWeight must not be above matchWeight") }
+        let maxBlock = try prob.int("maxBlock") ?? 400
+        if maxBlock < 2 { throw prob.error("maxBlock", "maxBlock must be at least 2") }
+        guard var comps = try prob.map("comparisons") else { throw prob.error("comparisons", "'comparisons' is required") }
+        var comparisons: [LinkField: [ComparisonLevel]] = [:]
+        for key in comps.keys {
+            guard let field = LinkField(rawValue: key) else {
+                throw comps.error(key, "'\(key)' is not a comparison (use \(LinkField.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            var c = try comps.map(key)!
+            var levels: [ComparisonLevel] = []
+            for node in try c.list("levels") ?? [] {
+                var l = try StrictMap(node, file: name, what: "a comparison level")
+                let kindName = try l.requiredString("level")
+                guard let kind = ComparisonLevel.Kind(rawValue: kindName) else { throw l.error("level", "unknown level '\(kindName)'") }
+                let threshold = try l.double("threshold") ?? 0
+                if kind == .jaroWinkler && !(threshold > 0 && threshold <= 1) { throw l.error("level", "a jaro-winkler level needs a threshold between 0 and 1") }
+                guard let mv = try l.double("m"), let uv = try l.double("u"), mv > 0, uv > 0, mv <= 1, uv <= 1 else {
+                    throw l.error("level", "each level needs m and u between 0 and 1 (exclusive of 0)")
+                }
+                levels.append(ComparisonLevel(kind: kind, threshold: threshold, termFrequency: try l.bool("termFrequency") ?? false, m: mv, u: uv))
+                try l.finish(allowed: ["level", "threshold", "termFrequency", "m", "u"])
+            }
+            guard levels.last?.kind == .other else { throw c.error("levels", "\(key): the last level must be 'else'") }
+            comparisons[field] = levels
+            try c.finish(allowed: ["levels"])
+        }
+        try comps.finish()
+        var blocking: [[String]] = []
+        for node in try prob.list("blocking") ?? [] {
+            guard case .sequence(let seq) = node else { throw PipelineError(file: name, line: node.mark?.line ?? 0, "each blocking rule is a list of keys") }
+            let keys = seq.compactMap { $0.string }
+            for k in keys where !blockingKeys.contains(k) {
+                throw PipelineError(file: name, line: node.mark?.line ?? 0, "blocking key '\(k)' is not known (use \(blockingKeys.sorted().joined(separator: ", ")))")
+            }
+            blocking.append(keys)
+        }
+        if blocking.isEmpty { throw prob.error("blocking", "at least one blocking rule is required") }
+        try prob.finish()
+
+        var groups: [[UInt8]: [Int]] = [:]
+        if var nick = try root.map("nicknames") {
+            for (g, key) in nick.keys.enumerated() {
+                let forms = [key] + (try nick.strings(key) ?? [])
+                for f in forms {
+                    let folded = foldName(Array(f.utf8))
+                    if groups[folded]?.contains(g) != true { groups[folded, default: []].append(g) }
+                }
+            }
+            try nick.finish()
+        }
+        var matching: [EventMatchRule] = []
+        for node in try root.list("eventMatching") ?? [] {
+            var m = try StrictMap(node, file: name, what: "an event matching rule")
+            let fams = try m.strings("families") ?? []
+            if fams.count < 2 { throw m.error("families", "an event matching rule names at least two families") }
+            matching.append(EventMatchRule(eventType: try m.requiredString("eventType"), families: fams, windowDays: try m.int("windowDays") ?? 0))
+            try m.finish(allowed: ["eventType", "families", "windowDays"])
+        }
+        var columns: [String: String] = [:]
+        var dobFormat: String?
+        if var cols = try root.map("columns") {
+            for k in cols.keys {
+                if k == "dobFormat" { dobFormat = try cols.requiredString(k); continue }
+                columns[k] = try cols.requiredString(k)
+            }
+            try cols.finish()
+        }
+        try root.finish(allowed: ["deterministic", "guards", "probabilistic", "nicknames", "eventMatching", "columns"])
+        return LinkageSettings(deterministic: deterministic, guards: guards, comparisons: comparisons, blocking: blocking,
+                               matchWeight: matchWeight, reviewWeight: reviewWeight, maxBlock: maxBlock,
+                               minTrainingPairs: minTraining, randomPairs: randomPairs, seed: seed,
+                               nicknameGroups: groups, eventMatching: matching, columns: columns, dobFormat: dobFormat)
+    }
+}
+
+/// Names compared as the normaliser writes them: letters upper-cased, and
+/// anything but letters, hyphen and apostrophe dropped.
+func foldName(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    for b in bytes {
+        if b >= 0x61 && b <= 0x7A { out.append(b - 32) } else if (b >= 0x41 && b <= 0x5A) || b == 0x2D || b == 0x27 || b >= 0x80 { out.append(b) }
+    }
+    return out
+}

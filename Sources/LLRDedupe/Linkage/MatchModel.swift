@@ -1,0 +1,197 @@
+import LLRCore
+import Foundation
+
+/// The Fellegi–Sunter model: for each comparison, the level a pair falls in
+/// and that level's weight log2(m/u). m is estimated from pairs of
+/// different details that the deterministic rules joined (true matches with
+/// real noise), u from random pairs; the configured values act as a prior
+/// worth `priorPairs` pairs, so thin data falls back to them smoothly.
+struct MatchModel: @unchecked Sendable {
+    static let priorPairs = 20.0
+    static let fields: [LinkField] = [.forename, .surname, .dob, .sex, .postcode]
+
+    let records: PersonRecords
+    let profiles: ProfileTable
+    let levels: [[ComparisonLevel]]
+    /// weights[field][level]
+    var weights: [[Double]]
+    var m: [[Double]]
+    var u: [[Double]]
+    /// Share of profiles holding each profile's forename and surname.
+    let forenameShare: [Float]
+    let surnameShare: [Float]
+    /// Nickname groups of each profile's forename (up to two; -1 none).
+    let nickname: [(Int32, Int32)]
+
+    init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>,
+         unionFind uf: inout GuardedUnionFind, stats: inout LinkStats) {
+        self.records = records
+        self.profiles = profiles
+        levels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
+        let np = profiles.count
+        var foreCount: [UInt64: Int32] = [:], surCount: [UInt64: Int32] = [:]
+        var nick = [(Int32, Int32)](repeating: (-1, -1), count: np)
+        for p in 0..<np {
+            let r = Int(profiles.representative[p])
+            let fh = spanHash(arena, records.forename[r], seed: 1), sh = spanHash(arena, records.surname[r], seed: 2)
+            if fh != 0 { foreCount[fh, default: 0] += 1 }
+            if sh != 0 { surCount[sh, default: 0] += 1 }
+            if records.forename[r].count > 0, let g = settings.nicknameGroups[Array(spanBytes(arena, records.forename[r]))] {
+                nick[p] = (Int32(g[0]), g.count > 1 ? Int32(g[1]) : -1)
+            }
+        }
+        let total = Float(max(np, 1))
+        forenameShare = (0..<np).map { p in
+            let h = spanHash(arena, records.forename[Int(profiles.representative[p])], seed: 1)
+            return h == 0 ? 1 : Float(foreCount[h] ?? 1) / total
+        }
+        surnameShare = (0..<np).map { p in
+            let h = spanHash(arena, records.surname[Int(profiles.representative[p])], seed: 2)
+            return h == 0 ? 1 : Float(surCount[h] ?? 1) / total
+        }
+        nickname = nick
+        m = levels.map { $0.map(\.m) }
+        u = levels.map { $0.map(\.u) }
+        weights = []
+
+        // m from profiles the deterministic rules put together.
+        var byRoot: [(Int32, Int32)] = (0..<np).map { (uf.find(profiles.representative[$0]), Int32($0)) }
+        byRoot.sort { $0 < $1 }
+        var mCounts = levels.map { [Double](repeating: 0, count: $0.count) }
+        var training = 0
+        var start = 0
+        while start < byRoot.count && training < settings.randomPairs {
+            var end = start + 1
+            while end < byRoot.count && byRoot[end].0 == byRoot[start].0 { end += 1 }
+            if end - start > 1 {
+                for k in (start + 1)..<min(end, start + 20) {
+                    let lv = levelsOf(Int(byRoot[start].1), Int(byRoot[k].1), arena: arena)
+                    for f in 0..<5 where lv[f] >= 0 { mCounts[f][Int(lv[f])] += 1 }
+                    training += 1
+                }
+            }
+            start = end
+        }
+        stats.trainingPairs = training
+        // u from random pairs.
+        var uCounts = levels.map { [Double](repeating: 0, count: $0.count) }
+        var rng = settings.seed &+ 0x9E37_79B9_7F4A_7C15
+        var sampled = 0
+        if np > 1 {
+            for _ in 0..<settings.randomPairs {
+                let p = Int(splitMix(&rng) % UInt64(np)), q = Int(splitMix(&rng) % UInt64(np))
+                if p == q { continue }
+                let lv = levelsOf(p, q, arena: arena)
+                for f in 0..<5 where lv[f] >= 0 { uCounts[f][Int(lv[f])] += 1 }
+                sampled += 1
+            }
+        }
+        stats.randomPairs = sampled
+        let useTraining = training >= settings.minTrainingPairs
+        for f in 0..<5 {
+            let mTotal = mCounts[f].reduce(0, +), uTotal = uCounts[f].reduce(0, +)
+            for k in levels[f].indices {
+                if useTraining { m[f][k] = (mCounts[f][k] + MatchModel.priorPairs * levels[f][k].m) / (mTotal + MatchModel.priorPairs) }
+                u[f][k] = (uCounts[f][k] + MatchModel.priorPairs * levels[f][k].u) / (uTotal + MatchModel.priorPairs)
+                stats.parameters.append((MatchModel.fields[f].rawValue, levels[f][k].kind.rawValue + (levels[f][k].kind == .jaroWinkler ? " \(levels[f][k].threshold)" : ""), m[f][k], u[f][k]))
+            }
+        }
+        weights = (0..<5).map { f in levels[f].indices.map { k in log2(m[f][k] / u[f][k]) } }
+    }
+
+    /// The total match weight of a pair of profiles.
+    @inline(__always) func weight(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> Double {
+        let lv = levelsOf(p, q, arena: arena)
+        var w = 0.0
+        for f in 0..<5 {
+            let k = Int(lv[f])
+            if k < 0 { continue }
+            if levels[f][k].termFrequency && levels[f][k].kind == .exact && f < 2 {
+                let share = Double(f == 0 ? forenameShare[p] : surnameShare[p])
+                w += log2(m[f][k] / max(share, 1e-7))
+            } else {
+                w += weights[f][k]
+            }
+        }
+        return w
+    }
+
+    /// The level index of each comparison (-1 when a value is missing).
+    func levelsOf(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> SIMD8<Int8> {
+        let a = Int(profiles.representative[p]), b = Int(profiles.representative[q])
+        var out = SIMD8<Int8>(repeating: -1)
+        let fa = spanBytes(arena, records.forename[a]), fb = spanBytes(arena, records.forename[b])
+        let sa = spanBytes(arena, records.surname[a]), sb = spanBytes(arena, records.surname[b])
+        let swapped = fa.count > 0 && sa.count > 0 && fb.count > 0 && sb.count > 0 && !same(fa, sa) && same(fa, sb) && same(sa, fb)
+        let (na0, na1) = nickname[p], (nb0, nb1) = nickname[q]
+        let variant = na0 >= 0 && nb0 >= 0 && (na0 == nb0 || na0 == nb1 || (na1 >= 0 && (na1 == nb0 || na1 == nb1)))
+        out[0] = nameLevel(levels[0], fa, fb, swapped: swapped, variant: variant)
+        out[1] = nameLevel(levels[1], sa, sb, swapped: swapped, variant: false)
+        let da = records.dob[a], db = records.dob[b]
+        if da != 0 && db != 0 {
+            let agreement = compareDOB(da, db)
+            for (k, l) in levels[2].enumerated() {
+                let hit: Bool
+                switch l.kind {
+                case .exact: hit = agreement == .exact
+                case .dayMonthSwap: hit = agreement == .dayMonthSwap
+                case .oneDigit: hit = agreement == .oneDigit
+                case .other: hit = true
+                default: hit = false
+                }
+                if hit { out[2] = Int8(k); break }
+            }
+        }
+        let xa = records.sex[a], xb = records.sex[b]
+        if xa != 0 && xb != 0 {
+            for (k, l) in levels[3].enumerated() where l.kind == .other || (l.kind == .exact && xa == xb) { out[3] = Int8(k); break }
+        }
+        let pa = spanBytes(arena, records.postcode[a]), pb = spanBytes(arena, records.postcode[b])
+        if pa.count > 0 && pb.count > 0 {
+            let agreement = comparePostcodes(pa, pb)
+            for (k, l) in levels[4].enumerated() {
+                let hit: Bool
+                switch l.kind {
+                case .exact: hit = agreement == .exact
+                case .sector: hit = agreement == .exact || agreement == .sector
+                case .district: hit = agreement != .other
+                case .other: hit = true
+                default: hit = false
+                }
+                if hit { out[4] = Int8(k); break }
+            }
+        }
+        return out
+    }
+
+    @inline(__always) func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memEqual(a.baseAddress!, b.baseAddress!, a.count))
+    }
+
+    @inline(__always) func nameLevel(_ levels: [ComparisonLevel], _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, swapped: Bool, variant: Bool) -> Int8 {
+        if a.count == 0 || b.count == 0 { return -1 }
+        let equal = same(a, b)
+        var jw = -1.0
+        for (k, l) in levels.enumerated() {
+            switch l.kind {
+            case .exact: if equal { return Int8(k) }
+            case .swapped: if swapped { return Int8(k) }
+            case .variant: if variant { return Int8(k) }
+            case .jaroWinkler:
+                if jw < 0 { jw = jaroWinkler(a, b) }
+                if jw >= l.threshold { return Int8(k) }
+            case .other: return Int8(k)
+            default: continue
+            }
+        }
+        return -1
+    }
+}
+
+@inline(__always) func splitMix(_ state: inout UInt64) -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}

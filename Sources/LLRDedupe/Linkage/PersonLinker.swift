@@ -1,0 +1,243 @@
+import LLRCore
+
+/// A pair of records joined (or put up for review), and why.
+public struct LinkEdge: Sendable, Equatable {
+    public var a: Int32
+    public var b: Int32
+    /// Index of the deterministic rule, or `LinkEdge.probabilistic`,
+    /// `LinkEdge.sameDetails` (identical details, strong enough alone), `LinkEdge.carried` (linked on an earlier night).
+    public var rule: Int16
+    public var weight: Float
+    public static let probabilistic: Int16 = -1
+    public static let sameDetails: Int16 = -2
+    public static let carried: Int16 = -3
+}
+
+public struct LinkStats: Sendable {
+    public var records = 0
+    public var profiles = 0
+    public var candidatePairs = 0
+    public var refusedByGuard = 0
+    public var trainingPairs = 0
+    public var randomPairs = 0
+    /// Estimated m and u per comparison level, for the report.
+    public var parameters: [(field: String, level: String, m: Double, u: Double)] = []
+}
+
+public struct LinkResult: Sendable {
+    /// Cluster number per record: clusters numbered in order of their first record.
+    public var cluster: [Int32]
+    public var clusterCount: Int
+    public var edges: [LinkEdge]
+    public var review: [LinkEdge]
+    public var stats: LinkStats
+}
+
+/// Union–find over records that refuses a union which would give one cluster
+/// two different values of a guard identifier (two valid NHS numbers).
+struct GuardedUnionFind {
+    var parent: [Int32]
+    var rank: [UInt8]
+    var guards: [[UInt64]]
+
+    init(count: Int, guards: [[UInt64]]) {
+        parent = (0..<count).map { Int32($0) }
+        rank = Array(repeating: 0, count: count)
+        self.guards = guards
+    }
+
+    mutating func find(_ x: Int32) -> Int32 {
+        var r = x
+        while parent[Int(r)] != r { r = parent[Int(r)] }
+        var c = x
+        while parent[Int(c)] != r { let n = parent[Int(c)]; parent[Int(c)] = r; c = n }
+        return r
+    }
+
+    enum Outcome { case merged, same, refused }
+
+    mutating func union(_ a: Int32, _ b: Int32) -> Outcome {
+        let ra = find(a), rb = find(b)
+        if ra == rb { return .same }
+        for g in guards.indices {
+            let va = guards[g][Int(ra)], vb = guards[g][Int(rb)]
+            if va != 0 && vb != 0 && va != vb { return .refused }
+        }
+        var (hi, lo) = (ra, rb)
+        if rank[Int(hi)] < rank[Int(lo)] { swap(&hi, &lo) }
+        parent[Int(lo)] = hi
+        if rank[Int(hi)] == rank[Int(lo)] { rank[Int(hi)] += 1 }
+        for g in guards.indices where guards[g][Int(hi)] == 0 { guards[g][Int(hi)] = guards[g][Int(lo)] }
+        return .merged
+    }
+}
+
+/// Splits records into people: deterministic rules, then Fellegi–Sunter
+/// scoring of blocked candidate pairs, then guarded clustering (best pairs
+/// first). Pure and deterministic: the same records give the same result.
+public struct PersonLinker: Sendable {
+    public let settings: LinkageSettings
+    public init(settings: LinkageSettings) { self.settings = settings }
+
+    /// `carried`: pairs of records already linked on an earlier night; they
+    /// are joined first so yesterday's clusters survive.
+    public func link(_ records: PersonRecords, carried: [(Int32, Int32)] = [], jobs: Int = 2) -> LinkResult {
+        let n = records.count
+        var stats = LinkStats()
+        stats.records = n
+        let guardColumns = settings.guards.compactMap { g in settings.deterministic.firstIndex { $0.field == g } }.map { records.identifiers[$0] }
+        var uf = GuardedUnionFind(count: n, guards: guardColumns)
+        var edges: [LinkEdge] = []
+
+        for (a, b) in carried where uf.union(a, b) == .merged {
+            edges.append(LinkEdge(a: a, b: b, rule: LinkEdge.carried, weight: 0))
+        }
+        // Deterministic rules, in order.
+        for (r, _) in settings.deterministic.enumerated() {
+            let column = records.identifiers[r]
+            var first: [UInt64: Int32] = [:]
+            first.reserveCapacity(n / 2)
+            for i in 0..<n where column[i] != 0 {
+                if let f = first[column[i]] {
+                    switch uf.union(f, Int32(i)) {
+                    case .merged: edges.append(LinkEdge(a: f, b: Int32(i), rule: Int16(r), weight: 0))
+                    case .refused: stats.refusedByGuard += 1
+                    case .same: break
+                    }
+                } else {
+                    first[column[i]] = Int32(i)
+                }
+            }
+        }
+
+        // Distinct identifying details (profiles) are what gets compared.
+        let profiles = ProfileTable(records)
+        stats.profiles = profiles.count
+        let model = records.arena.withUnsafeBufferPointer { arena in
+            MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats)
+        }
+
+        var candidates: [LinkEdge] = []
+        records.arena.withUnsafeBufferPointer { arena in
+            // Identical details strong enough on their own join every record holding them.
+            for p in 0..<profiles.count where profiles.memberCount(p) > 1 {
+                let w = model.weight(p, p, arena: arena)
+                guard w >= settings.matchWeight else { continue }
+                let members = profiles.members(p)
+                for k in 1..<members.count {
+                    switch uf.union(members[0], members[k]) {
+                    case .merged: edges.append(LinkEdge(a: members[0], b: members[k], rule: LinkEdge.sameDetails, weight: Float(w)))
+                    case .refused: stats.refusedByGuard += 1
+                    case .same: break
+                    }
+                }
+            }
+            let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena)
+            let snapshot = uf
+            let shared = ReadOnlyBytes(buffer: arena)
+            let matchWeight = settings.reviewWeight
+            let perRule = concurrentMap(blocks.rules, jobs: jobs) { rule -> ([LinkEdge], Int) in
+                var found: [LinkEdge] = []
+                var local = snapshot
+                var pairs = 0
+                blocks.forEachPair(rule: rule) { p, q in
+                    let a = profiles.representative[p], b = profiles.representative[q]
+                    if local.find(a) == local.find(b) { return }
+                    pairs += 1
+                    let w = model.weight(p, q, arena: shared.buffer)
+                    if w >= matchWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
+                }
+                return (found, pairs)
+            }
+            for (found, pairs) in perRule {
+                candidates.append(contentsOf: found)
+                stats.candidatePairs += pairs
+            }
+        }
+        candidates.sort { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }
+        var review: [LinkEdge] = []
+        var seen = Set<UInt64>()
+        for c in candidates {
+            guard seen.insert(UInt64(UInt32(c.a)) << 32 | UInt64(UInt32(c.b))).inserted else { continue }
+            if Double(c.weight) >= settings.matchWeight {
+                switch uf.union(c.a, c.b) {
+                case .merged: edges.append(c)
+                case .refused: stats.refusedByGuard += 1; review.append(c)
+                case .same: break
+                }
+            } else {
+                review.append(c)
+            }
+        }
+        review = review.filter { uf.find($0.a) != uf.find($0.b) }
+
+        var number = [Int32](repeating: -1, count: n)
+        var cluster = [Int32](repeating: 0, count: n)
+        var next: Int32 = 0
+        for i in 0..<n {
+            let r = Int(uf.find(Int32(i)))
+            if number[r] < 0 { number[r] = next; next += 1 }
+            cluster[i] = number[r]
+        }
+        return LinkResult(cluster: cluster, clusterCount: Int(next), edges: edges, review: review, stats: stats)
+    }
+}
+
+/// Records grouped by identical details (forename, surname, dob, sex,
+/// postcode); each group compared once.
+struct ProfileTable: @unchecked Sendable {
+    var representative: [Int32] = []
+    var offsets: [Int32] = []
+    var memberList: [Int32] = []
+    var count: Int { representative.count }
+
+    init(_ r: PersonRecords) {
+        var index: [UInt64: Int32] = [:]
+        index.reserveCapacity(r.count)
+        var profileOf = [Int32](repeating: 0, count: r.count)
+        r.arena.withUnsafeBufferPointer { arena in
+            for i in 0..<r.count {
+                var h = spanHash(arena, r.forename[i], seed: 1)
+                h = mixHash(h ^ spanHash(arena, r.surname[i], seed: 2))
+                h = mixHash(h ^ spanHash(arena, r.postcode[i], seed: 3))
+                h = mixHash(h ^ UInt64(UInt32(bitPattern: r.dob[i])) ^ UInt64(r.sex[i]) << 40)
+                if let p = index[h] { profileOf[i] = p } else {
+                    let p = Int32(representative.count)
+                    index[h] = p
+                    representative.append(Int32(i))
+                    profileOf[i] = p
+                }
+            }
+        }
+        var counts = [Int32](repeating: 0, count: representative.count + 1)
+        for p in profileOf { counts[Int(p) + 1] += 1 }
+        for k in 1..<counts.count { counts[k] += counts[k - 1] }
+        offsets = counts
+        var fill = counts
+        memberList = [Int32](repeating: 0, count: r.count)
+        for i in 0..<r.count {
+            let p = Int(profileOf[i])
+            memberList[Int(fill[p])] = Int32(i)
+            fill[p] += 1
+        }
+    }
+
+    func memberCount(_ p: Int) -> Int { Int(offsets[p + 1] - offsets[p]) }
+    func members(_ p: Int) -> [Int32] { Array(memberList[Int(offsets[p])..<Int(offsets[p + 1])]) }
+}
+
+@inline(__always) func spanHash(_ arena: UnsafeBufferPointer<UInt8>, _ s: PersonRecords.Span, seed: UInt64) -> UInt64 {
+    guard s.count > 0 else { return 0 }
+    let h = hashBytes(UnsafeRawPointer(arena.baseAddress! + Int(s.offset)), Int(s.count), seed: seed)
+    return h == 0 ? 1 : h
+}
+
+@inline(__always) func spanBytes(_ arena: UnsafeBufferPointer<UInt8>, _ s: PersonRecords.Span) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(start: arena.baseAddress.map { $0 + Int(s.offset) }, count: Int(s.count))
+}
+
+/// Bytes that no one writes while workers read them (the record arena
+/// during scoring).
+struct ReadOnlyBytes: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<UInt8>
+}

@@ -1,0 +1,83 @@
+// llr-dedupe: from normalised returns to events and people (spec §5).
+//
+// Usage:
+//   llr-dedupe --out DIR [--state DB] (--key-file FILE | --demo-key) NORMALISED_DIR_OR_FILES...
+//   llr-dedupe link --config LINKAGE.yaml --out FILE INPUT.csv
+//   llr-dedupe score --truth truth/records.csv LINEAGE
+//
+// The default command takes what llr-normalise wrote and applies, in order:
+// exact duplicate rows, resubmissions (_vN replaces the earlier version
+// whole), spells across quarters (same partner and record key: the latest
+// quarter wins), person linkage (NHS number, UPN and the partner's own id,
+// then Fellegi–Sunter scoring of names, dob, sex and postcode) and
+// cross-agency events. It writes events, persons, person_identifiers
+// (restricted), links, review.csv and lineage into --out. Person and event
+// ids are HMAC pseudonyms under LLR_PSEUDONYM_KEY or --key-file; with
+// --state a child keeps their id from one night to the next.
+//
+// Exit status: 0 done, 2 the tool could not run.
+
+import ArgumentParser
+import LLRCommandLine
+import LLRCore
+import LLRDedupe
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct DedupeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llr-dedupe",
+        abstract: "Deduplicate normalised returns and link records to children with stable pseudonymous ids.",
+        subcommands: [RunDedupe.self, LinkFile.self, ScoreLinkage.self],
+        defaultSubcommand: RunDedupe.self)
+}
+
+/// Where the pseudonym key comes from.
+struct KeyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("File holding the pseudonym key (at least 16 bytes; keep it outside the dataset). Default: the LLR_PSEUDONYM_KEY environment variable.", valueName: "file"))
+    var keyFile: String?
+
+    @Flag(help: "Use the published demo key. For synthetic sample data only: ids made with it are not pseudonymous.")
+    var demoKey = false
+
+    func resolve() throws -> Pseudonymiser {
+        do {
+            let p = try Pseudonymiser.resolve(keyFile: keyFile, demo: demoKey, environment: ProcessInfoLite.environment)
+            if p.isDemo { writeStandardError("llr-dedupe: using the demo key; the ids are not pseudonymous (synthetic data only)\n") }
+            return p
+        } catch { throw CommandFailure(error.description) }
+    }
+}
+
+enum ProcessInfoLite {
+    static var environment: [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }
+}
+
+func makeDirectory(_ path: String) throws {
+    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        throw CommandFailure("cannot create the output folder \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+func loadLinkage(_ path: String) throws -> LinkageSettings {
+    do { return try LinkageSettings.load(path: path, name: baseName(path)) } catch {
+        throw CommandFailure("cannot read the linkage settings: \(error)")
+    }
+}
+
+func fixed(_ v: Double, _ places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let r = (v * scale).rounded() / scale
+    return "\(r)"
+}
