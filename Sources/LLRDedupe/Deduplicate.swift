@@ -206,21 +206,29 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             guard r.eventType == type, r.start != Int32.min, rule.families.contains(ret(g).source.name.family) else { continue }
             byPerson[result.cluster[g], default: []].append(Int32(g))
         }
+        // Closest pairs first, one partner each: the same end day first, then the same start
+        // day, then the other family a day later (a council copy is dated the day it was
+        // recorded), then a day earlier; minutes break ties.
         for (_, events) in byPerson.sorted(by: { $0.key < $1.key }) {
-            let primaries = events.filter { ret(Int($0)).source.name.family == rule.families[0] }.sorted { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
-            var others = events.filter { ret(Int($0)).source.name.family != rule.families[0] }.sorted { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
+            let primaries = events.filter { ret(Int($0)).source.name.family == rule.families[0] }
+            let others = events.filter { ret(Int($0)).source.name.family != rule.families[0] }
+            if primaries.isEmpty || others.isEmpty { continue }
+            var pairs: [(Int, Int, Int64, Int32, Int32)] = []
             for p in primaries {
-                let ps = row(Int(p)).start
-                var best = -1
-                for (k, o) in others.enumerated() {
-                    let d = abs(Int(row(Int(o)).start) - Int(ps))
-                    if d <= rule.windowDays && (best < 0 || d < abs(Int(row(Int(others[best])).start) - Int(ps))) { best = k }
+                for o in others {
+                    let days = Int(row(Int(o)).start) - Int(row(Int(p)).start)
+                    guard abs(days) <= rule.windowDays else { continue }
+                    let minutes = abs(Int64(row(Int(o)).startMinute) - Int64(row(Int(p)).startMinute))
+                    let ends = row(Int(o)).end != Int32.min && row(Int(o)).end == row(Int(p)).end ? 0 : 1
+                    pairs.append((ends, days >= 0 ? 2 * days : -2 * days + 1, minutes, p, o))
                 }
-                if best >= 0 {
-                    owner[Int(others[best])] = p
-                    summary.crossAgencyMatches += 1
-                    others.remove(at: best)
-                }
+            }
+            pairs.sort { $0 < $1 }
+            var used = Set<Int32>()
+            for (_, _, _, p, o) in pairs where !used.contains(p) && !used.contains(o) {
+                used.insert(p); used.insert(o)
+                owner[Int(o)] = p
+                summary.crossAgencyMatches += 1
             }
         }
     }
@@ -243,7 +251,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, owner: owner,
                                 eventId: eventId, cluster: result.cluster, personId: personId, records: records, linkage: linkage)
     do {
-        try writeOutputs(context, result: result, outDir: options.outDir, summary: &summary)
+        try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, summary: &summary)
     } catch {
         throw DedupeFailure(description: "writing the outputs failed: \(error)")
     }

@@ -69,7 +69,7 @@ struct RunDedupe: ParsableCommand {
 
 extension RunDedupe {
     static func printModel(_ s: DedupeSummary) {
-        print("model: \(s.link.trainingPairs) training pairs, \(s.link.randomPairs) random pairs")
+        print("model: \(s.link.trainingPairs) training pairs, \(s.link.randomPairs) random pairs; candidate pairs per blocking rule: \(s.link.pairsPerRule)")
         for p in s.link.parameters { print("  \(p.field) \(p.level): m \(fixed(p.m, 4)) u \(fixed(p.u, 5))") }
     }
 }

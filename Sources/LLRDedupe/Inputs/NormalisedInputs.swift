@@ -78,6 +78,8 @@ struct LoadedRow: Sendable {
     var eventType: Int16
     var sex: UInt8
     var start: Int32          // day number of event_start, Int32.min when missing
+    var startMinute: Int32    // minutes from day 0 (midnight when only a date is given)
+    var end: Int32            // day number of event_end, Int32.min when missing
     var sourceKey: ByteSpan
     var personSourceId: ByteSpan
     /// event_type … ethnicity_code, CSV-encoded, ready to write.
@@ -147,11 +149,14 @@ final class LoadedReturn: @unchecked Sendable {
             }
             let typeBytes = Array(r.cell(typeCol))
             let start = isoDateNumber(r.cell(startCol))
+            let day = start == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: start))
+            let endDate = col["event_end"].map { isoDateNumber(r.cell($0)) } ?? 0
             rows.append(LoadedRow(
                 sourceRow: Int32(parseInt(r.cell(rowCol)) ?? 0),
                 eventType: typeIndex[typeBytes] ?? -1,
                 sex: r.cell(sexCol).first ?? 0,
-                start: start == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: start)),
+                start: day, startMinute: day == Int32.min ? Int32.min : day &* 1440 &+ minuteOfDay(r.cell(startCol)),
+                end: endDate == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: endDate)),
                 sourceKey: store(r.cell(keyCol)), personSourceId: .empty,
                 core: storeCSV(r, typeCol, attrFrom), attributes: storeCSV(r, attrFrom, attrTo), identity: .empty,
                 forename: .empty, surname: .empty, dob: .empty, postcode: .empty, nhs: .empty, upn: .empty))
@@ -224,3 +229,10 @@ final class LoadedReturn: @unchecked Sendable {
     CivilDate.dayNumber(year: Int(v / 10000), month: Int((v / 100) % 100), day: Int(v % 100))
 }
 
+
+/// `…T11:58` → 718; a date alone → 0.
+@inline(__always) func minuteOfDay(_ d: UnsafeBufferPointer<UInt8>) -> Int32 {
+    guard d.count >= 16, d[13] == 0x3A else { return 0 }
+    let h = Int32(d[11] &- 0x30) * 10 + Int32(d[12] &- 0x30), m = Int32(d[14] &- 0x30) * 10 + Int32(d[15] &- 0x30)
+    return h >= 0 && h < 24 && m >= 0 && m < 60 ? h * 60 + m : 0
+}

@@ -17,6 +17,7 @@ public struct LinkStats: Sendable {
     public var records = 0
     public var profiles = 0
     public var candidatePairs = 0
+    public var pairsPerRule: [Int] = []
     public var refusedByGuard = 0
     public var trainingPairs = 0
     public var randomPairs = 0
@@ -79,8 +80,8 @@ public struct PersonLinker: Sendable {
     public let settings: LinkageSettings
     public init(settings: LinkageSettings) { self.settings = settings }
 
-    /// `carried`: pairs of records already linked on an earlier night; they
-    /// are joined first so yesterday's clusters survive.
+    /// `carried`: pairs of records linked on an earlier night; they are
+    /// joined last, so yesterday's clusters survive whatever tonight shows.
     public func link(_ records: PersonRecords, carried: [(Int32, Int32)] = [], jobs: Int = 2) -> LinkResult {
         let n = records.count
         var stats = LinkStats()
@@ -89,9 +90,6 @@ public struct PersonLinker: Sendable {
         var uf = GuardedUnionFind(count: n, guards: guardColumns)
         var edges: [LinkEdge] = []
 
-        for (a, b) in carried where uf.union(a, b) == .merged {
-            edges.append(LinkEdge(a: a, b: b, rule: LinkEdge.carried, weight: 0))
-        }
         // Deterministic rules, in order.
         for (r, _) in settings.deterministic.enumerated() {
             let column = records.identifiers[r]
@@ -152,6 +150,7 @@ public struct PersonLinker: Sendable {
             for (found, pairs) in perRule {
                 candidates.append(contentsOf: found)
                 stats.candidatePairs += pairs
+                stats.pairsPerRule.append(pairs)
             }
         }
         candidates.sort { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }
@@ -167,6 +166,15 @@ public struct PersonLinker: Sendable {
                 }
             } else {
                 review.append(c)
+            }
+        }
+        // Last, what earlier nights joined stays joined (after tonight's own
+        // evidence, so the same inputs give the same links with or without state).
+        for (a, b) in carried {
+            switch uf.union(a, b) {
+            case .merged: edges.append(LinkEdge(a: a, b: b, rule: LinkEdge.carried, weight: 0))
+            case .refused: stats.refusedByGuard += 1
+            case .same: break
             }
         }
         review = review.filter { uf.find($0.a) != uf.find($0.b) }

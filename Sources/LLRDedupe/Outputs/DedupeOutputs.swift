@@ -41,10 +41,17 @@ func weightText(_ w: Float) -> String {
 
 /// Writes the six outputs of spec §4 that deduplication owns. Each goes to
 /// a temporary name first; all are renamed into place only when every one is
-/// complete, so a failure leaves the previous set whole.
-func writeOutputs(_ c: OutputContext, result: LinkResult, outDir: String, summary: inout DedupeSummary) throws {
+/// complete, so a failure leaves the previous set whole. Orders are by
+/// plain numbers (start day, row order, id rank), so reruns give the same bytes.
+func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], outDir: String, summary: inout DedupeSummary) throws {
     let n = c.count
     var pending: [CSVGzipOutput] = []
+    let start = (0..<n).map { c.row($0).start }
+    let partnerOf = (0..<n).map { c.ret($0).source.name.partner }
+    // Person ids in sorted order: rank[cluster].
+    let clusterOrder = (0..<result.clusterCount).sorted { c.personId[$0] < c.personId[$1] }
+    var rank = [Int32](repeating: 0, count: result.clusterCount)
+    for (i, k) in clusterOrder.enumerated() { rank[k] = Int32(i) }
 
     // events: one row per real-world event.
     var groupSize = [Int32](repeating: 0, count: n)
@@ -52,10 +59,9 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, outDir: String, summar
     for g in 0..<n {
         let o = Int(c.owner[g])
         groupSize[o] += 1
-        let p = c.ret(g).source.name.partner
-        if !groupPartners[o].contains(p) { groupPartners[o].append(p) }
+        if !groupPartners[o].contains(partnerOf[g]) { groupPartners[o].append(partnerOf[g]) }
     }
-    let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (c.row($0).start, c.eventId[$0]) < (c.row($1).start, c.eventId[$1]) }
+    let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
     let attributeHeader = c.loaded.first?.attributeHeader ?? []
     let events = try CSVGzipOutput(path: outDir + "/events.csv.gz", header: [
         "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
@@ -66,7 +72,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, outDir: String, summar
         try events.writeRow { w in
             w.add(c.eventId[g]); w.add(c.person(g))
             w.addEncoded(l.bytes(r.core))
-            w.add(groupPartners[g].sorted().joined(separator: ";"))
+            w.add(groupPartners[g].count == 1 ? groupPartners[g][0] : groupPartners[g].sorted().joined(separator: ";"))
             w.add(Int(groupSize[g]))
             if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
         }
@@ -77,58 +83,61 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, outDir: String, summar
     var firstSeen = [Int32](repeating: Int32.max, count: result.clusterCount)
     var lastSeen = [Int32](repeating: Int32.min, count: result.clusterCount)
     var partners = [[String]](repeating: [], count: result.clusterCount)
-    var sourceIds = [Set<String>](repeating: [], count: result.clusterCount)
     for g in 0..<n {
-        let k = Int(c.cluster[g]), r = c.row(g), l = c.ret(g)
-        if r.start != Int32.min { firstSeen[k] = min(firstSeen[k], r.start); lastSeen[k] = max(lastSeen[k], r.start) }
-        if !partners[k].contains(l.source.name.partner) { partners[k].append(l.source.name.partner) }
-        let own = r.personSourceId.count > 0 ? r.personSourceId : r.sourceKey
-        sourceIds[k].insert(l.source.name.partner + "|" + String(decoding: l.bytes(own), as: UTF8.self))
+        let k = Int(c.cluster[g])
+        if start[g] != Int32.min { firstSeen[k] = min(firstSeen[k], start[g]); lastSeen[k] = max(lastSeen[k], start[g]) }
+        if !partners[k].contains(partnerOf[g]) { partners[k].append(partnerOf[g]) }
     }
+    var sourceIds = [Int32](repeating: 0, count: result.clusterCount)
+    let byMember = (0..<n).map { (c.cluster[$0], memberKeys[$0]) }.sorted { $0 < $1 }
+    for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x.0)] += 1 }
     var probabilistic = [Bool](repeating: false, count: result.clusterCount)
     for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
     let persons = try CSVGzipOutput(path: outDir + "/persons.csv.gz",
-                                    header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1)
-    for k in (0..<result.clusterCount).sorted(by: { c.personId[$0] < c.personId[$1] }) {
+                                    header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: true)
+    for k in clusterOrder {
         try persons.writeRow { w in
             w.add(c.personId[k])
             w.add(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
             w.add(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
-            w.add(partners[k].sorted().joined(separator: ";"))
-            w.add(sourceIds[k].count)
-            w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k].count > 1 ? "deterministic" : "single"))
+            w.add(partners[k].count == 1 ? partners[k][0] : partners[k].sorted().joined(separator: ";"))
+            w.add(Int(sourceIds[k]))
+            w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
         }
     }
     pending.append(persons)
 
     // person_identifiers (restricted): each distinct set of details behind each person.
-    var seen = Set<[UInt8]>()
-    var identityRows: [(String, [UInt8])] = []
+    var seen = Set<UInt64>()
+    seen.reserveCapacity(n)
+    var identityRows: [(Int32, Int32)] = []
     for g in 0..<n {
         let l = c.ret(g), r = c.row(g)
-        var line = Array(l.source.name.partner.utf8)
-        line.append(0x2C)
-        line.append(contentsOf: l.bytes(r.identity))
-        let key = Array(c.person(g).utf8) + [0] + line
-        if seen.insert(key).inserted { identityRows.append((c.person(g), line)) }
+        let h = l.arena.withUnsafeBufferPointer { a in
+            identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.identity.offset), count: Int(r.identity.count)),
+                           seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ identifierHash(Array(partnerOf[g].utf8)))
+        }
+        if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
     }
-    identityRows.sort { ($0.0, $0.1.lexicographicallyPrecedes($1.1) ? 0 : 1) < ($1.0, 1) || ($0.0 == $1.0 && $0.1.lexicographicallyPrecedes($1.1)) }
+    identityRows.sort { $0 < $1 }
     let identifiers = try CSVGzipOutput(path: outDir + "/person_identifiers.csv.gz",
-                                        header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"], level: 1)
-    for (id, line) in identityRows {
-        try identifiers.writeRow { w in w.add(id); w.addEncoded(line[...]) }
+                                        header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
+                                        level: 1, background: true)
+    for (_, g32) in identityRows {
+        let g = Int(g32), l = c.ret(g), r = c.row(g)
+        try identifiers.writeRow { w in w.add(c.person(g)); w.add(partnerOf[g]); w.addEncoded(l.bytes(r.identity)) }
     }
     pending.append(identifiers)
 
     // links: every pair that joined two clusters, with its rule or weight.
-    func place(_ g: Int32) -> (String, Int) { (c.ret(Int(g)).source.sourceFile, Int(c.row(Int(g)).sourceRow)) }
     let links = try CSVGzipOutput(path: outDir + "/links.csv.gz",
                                   header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"], level: 1)
-    let sortedEdges = result.edges.sorted { (c.person(Int($0.a)), $0.a, $0.b) < (c.person(Int($1.a)), $1.a, $1.b) }
+    let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
     for e in sortedEdges {
-        let (fa, ra) = place(e.a), (fb, rb) = place(e.b)
         try links.writeRow { w in
-            w.add(c.person(Int(e.a))); w.add(fa); w.add(ra); w.add(fb); w.add(rb)
+            w.add(c.person(Int(e.a)))
+            w.add(c.ret(Int(e.a)).source.sourceFile); w.add(Int(c.row(Int(e.a)).sourceRow))
+            w.add(c.ret(Int(e.b)).source.sourceFile); w.add(Int(c.row(Int(e.b)).sourceRow))
             w.add(ruleName(e.rule, c.linkage))
             w.add(e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails ? weightText(e.weight) : "")
         }
@@ -149,51 +158,56 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, outDir: String, summar
             for s in [r.forename, r.surname, r.dob, r.postcode] { text.add(Array(l.bytes(s))) }
         }
         text.endRow()
+        if text.bytes.count > 1 << 20 { try review.write(text.bytes); text.removeAll() }
     }
     try review.write(text.bytes)
     summary.review = result.review.count
 
     // lineage: every source row received, with what became of it.
-    var lineageRows: [(file: String, row: Int32, partner: String, status: RowStatus, event: String, person: String)] = []
-    var firstG = 0
-    var byKey: [UInt64: Int] = [:]
-    for g in 0..<n where c.owner[g] == Int32(g) || true {
-        let l = c.ret(g), r = c.row(g)
-        byKey[recordKey(l, r)] = g
+    var byKey: [UInt64: Int32] = [:]
+    if c.active.contains(false) {
+        for g in 0..<n { byKey[recordKey(c.ret(g), c.row(g))] = Int32(g) }
     }
-    for (ri, l) in c.loaded.enumerated() {
-        let file = l.source.sourceFile, partner = l.source.name.partner
-        if c.active[ri] {
-            var gOfRow: [Int32: Int] = [:]
-            for k in l.rows.indices {
-                let g = firstG + k
-                gOfRow[l.rows[k].sourceRow] = g
-                lineageRows.append((file, l.rows[k].sourceRow, partner, c.owner[g] == Int32(g) ? .kept : .merged, c.eventId[g], c.person(g)))
-            }
-            for (dup, first) in l.duplicates {
-                if let g = gOfRow[first] { lineageRows.append((file, dup, partner, .duplicate, c.eventId[g], c.person(g))) } else {
-                    lineageRows.append((file, dup, partner, .duplicate, "", ""))
-                }
-            }
-            firstG += l.rows.count
-        } else {
-            for r in l.rows {
-                if let g = byKey[recordKey(l, r)] { lineageRows.append((file, r.sourceRow, partner, .superseded, c.eventId[g], c.person(g))) } else {
-                    lineageRows.append((file, r.sourceRow, partner, .superseded, "", ""))
-                }
-            }
-            for (dup, _) in l.duplicates { lineageRows.append((file, dup, partner, .superseded, "", "")) }
-        }
-        for rej in l.rejected { lineageRows.append((file, rej, partner, c.active[ri] ? .rejected : .superseded, "", "")) }
-    }
-    lineageRows.sort { ($0.file, $0.row) < ($1.file, $1.row) }
+    var firstG = [Int](repeating: 0, count: c.loaded.count)
+    var running = 0
+    for (ri, l) in c.loaded.enumerated() where c.active[ri] { firstG[ri] = running; running += l.rows.count }
     let lineage = try CSVGzipOutput(path: outDir + "/lineage.csv.gz",
                                     header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: true)
-    for x in lineageRows {
-        summary.status[x.status.rawValue, default: 0] += 1
-        try lineage.writeRow { w in w.add(x.file); w.add(Int(x.row)); w.add(x.partner); w.add(x.status.rawValue); w.add(x.event); w.add(x.person) }
+    var received = 0
+    for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
+        let l = c.loaded[ri]
+        let file = l.source.sourceFile, partner = l.source.name.partner
+        // (row, status, global row whose ids it takes or -1)
+        var entries: [(Int32, UInt8, Int32)] = []
+        entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
+        if c.active[ri] {
+            var gOfRow: [Int32: Int32] = [:]
+            for k in l.rows.indices {
+                let g = firstG[ri] + k
+                gOfRow[l.rows[k].sourceRow] = Int32(g)
+                entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
+            }
+            for (dup, first) in l.duplicates { entries.append((dup, 2, gOfRow[first] ?? -1)) }
+            for rej in l.rejected { entries.append((rej, 4, -1)) }
+        } else {
+            for r in l.rows { entries.append((r.sourceRow, 3, byKey[recordKey(l, r)] ?? -1)) }
+            for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
+            for rej in l.rejected { entries.append((rej, 3, -1)) }
+        }
+        entries.sort { $0.0 < $1.0 }
+        let statuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
+        var counts = [Int](repeating: 0, count: 5)
+        for (row, status, g) in entries {
+            counts[Int(status)] += 1
+            try lineage.writeRow { w in
+                w.add(file); w.add(Int(row)); w.add(partner); w.add(statuses[Int(status)].rawValue)
+                if g >= 0 { w.add(c.eventId[Int(g)]); w.add(c.person(Int(g))) } else { w.add(""); w.add("") }
+            }
+        }
+        for (i, s) in statuses.enumerated() { summary.status[s.rawValue, default: 0] += counts[i] }
+        received += entries.count
     }
-    summary.rowsReceived = lineageRows.count
+    summary.rowsReceived = received
     pending.append(lineage)
     for p in pending { try p.commit() }
     try review.commit()
