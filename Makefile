@@ -24,18 +24,26 @@ build: deps
 build-debug: deps
 	$(SWIFT) build
 
-# The main job. Until the nightly merge exists it validates the sample
-# returns (SampleData/, synthetic, ~1% of rows with planted errors).
-# Exit status 1 (a return is not valid) is the expected outcome here.
+# The main job. Until the nightly merge (llr-merge) exists it runs the
+# stages one after the other on the sample returns (SampleData/, synthetic,
+# ~1% of rows with planted errors): validation reports, normalisation, then
+# deduplication and linkage into out/dataset with the linkage state kept in
+# out/state. Exit status 1 from the validator (a return is not valid) is the
+# expected outcome here. The demo key is for synthetic data only.
 run: build
-	@mkdir -p out
+	@mkdir -p out/state
 	@$(RELEASE_BIN)/llr-validate --format html --output out/sample-validation.html --rejects out/rejects SampleData/returns/*.csv.gz; \
 		status=$$?; [ $$status -le 1 ] || exit $$status
 	@$(RELEASE_BIN)/llr-validate --format json --output out/sample-validation.json SampleData/returns/*.csv.gz; \
 		status=$$?; [ $$status -le 1 ] || exit $$status
 	@$(RELEASE_BIN)/llr-validate --max-findings 3 SampleData/returns/*.csv.gz; \
 		status=$$?; [ $$status -le 1 ] || exit $$status
-	@echo; echo "Full reports: out/sample-validation.html, out/sample-validation.json; rejected rows: out/rejects/"
+	@$(RELEASE_BIN)/llr-normalise --out out/normalised SampleData/returns/*.csv.gz > out/normalise-summary.txt; \
+		status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo; $(RELEASE_BIN)/llr-dedupe --out out/dataset --state out/state/linkage.sqlite --demo-key out/normalised
+	@$(RELEASE_BIN)/llr-dedupe score --truth SampleData/truth/records.csv out/dataset/lineage.csv.gz
+	@echo; echo "Validation reports: out/sample-validation.html, out/sample-validation.json; rejected rows: out/rejects/"
+	@echo "Aligned dataset: out/dataset/ (events, persons, links, lineage; restricted: person_identifiers, review.csv)"
 
 # Regenerates SampleData/ (commit the result; a test checks they match).
 sample-data: build

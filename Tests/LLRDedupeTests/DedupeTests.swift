@@ -217,3 +217,39 @@ func sampleStems(quarter: String) throws -> [String] {
         #expect(lineage.filter { $0["source_file"] == "LCC_council_2024-25_Q1_v2.csv.gz" }.allSatisfy { $0["status"] != "superseded" })
     }
 }
+
+@Suite struct GenericLinkTests {
+    /// Any person file: two copies of each sample child, one with a surname
+    /// typo in a third of them, dates in dd/mm/yyyy; every copy finds its twin.
+    @Test func linksAPlainPersonFile() throws {
+        let persons = try String(contentsOfFile: packageRoot + "/SampleData/truth/persons.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().prefix(1500).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        var csv = "id,truth,first_name,last_name,birth,gender,pc,nhs\n"
+        var k = 0
+        for p in persons {
+            let d = p[5].split(separator: "-")
+            for copy in 0..<2 {
+                let surname = copy == 1 && k % 3 == 1 ? String(p[3].dropLast()) + "x" : p[3]
+                csv += "\(k),\(p[0]),\(p[2]),\(surname),\(d[2])/\(d[1])/\(d[0]),\(p[4]),\(p[7]),\n"
+                k += 1
+            }
+        }
+        let dir = tempDir()
+        try csv.write(toFile: dir + "/people.csv", atomically: true, encoding: .utf8)
+        let settings = try LinkageSettings.load(path: packageRoot + "/Tests/Fixtures/linkage/people.yaml", name: "people.yaml")
+        let summary = try linkPersonFile(input: dir + "/people.csv", settings: settings, out: dir + "/linked.csv", jobs: 2)
+        #expect(summary.rows == k && summary.unreadableDates == 0)
+        let rows = try csvRows(dir + "/linked.csv")
+        #expect(rows.count == k)
+        let score = PairScore.of(rows.map { ($0["cluster_id"]!, $0["truth"]!) })
+        #expect(score.precision >= 0.999)
+        #expect(score.recall >= 0.99)
+    }
+
+    @Test func aMissingColumnIsNamed() throws {
+        let dir = tempDir()
+        try "id,first_name\n1,Ann\n".write(toFile: dir + "/people.csv", atomically: true, encoding: .utf8)
+        let settings = try LinkageSettings.load(path: packageRoot + "/Tests/Fixtures/linkage/people.yaml", name: "people.yaml")
+        #expect(throws: DedupeFailure.self) { try linkPersonFile(input: dir + "/people.csv", settings: settings, out: dir + "/out.csv", jobs: 1) }
+    }
+}
