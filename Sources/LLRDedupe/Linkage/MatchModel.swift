@@ -126,7 +126,8 @@ struct MatchModel: @unchecked Sendable {
         let (na0, na1) = nickname[p], (nb0, nb1) = nickname[q]
         let variant = na0 >= 0 && nb0 >= 0 && (na0 == nb0 || na0 == nb1 || (na1 >= 0 && (na1 == nb0 || na1 == nb1)))
         out[0] = nameLevel(levels[0], fa, fb, swapped: swapped, variant: variant)
-        out[1] = nameLevel(levels[1], sa, sb, swapped: swapped, variant: false)
+        // Swapped names are one piece of evidence, counted on the forename only.
+        out[1] = swapped ? -1 : nameLevel(levels[1], sa, sb, swapped: false, variant: false)
         let da = records.dob[a], db = records.dob[b]
         if da != 0 && db != 0 {
             let agreement = compareDOB(da, db)
