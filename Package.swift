@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
         .target(
             name: "LLRDedupe",
-            dependencies: ["LLRCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LLRCore", "LLRNormalise", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth"]),
         .executableTarget(

@@ -1,4 +1,5 @@
 import LLRCore
+import LLRNormalise
 
 public struct GenericLinkSummary: Sendable {
     public var rows = 0
@@ -23,7 +24,7 @@ public func linkPersonFile(input: String, settings: LinkageSettings, out: String
     let records = PersonRecords(identifierColumns: settings.deterministic.count)
     var index: [String: Int] = [:]
     var missing: [String] = []
-    var name: [UInt8] = [], surname: [UInt8] = [], postcode: [UInt8] = [], dob: [UInt8] = []
+    var name: [UInt8] = [], surname: [UInt8] = [], postcode: [UInt8] = [], district: [UInt8] = [], dob: [UInt8] = []
     let roles = ["forename", "surname", "dob", "sex", "postcode"] + settings.deterministic.map(\.field)
     if let problem = CSVFileRows.read(path: input, header: { h in
         for (i, c) in h.enumerated() { index[c] = i }
@@ -33,9 +34,9 @@ public func linkPersonFile(input: String, settings: LinkageSettings, out: String
             guard let c = settings.columns[role], let i = index[c], i < r.storedCount else { return UnsafeBufferPointer(start: nil, count: 0) }
             return r.cell(i)
         }
-        name = foldName(Array(cell("forename")))
-        surname = foldName(Array(cell("surname")))
-        canonicalPostcode(cell("postcode"), into: &postcode)
+        TextNormalisation.name(cell("forename"), into: &name)
+        TextNormalisation.name(cell("surname"), into: &surname)
+        TextNormalisation.postcode(cell("postcode"), into: &postcode, district: &district)
         dob.removeAll(keepingCapacity: true)
         let d = cell("dob")
         if d.count > 0 {
@@ -83,13 +84,6 @@ public func linkPersonFile(input: String, settings: LinkageSettings, out: String
     } catch { failure = "\(error)" }
     if let failure { throw DedupeFailure(description: failure) }
     return summary
-}
-
-/// `le16zg` → `LE1 6ZG`; a district alone (`LE1`) stays as it is.
-func canonicalPostcode(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-    out.removeAll(keepingCapacity: true)
-    for b in p where b != 0x20 { out.append(b >= 0x61 && b <= 0x7A ? b - 32 : b) }
-    if out.count >= 5 { out.insert(0x20, at: out.count - 3) }
 }
 
 /// A CSV file (gzip when the name ends .gz) written under a temporary name.

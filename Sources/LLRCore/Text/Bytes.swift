@@ -95,3 +95,19 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// A whole number, optionally signed, of at most 18 digits; nil for anything else.
+@inline(__always) public func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+    guard b.count > 0 else { return nil }
+    var i = 0
+    var negative = false
+    if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") { negative = b[0] == UInt8(ascii: "-"); i = 1 }
+    guard i < b.count, b.count - i <= 18 else { return nil }
+    var v: Int64 = 0
+    while i < b.count {
+        guard isDigit(b[i]) else { return nil }
+        v = v * 10 + Int64(b[i] &- 0x30)
+        i += 1
+    }
+    return negative ? -v : v
+}

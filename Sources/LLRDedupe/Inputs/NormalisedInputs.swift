@@ -152,7 +152,7 @@ final class LoadedReturn: @unchecked Sendable {
             let day = start == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: start))
             let endDate = col["event_end"].map { isoDateNumber(r.cell($0)) } ?? 0
             rows.append(LoadedRow(
-                sourceRow: Int32(parseInt(r.cell(rowCol)) ?? 0),
+                sourceRow: rowNumber(r.cell(rowCol)) ?? 0,
                 eventType: typeIndex[typeBytes] ?? -1,
                 sex: r.cell(sexCol).first ?? 0,
                 start: day, startMinute: day == Int32.min ? Int32.min : day &* 1440 &+ minuteOfDay(r.cell(startCol)),
@@ -175,7 +175,7 @@ final class LoadedReturn: @unchecked Sendable {
             guard let rowCol = col["source_row"], let idCol = col["person_source_id"], let upnCol = col["upn"],
                   let f = col["forename"], let s = col["surname"], let d = col["dob"], let p = col["postcode"], let nhs = col["nhs_number"],
                   upnCol < r.storedCount,
-                  let row = parseInt(r.cell(rowCol)), let i = byRow[Int32(row)] else {
+                  let row = rowNumber(r.cell(rowCol)), let i = byRow[row] else {
                 problems.append("\(source.identifiers): row \(r.rowNumber) has no matching event; normalise the return again")
                 return
             }
@@ -198,7 +198,7 @@ final class LoadedReturn: @unchecked Sendable {
     private func readRejects() {
         guard access(source.rejects, R_OK) == 0 else { return }
         let problem = CSVFileRows.read(path: source.rejects) { [self] r in
-            if let n = parseInt(r.cell(0)) { rejected.append(Int32(n)) }
+            if let n = rowNumber(r.cell(0)) { rejected.append(n) }
         }
         if let problem { problems.append(problem) }
     }
@@ -206,7 +206,7 @@ final class LoadedReturn: @unchecked Sendable {
     private func readDuplicates() {
         guard access(source.duplicates, R_OK) == 0 else { return }
         let problem = CSVFileRows.read(path: source.duplicates) { [self] r in
-            if r.storedCount >= 2, let a = parseInt(r.cell(0)), let b = parseInt(r.cell(1)) { duplicates.append((Int32(a), Int32(b))) }
+            if r.storedCount >= 2, let a = rowNumber(r.cell(0)), let b = rowNumber(r.cell(1)) { duplicates.append((a, b)) }
         }
         if let problem { problems.append(problem) }
     }
@@ -214,21 +214,15 @@ final class LoadedReturn: @unchecked Sendable {
     @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
 }
 
-@inline(__always) func parseInt(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
-    guard p.count > 0, p.count < 19 else { return nil }
-    var v = 0
-    for b in p {
-        let d = b &- 0x30
-        guard d < 10 else { return nil }
-        v = v * 10 + Int(d)
-    }
-    return v
-}
-
 @inline(__always) func dayNumber(yyyymmdd v: Int32) -> Int {
     CivilDate.dayNumber(year: Int(v / 10000), month: Int((v / 100) % 100), day: Int(v % 100))
 }
 
+/// A row number as the normaliser writes it; nil for anything that is not
+/// a positive number that fits (a damaged file must not stop the run).
+@inline(__always) func rowNumber(_ cell: UnsafeBufferPointer<UInt8>) -> Int32? {
+    parseInteger(cell).flatMap { $0 > 0 ? Int32(exactly: $0) : nil }
+}
 
 /// `…T11:58` → 718; a date alone → 0.
 @inline(__always) func minuteOfDay(_ d: UnsafeBufferPointer<UInt8>) -> Int32 {

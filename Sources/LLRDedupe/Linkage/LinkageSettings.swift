@@ -1,4 +1,5 @@
 import LLRCore
+import LLRNormalise
 
 /// The comparison roles a person record can fill.
 public enum LinkField: String, Sendable, CaseIterable {
@@ -116,7 +117,7 @@ public struct LinkageSettings: Sendable {
             for (g, key) in nick.keys.enumerated() {
                 let forms = [key] + (try nick.strings(key) ?? [])
                 for f in forms {
-                    let folded = foldName(Array(f.utf8))
+                    let folded = normalisedName(f.utf8)
                     if groups[folded]?.contains(g) != true { groups[folded, default: []].append(g) }
                 }
             }
@@ -147,12 +148,11 @@ public struct LinkageSettings: Sendable {
     }
 }
 
-/// Names compared as the normaliser writes them: letters upper-cased, and
-/// anything but letters, hyphen and apostrophe dropped.
-func foldName(_ bytes: [UInt8]) -> [UInt8] {
+/// A name as the normaliser writes it (upper case, accents folded,
+/// punctuation but hyphen and apostrophe dropped), so configured names and
+/// generic-mode cells compare with normalised returns.
+func normalisedName<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
     var out: [UInt8] = []
-    for b in bytes {
-        if b >= 0x61 && b <= 0x7A { out.append(b - 32) } else if (b >= 0x41 && b <= 0x5A) || b == 0x2D || b == 0x27 || b >= 0x80 { out.append(b) }
-    }
+    Array(bytes).withUnsafeBufferPointer { TextNormalisation.name($0, into: &out) }
     return out
 }

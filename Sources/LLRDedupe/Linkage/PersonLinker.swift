@@ -133,7 +133,7 @@ public struct PersonLinker: Sendable {
             let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena)
             let snapshot = uf
             let shared = ReadOnlyBytes(buffer: arena)
-            let matchWeight = settings.reviewWeight
+            let reviewWeight = settings.reviewWeight
             let perRule = concurrentMap(blocks.rules, jobs: jobs) { rule -> ([LinkEdge], Int) in
                 var found: [LinkEdge] = []
                 var local = snapshot
@@ -143,7 +143,7 @@ public struct PersonLinker: Sendable {
                     if local.find(a) == local.find(b) { return }
                     pairs += 1
                     let w = model.weight(p, q, arena: shared.buffer)
-                    if w >= matchWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
+                    if w >= reviewWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
                 }
                 return (found, pairs)
             }
@@ -235,9 +235,7 @@ struct ProfileTable: @unchecked Sendable {
 }
 
 @inline(__always) func spanHash(_ arena: UnsafeBufferPointer<UInt8>, _ s: PersonRecords.Span, seed: UInt64) -> UInt64 {
-    guard s.count > 0 else { return 0 }
-    let h = hashBytes(UnsafeRawPointer(arena.baseAddress! + Int(s.offset)), Int(s.count), seed: seed)
-    return h == 0 ? 1 : h
+    identifierHash(spanBytes(arena, s), seed: seed)
 }
 
 @inline(__always) func spanBytes(_ arena: UnsafeBufferPointer<UInt8>, _ s: PersonRecords.Span) -> UnsafeBufferPointer<UInt8> {

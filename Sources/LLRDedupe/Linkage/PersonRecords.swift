@@ -54,7 +54,7 @@ public final class PersonRecords: @unchecked Sendable {
 
     /// Appends one record from strings (generic mode and tests).
     public func append(forename f: String, surname s: String, dob d: String, sex x: String, postcode p: String, identifiers ids: [String]) {
-        let fb = foldName(Array(f.utf8)), sb = foldName(Array(s.utf8)), db = Array(d.utf8), pb = Array(p.uppercased().utf8)
+        let fb = normalisedName(f.utf8), sb = normalisedName(s.utf8), db = Array(d.utf8), pb = Array(p.uppercased().utf8)
         let hashes = ids.map { $0.isEmpty ? UInt64(0) : identifierHash(Array($0.utf8)) }
         fb.withUnsafeBufferPointer { fp in sb.withUnsafeBufferPointer { sp in db.withUnsafeBufferPointer { dp in pb.withUnsafeBufferPointer { pp in
             append(forename: fp, surname: sp, dob: dp, sex: x.utf8.first.map { $0 & 0xDF } ?? 0, postcode: pp) { i in i < hashes.count ? hashes[i] : 0 }
@@ -68,9 +68,7 @@ public final class PersonRecords: @unchecked Sendable {
 
 /// A non-zero 64-bit hash of an identifier's bytes (0 means empty).
 public func identifierHash(_ bytes: [UInt8]) -> UInt64 {
-    guard !bytes.isEmpty else { return 0 }
-    let h = bytes.withUnsafeBytes { hashBytes($0.baseAddress, $0.count, seed: 0x5EED_1D5) }
-    return h == 0 ? 1 : h
+    bytes.withUnsafeBufferPointer { identifierHash($0) }
 }
 
 public func identifierHash(_ p: UnsafeBufferPointer<UInt8>, seed: UInt64 = 0x5EED_1D5) -> UInt64 {

@@ -83,16 +83,3 @@ extension CompiledField {
 }
 
 /// An optionally signed whole number of at most 18 digits.
-@inline(__always) func parseInteger(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
-    var i = 0
-    var negative = false
-    if b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") { negative = b[0] == UInt8(ascii: "-"); i = 1 }
-    guard i < b.count, b.count - i <= 18 else { return nil }
-    var v: Int64 = 0
-    while i < b.count {
-        guard isDigit(b[i]) else { return nil }
-        v = v * 10 + Int64(b[i] &- 0x30)
-        i += 1
-    }
-    return negative ? -v : v
-}
