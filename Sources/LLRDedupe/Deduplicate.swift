@@ -74,11 +74,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     for l in loaded { summary.problems.append(contentsOf: l.problems) }
     lap("read")
 
-    // Global numbering of the accepted rows of active returns.
-    var rowReturn: [Int32] = [], rowIndex: [Int32] = []
-    for (ri, l) in loaded.enumerated() where active[ri] {
-        for k in l.rows.indices { rowReturn.append(Int32(ri)); rowIndex.append(Int32(k)) }
-    }
+    let (rowReturn, rowIndex, firstRow) = globalRowNumbers(loaded, active: active)
     let n = rowReturn.count
     @inline(__always) func row(_ g: Int) -> LoadedRow { loaded[Int(rowReturn[g])].rows[Int(rowIndex[g])] }
     @inline(__always) func ret(_ g: Int) -> LoadedReturn { loaded[Int(rowReturn[g])] }
@@ -107,11 +103,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var memberKeys = [UInt64](repeating: 0, count: n)
     for g in 0..<n {
         let l = ret(g), r = row(g)
-        let partnerSeed = identifierHash(Array(l.source.name.partner.utf8))
+        let partnerSeed = l.partnerSeed
         l.arena.withUnsafeBufferPointer { a in
             func buf(_ s: ByteSpan) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: a.baseAddress! + Int(s.offset), count: Int(s.count)) }
-            let own = r.personSourceId.count > 0 ? r.personSourceId : r.sourceKey
-            memberKeys[g] = identifierHash(buf(own), seed: partnerSeed)
+            memberKeys[g] = identifierHash(buf(r.ownId), seed: partnerSeed)
             records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
                 let rule = linkage.deterministic[i]
                 let value: UnsafeBufferPointer<UInt8>
@@ -131,12 +126,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var firstOfMember: [UInt64: Int32] = [:]
     for g in 0..<n where firstOfMember[memberKeys[g]] == nil { firstOfMember[memberKeys[g]] = Int32(g) }
     let distinctMembers = firstOfMember.values.sorted()
-    let (rowReturnNow, rowIndexNow) = (rowReturn, rowIndex)
     let names = concurrentMap(distinctMembers.count, jobs: options.jobs) { i -> String in
         let g = Int(distinctMembers[i])
-        let l = loaded[Int(rowReturnNow[g])], r = l.rows[Int(rowIndexNow[g])]
-        let own = r.personSourceId.count > 0 ? r.personSourceId : r.sourceKey
-        return pseudonyms.id("member", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(own)))
+        let l = loaded[Int(rowReturn[g])], r = l.rows[Int(rowIndex[g])]
+        return pseudonyms.id("member", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(r.ownId)))
     }
     var nameOf: [UInt64: String] = [:]
     for (i, g) in distinctMembers.enumerated() { nameOf[memberKeys[Int(g)]] = names[i] }
@@ -150,8 +143,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     if let state {
         var firstOfPerson: [String: Int32] = [:]
         for g in 0..<n {
-            guard var id = state.members[memberName[g]] else { continue }
-            while let survivor = state.aliases[id] { id = survivor }
+            guard let id = state.personId(ofMember: memberName[g]) else { continue }
             if let f = firstOfPerson[id] { carried.append((f, Int32(g))) } else { firstOfPerson[id] = Int32(g) }
         }
     }
@@ -169,10 +161,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     for c in 0..<result.clusterCount {
         var known: [String] = []
         for g in clusterMembers[c] {
-            if var id = state?.members[memberName[Int(g)]] {
-                while let s = state?.aliases[id] { id = s }
-                if !known.contains(id) { known.append(id) }
-            }
+            if let id = state?.personId(ofMember: memberName[Int(g)]), !known.contains(id) { known.append(id) }
         }
         if let survivor = known.min(by: { (state!.created[$0] ?? Int.max, $0) < (state!.created[$1] ?? Int.max, $1) }) {
             personId[c] = survivor
@@ -239,7 +228,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let owners = (0..<n).filter { owner[$0] == Int32($0) }
     let eventIds = concurrentMap(owners.count, jobs: options.jobs) { i -> String in
         let g = owners[i]
-        let l = loaded[Int(rowReturnNow[g])], r = l.rows[Int(rowIndexNow[g])]
+        let l = loaded[Int(rowReturn[g])], r = l.rows[Int(rowIndex[g])]
         return pseudonyms.id("event", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(r.sourceKey)))
     }
     var eventId = [String](repeating: "", count: n)
@@ -248,7 +237,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     summary.events = owners.count
     lap("ids")
 
-    let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, owner: owner,
+    let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, firstRow: firstRow,
+                                recordKeys: keys, owner: owner,
                                 eventId: eventId, cluster: result.cluster, personId: personId, records: records, linkage: linkage)
     do {
         try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, summary: &summary)
@@ -266,4 +256,16 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         lap("state")
     }
     return summary
+}
+
+/// Numbers the accepted rows of the active returns 0..<n: each row's return
+/// and index in it, and the first number of each active return.
+func globalRowNumbers(_ loaded: [LoadedReturn], active: [Bool]) -> (rowReturn: [Int32], rowIndex: [Int32], firstRow: [Int]) {
+    var rowReturn: [Int32] = [], rowIndex: [Int32] = []
+    var firstRow = [Int](repeating: 0, count: loaded.count)
+    for (ri, l) in loaded.enumerated() where active[ri] {
+        firstRow[ri] = rowReturn.count
+        for k in l.rows.indices { rowReturn.append(Int32(ri)); rowIndex.append(Int32(k)) }
+    }
+    return (rowReturn, rowIndex, firstRow)
 }

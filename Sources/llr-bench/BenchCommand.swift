@@ -96,10 +96,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func fmt(_ v: Double, _ places: Int = 1) -> String {
-        var p = 1.0
-        for _ in 0..<places { p *= 10 }
-        let r = (v * p).rounded() / p
-        var s = "\(r)"
+        var s = decimalText(v, places: places)
         if let dot = s.firstIndex(of: ".") {
             let decimals = s.distance(from: dot, to: s.endIndex) - 1
             if decimals < places { s += String(repeating: "0", count: places - decimals) }

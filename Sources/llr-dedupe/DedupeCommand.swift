@@ -43,23 +43,10 @@ struct KeyOptions: ParsableArguments {
 
     func resolve() throws -> Pseudonymiser {
         do {
-            let p = try Pseudonymiser.resolve(keyFile: keyFile, demo: demoKey, environment: ProcessInfoLite.environment)
+            let p = try Pseudonymiser.resolve(keyFile: keyFile, demo: demoKey, environmentKey: getenv(Pseudonymiser.environmentVariable).map { String(cString: $0) })
             if p.isDemo { writeStandardError("llr-dedupe: using the demo key; the ids are not pseudonymous (synthetic data only)\n") }
             return p
         } catch { throw CommandFailure(error.description) }
-    }
-}
-
-enum ProcessInfoLite {
-    static var environment: [String: String] {
-        var out: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return out
     }
 }
 
@@ -73,11 +60,4 @@ func loadLinkage(_ path: String) throws -> LinkageSettings {
     do { return try LinkageSettings.load(path: path, name: baseName(path)) } catch {
         throw CommandFailure("cannot read the linkage settings: \(error)")
     }
-}
-
-func fixed(_ v: Double, _ places: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<places { scale *= 10 }
-    let r = (v * scale).rounded() / scale
-    return "\(r)"
 }

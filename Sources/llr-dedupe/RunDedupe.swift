@@ -61,7 +61,7 @@ struct RunDedupe: ParsableCommand {
               + "(\(summary.newPersons) new ids, \(summary.aliases) merged into older ids)")
         print("linkage: \(summary.link.records) records, \(summary.link.profiles) distinct details, \(summary.link.candidatePairs) candidate pairs, "
               + "\(summary.review) pairs for review, \(summary.link.refusedByGuard) joins refused by the NHS/UPN guard")
-        print("timings: " + summary.seconds.map { "\($0.0) \(fixed($0.1, 2)) s" }.joined(separator: ", "))
+        print("timings: " + summary.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))
         if verbose { RunDedupe.printModel(summary) }
         print("outputs in \(out)/: " + dedupeOutputFiles.joined(separator: ", "))
     }
@@ -70,6 +70,6 @@ struct RunDedupe: ParsableCommand {
 extension RunDedupe {
     static func printModel(_ s: DedupeSummary) {
         print("model: \(s.link.trainingPairs) training pairs, \(s.link.randomPairs) random pairs; candidate pairs per blocking rule: \(s.link.pairsPerRule)")
-        for p in s.link.parameters { print("  \(p.field) \(p.level): m \(fixed(p.m, 4)) u \(fixed(p.u, 5))") }
+        for p in s.link.parameters { print("  \(p.field) \(p.level): m \(decimalText(p.m, places: 4)) u \(decimalText(p.u, places: 5))") }
     }
 }

@@ -19,7 +19,7 @@ struct ScoreLinkage: ParsableCommand {
         do { score = try scoreLineage(truthPath: truth, lineagePath: lineage) } catch { throw CommandFailure(error.description) }
         print("rows scored: \(score.rows)" + (score.unmatchedRows > 0 ? " (\(score.unmatchedRows) not in the truth file)" : ""))
         for (name, s) in [("persons", score.persons), ("events", score.events)] {
-            print("\(name): precision \(fixed(s.precision, 5)), recall \(fixed(s.recall, 5)), F1 \(fixed(s.f1, 5)) "
+            print("\(name): precision \(decimalText(s.precision, places: 5)), recall \(decimalText(s.recall, places: 5)), F1 \(decimalText(s.f1, places: 5)) "
                   + "(\(s.truePositives) of \(s.predictedPairs) predicted pairs true; \(s.truePairs) true pairs)")
         }
     }

@@ -192,11 +192,11 @@ func sampleStems(quarter: String) throws -> [String] {
 
     /// No key, a short key: refused with what to do. Different keys, different ids.
     @Test func pseudonymKeys() throws {
-        #expect(throws: KeyProblem.self) { try Pseudonymiser.resolve(keyFile: nil, demo: false, environment: [:]) }
-        #expect(throws: KeyProblem.self) { try Pseudonymiser.resolve(keyFile: nil, demo: false, environment: ["LLR_PSEUDONYM_KEY": "short"]) }
-        #expect(throws: KeyProblem.self) { try Pseudonymiser.resolve(keyFile: "/nonexistent/key", demo: false, environment: [:]) }
-        let a = try Pseudonymiser.resolve(keyFile: nil, demo: false, environment: ["LLR_PSEUDONYM_KEY": String(repeating: "a", count: 32)])
-        let b = try Pseudonymiser.resolve(keyFile: nil, demo: false, environment: ["LLR_PSEUDONYM_KEY": String(repeating: "b", count: 32)])
+        #expect(throws: KeyProblem.self) { try Pseudonymiser.resolve(keyFile: nil, demo: false, environmentKey: nil) }
+        #expect(throws: KeyProblem.self) { try Pseudonymiser.resolve(keyFile: nil, demo: false, environmentKey: "short") }
+        #expect(throws: KeyProblem.self) { try Pseudonymiser.resolve(keyFile: "/nonexistent/key", demo: false, environmentKey: nil) }
+        let a = try Pseudonymiser.resolve(keyFile: nil, demo: false, environmentKey: String(repeating: "a", count: 32))
+        let b = try Pseudonymiser.resolve(keyFile: nil, demo: false, environmentKey: String(repeating: "b", count: 32))
         let x = a.id("person", Array("LP|NP-1".utf8))
         #expect(x.count == 24 && x.allSatisfy { $0.isHexDigit })
         #expect(x == a.id("person", Array("LP|NP-1".utf8)))
@@ -204,7 +204,7 @@ func sampleStems(quarter: String) throws -> [String] {
         #expect(x != a.id("event", Array("LP|NP-1".utf8)))
         let keyFile = tempDir() + "/key"
         try String(repeating: "k", count: 40).write(toFile: keyFile, atomically: true, encoding: .utf8)
-        #expect(try Pseudonymiser.resolve(keyFile: keyFile, demo: true, environment: [:]).isDemo == false)
+        #expect(try Pseudonymiser.resolve(keyFile: keyFile, demo: true, environmentKey: nil).isDemo == false)
     }
 
     /// A resubmission replaces its earlier version whole.

@@ -111,3 +111,11 @@ import Darwin
     }
     return negative ? -v : v
 }
+
+/// `v` rounded to `places` decimals as text (`0.12`, `3.0`): for reports and
+/// summaries, where Foundation's `String(format:)` is not wanted.
+public func decimalText(_ v: Double, places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    return "\((v * scale).rounded() / scale)"
+}

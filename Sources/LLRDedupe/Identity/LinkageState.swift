@@ -28,6 +28,13 @@ public final class LinkageState {
         try db.prepare("SELECT COALESCE(MAX(run), 0) + 1 FROM run").forEachRow { run = $0.int(0) }
     }
 
+    /// The person id a source person had, following aliases to the id that survived.
+    public func personId(ofMember member: String) -> String? {
+        guard var id = members[member] else { return nil }
+        while let survivor = aliases[id] { id = survivor }
+        return id
+    }
+
     /// Saves tonight's decisions in one transaction.
     public func save(members newMembers: [String: String], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int) throws(SQLiteError) {
         try db.transaction { () throws(SQLiteError) in

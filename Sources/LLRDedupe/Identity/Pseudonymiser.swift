@@ -26,9 +26,10 @@ public struct Pseudonymiser: Sendable {
         self.isDemo = isDemo
     }
 
-    /// The key from `--key-file`, else `LLR_PSEUDONYM_KEY`, else the demo key
+    /// The key from `--key-file`, else `environmentKey` (the value of
+    /// `LLR_PSEUDONYM_KEY`), else the demo key
     /// when asked for; otherwise the run is refused with what to do.
-    public static func resolve(keyFile: String?, demo: Bool, environment: [String: String]) throws(KeyProblem) -> Pseudonymiser {
+    public static func resolve(keyFile: String?, demo: Bool, environmentKey: String?) throws(KeyProblem) -> Pseudonymiser {
         if let keyFile {
             guard let fd = fopen(keyFile, "rb") else {
                 throw KeyProblem(description: "cannot read the key file \(keyFile): \(String(cString: strerror(errno)))")
@@ -45,7 +46,7 @@ public struct Pseudonymiser: Sendable {
             guard bytes.count >= 16 else { throw KeyProblem(description: "the key file \(keyFile) holds \(bytes.count) bytes; use at least 16 random bytes (e.g. openssl rand -hex 32 > \(keyFile))") }
             return Pseudonymiser(key: bytes)
         }
-        if let env = environment[environmentVariable], !env.isEmpty {
+        if let env = environmentKey, !env.isEmpty {
             guard env.utf8.count >= 16 else { throw KeyProblem(description: "\(environmentVariable) is \(env.utf8.count) characters; use at least 16 (e.g. export \(environmentVariable)=$(openssl rand -hex 32))") }
             return Pseudonymiser(key: Array(env.utf8))
         }

@@ -94,12 +94,18 @@ struct LoadedRow: Sendable {
     var postcode: ByteSpan
     var nhs: ByteSpan
     var upn: ByteSpan
+
+    /// The partner's own person id, or the record key when there is none
+    /// (a VCS row): what the linkage state remembers a source person by.
+    var ownId: ByteSpan { personSourceId.count > 0 ? personSourceId : sourceKey }
 }
 
 /// A normalised return read into memory: its accepted rows, rejected row
 /// numbers and duplicate rows.
 final class LoadedReturn: @unchecked Sendable {
     let source: NormalisedReturn
+    /// Seeds the hashes of partner-local keys, so LP's E-1 is not UHL's E-1.
+    let partnerSeed: UInt64
     var arena: [UInt8] = []
     var rows: [LoadedRow] = []
     var rejected: [Int32] = []
@@ -109,6 +115,7 @@ final class LoadedReturn: @unchecked Sendable {
 
     init(_ source: NormalisedReturn, eventTypes: [String: Int16]) {
         self.source = source
+        partnerSeed = identifierHash(Array(source.name.partner.utf8))
         readEvents(eventTypes)
         readIdentifiers()
         readRejects()

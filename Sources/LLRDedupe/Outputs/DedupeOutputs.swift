@@ -6,6 +6,10 @@ struct OutputContext {
     let active: [Bool]
     let rowReturn: [Int32]
     let rowIndex: [Int32]
+    /// The global number of each active return's first row.
+    let firstRow: [Int]
+    /// Partner + record key of each row, as the spells step hashed it.
+    let recordKeys: [UInt64]
     let owner: [Int32]
     let eventId: [String]
     let cluster: [Int32]
@@ -34,10 +38,7 @@ func isoDate(dayNumber d: Int32) -> String {
     d == Int32.min ? "" : CivilDate(dayNumber: Int(d)).description
 }
 
-func weightText(_ w: Float) -> String {
-    let r = (Double(w) * 100).rounded() / 100
-    return "\(r)"
-}
+func weightText(_ w: Float) -> String { decimalText(Double(w), places: 2) }
 
 /// Writes the six outputs of spec §4 that deduplication owns. Each goes to
 /// a temporary name first; all are renamed into place only when every one is
@@ -115,7 +116,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
         let l = c.ret(g), r = c.row(g)
         let h = l.arena.withUnsafeBufferPointer { a in
             identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.identity.offset), count: Int(r.identity.count)),
-                           seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ identifierHash(Array(partnerOf[g].utf8)))
+                           seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ l.partnerSeed)
         }
         if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
     }
@@ -166,11 +167,8 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     // lineage: every source row received, with what became of it.
     var byKey: [UInt64: Int32] = [:]
     if c.active.contains(false) {
-        for g in 0..<n { byKey[recordKey(c.ret(g), c.row(g))] = Int32(g) }
+        for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
     }
-    var firstG = [Int](repeating: 0, count: c.loaded.count)
-    var running = 0
-    for (ri, l) in c.loaded.enumerated() where c.active[ri] { firstG[ri] = running; running += l.rows.count }
     let lineage = try CSVGzipOutput(path: outDir + "/lineage.csv.gz",
                                     header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: true)
     var received = 0
@@ -183,7 +181,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
         if c.active[ri] {
             var gOfRow: [Int32: Int32] = [:]
             for k in l.rows.indices {
-                let g = firstG[ri] + k
+                let g = c.firstRow[ri] + k
                 gOfRow[l.rows[k].sourceRow] = Int32(g)
                 entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
             }
@@ -216,7 +214,6 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
 /// A record's identity across quarters: its partner and record key.
 func recordKey(_ l: LoadedReturn, _ r: LoadedRow) -> UInt64 {
     l.arena.withUnsafeBufferPointer { a in
-        identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.sourceKey.offset), count: Int(r.sourceKey.count)),
-                       seed: identifierHash(Array(l.source.name.partner.utf8)))
+        identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.sourceKey.offset), count: Int(r.sourceKey.count)), seed: l.partnerSeed)
     }
 }
