@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "llr-synth", targets: ["llr-synth"]),
         .executable(name: "llr-normalise", targets: ["llr-normalise"]),
         .executable(name: "llr-dedupe", targets: ["llr-dedupe"]),
+        .executable(name: "llr-merge", targets: ["llr-merge"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -38,12 +39,20 @@ let package = Package(
         .target(name: "LLRSynth", dependencies: ["LLRCore"]),
         .target(
             name: "LLRCommandLine",
-            dependencies: ["LLRCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LLRCore", "LLRDedupe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
         .target(
             name: "LLRDedupe",
             dependencies: ["LLRCore", "LLRNormalise", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "LLRMerge",
+            dependencies: [
+                "LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth"]),
         .executableTarget(
@@ -68,6 +77,14 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "llr-merge",
+            dependencies: [
+                "LLRMerge", "LLRDedupe", "LLRCore", "LLRCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "llr-synth",
             dependencies: [
                 "LLRSynth", "LLRCore", "LLRCommandLine",
@@ -86,6 +103,7 @@ let package = Package(
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRMergeTests", dependencies: ["LLRMerge", "LLRDedupe", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]
 )

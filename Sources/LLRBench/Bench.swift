@@ -15,7 +15,7 @@ public struct HealthReturnFixture {
     public static func write(path: String, rows: Int, seed: UInt64 = 42) throws(OutputError) {
         var rng = SynthRandom(seed: seed)
         let header = ["event_id", "nhs_number", "local_patient_id", "forename", "surname", "dob", "gender", "ethnic_category", "postcode", "gp_practice", "event_type", "event_date"]
-        let out = try CSVGzipOutput(path: path, header: header)
+        let out = try CSVOutput(path: path, header: header, compressed: true)
         let forenames = ["Aisha", "Jordan", "Maya", "Tyler", "Zoë", "Kai", "Amelia", "Harvey", "Ruby", "Leo", "Isla", "Noah", "Priya", "Mohammed", "Olivia", "Jack"]
         let surnames = ["Patel", "Smith", "Kowalski", "Brown", "O'Neill", "Mensah-Ward", "Clarke", "Jones", "Singh", "Murphy", "Evans", "Ahmed", "Mistry", "Hussain", "Taylor", "Wright"]
         let events = ["SAFEGUARDING_REFERRAL", "ED_ATTENDANCE_SAFEGUARDING", "CSE_ALERT", "LAC_INITIAL_HEALTH_ASSESSMENT", "LAC_REVIEW_HEALTH_ASSESSMENT", "CAMHS_REFERRAL"]

@@ -49,11 +49,10 @@ enum RowStatus: String {
 public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, linkage: LinkageSettings,
                         pseudonyms: Pseudonymiser, options: DedupeOptions) throws(DedupeFailure) -> DedupeSummary {
     var summary = DedupeSummary()
-    var clock = monotonicSeconds()
+    var clock = StageClock()
     func lap(_ name: String) {
-        let now = monotonicSeconds()
-        summary.seconds.append((name, now - clock))
-        clock = now
+        clock.lap(name)
+        summary.seconds = clock.laps
     }
     summary.returns = inputs.count
 

@@ -68,51 +68,22 @@ public func linkPersonFile(input: String, settings: LinkageSettings, out: String
     var written = 0
     var failure: String?
     do {
-        let output = try CSVTextOutput(path: out)
+        let output = try CSVOutput(path: out, header: nil)
         if let problem = CSVFileRows.read(path: input, header: { h in
-            output.row { w in w.add("cluster_id"); for c in h { w.add(c) } }
+            do { try output.writeRow { w in w.add("cluster_id"); for c in h { w.add(c) } } } catch { failure = failure ?? "\(error)" }
         }, row: { r in
-            guard written < result.cluster.count else { return }
+            guard written < result.cluster.count, failure == nil else { return }
             let k = Int(result.cluster[written])
             written += 1
-            output.row { w in
-                w.add(k)
-                for i in 0..<r.storedCount { w.add(r.cell(i)) }
-            }
-        }) { failure = problem }
+            do {
+                try output.writeRow { w in
+                    w.add(k)
+                    for i in 0..<r.storedCount { w.add(r.cell(i)) }
+                }
+            } catch { failure = "\(error)" }
+        }) { failure = failure ?? problem }
         if failure == nil { try output.commit() }
     } catch { failure = "\(error)" }
     if let failure { throw DedupeFailure(description: failure) }
     return summary
-}
-
-/// A CSV file (gzip when the name ends .gz) written under a temporary name.
-final class CSVTextOutput {
-    private let gzip: GzipWriter?
-    private let plain: AtomicOutputFile?
-    private var builder = CSVRowBuilder()
-    private var failure: OutputError?
-
-    init(path: String) throws(OutputError) {
-        if path.hasSuffix(".gz") { gzip = try GzipWriter(path: path, level: 6); plain = nil } else { gzip = nil; plain = try AtomicOutputFile(path: path) }
-    }
-
-    func row(_ fill: (inout CSVRowBuilder) -> Void) {
-        fill(&builder)
-        builder.endRow()
-        if builder.bytes.count > 1 << 16 { flush() }
-    }
-
-    private func flush() {
-        do {
-            if let gzip { try gzip.write(builder.bytes) } else { try plain?.write(builder.bytes) }
-        } catch { failure = failure ?? error }
-        builder.removeAll()
-    }
-
-    func commit() throws(OutputError) {
-        flush()
-        if let failure { throw failure }
-        if let gzip { try gzip.commit() } else { try plain?.commit() }
-    }
 }

@@ -33,6 +33,10 @@ final class EventNormaliser {
     private(set) var rowsWritten = 0
     /// Unmapped free-text values and how often they came, for the report.
     private(set) var unmapped: [String: Int] = [:]
+    /// Accepted rows with each schema field filled (field completeness in
+    /// the merge's quality table), by schema field.
+    private(set) var filled: [Int] = []
+    private(set) var fieldNames: [String] = []
 
     /// Schema index of each role's column, resolved once (-1 when the family lacks it).
     private struct Roles {
@@ -158,7 +162,15 @@ final class EventNormaliser {
     private static var none: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: nil, count: 0) }
 
     func accept(_ row: AcceptedRow) throws(OutputError) {
-        if !ready, let schema = row.schema { prepare(schema) }
+        if !ready, let schema = row.schema {
+            prepare(schema)
+            fieldNames = schema.fields.map(\.name)
+            filled = [Int](repeating: 0, count: fieldNames.count)
+        }
+        let state = row.fieldState
+        filled.withUnsafeMutableBufferPointer { f in
+            for i in f.indices where state.present[i] && state.trimmed[i].count > 0 { f[i] += 1 }
+        }
         try write(row, plan)
     }
 

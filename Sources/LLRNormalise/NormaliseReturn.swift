@@ -11,6 +11,8 @@ public struct NormaliseResult: Sendable {
     public var events: Int
     /// Free-text values that matched no known form, most frequent first.
     public var unmapped: [(String, Int)]
+    /// Accepted rows with each field of the family filled, in schema order.
+    public var completeness: [(field: String, filled: Int)] = []
     public var outputProblem: String?
 }
 
@@ -31,7 +33,7 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
     if partner == nil, case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) { partner = name.partner }
     do {
         let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids)
-        let copies = try CSVGzipOutput(path: duplicates, header: ["source_row", "duplicate_of"])
+        let copies = try CSVOutput(path: duplicates, header: ["source_row", "duplicate_of"])
         var failure: String?
         let report = validateReturn(path: path, pipelines: pipelines, options: opts, duplicateRows: { row, first in
             guard failure == nil else { return }
@@ -45,7 +47,9 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
         }
         let unmapped = normaliser.unmapped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
         return NormaliseResult(report: report, eventsPath: events, identifiersPath: ids, rejectsPath: opts.rejectsPath!,
-                               duplicatesPath: duplicates, events: normaliser.rowsWritten, unmapped: unmapped, outputProblem: failure)
+                               duplicatesPath: duplicates, events: normaliser.rowsWritten, unmapped: unmapped,
+                               completeness: Array(zip(normaliser.fieldNames, normaliser.filled)).map { (field: $0.0, filled: $0.1) },
+                               outputProblem: failure)
     } catch {
         let report = validateReturn(path: path, pipelines: pipelines, options: opts)
         return NormaliseResult(report: report, eventsPath: events, identifiersPath: ids, rejectsPath: opts.rejectsPath!,

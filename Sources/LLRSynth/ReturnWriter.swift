@@ -30,7 +30,7 @@ public struct SynthError: Error, CustomStringConvertible, Sendable {
 final class ReturnWriter {
     let fileName: String
     let family: String
-    private let output: CSVGzipOutput
+    private let output: CSVOutput
     /// Schema position → index in llr-synth's own column order.
     private let order: [Int]
     private(set) var rowNumber = 1
@@ -63,7 +63,7 @@ final class ReturnWriter {
         cell.add(fileName)
         fileNameCell = cell.bytes
         // Partner files are plain CSV: no formula escaping, as their systems write them.
-        output = try CSVGzipOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1, background: true)
+        output = try CSVOutput(path: directory + "/" + fileName, header: names, escapeFormulas: false, level: 1, background: true)
     }
 
     /// Writes one row in the file's column order, clean or spoiled, and

@@ -140,12 +140,12 @@ final class RowRenderer: @unchecked Sendable {
             for code in writers.keys.sorted() {
                 try writers[code]!.commit()
                 files.append(writers[code]!.fileName)
-                setFileDate(writers[code]!.fileName, day: q.lastDay.dayNumber + 14)
+                setReturnDate(options.out + "/returns/" + writers[code]!.fileName, quarter: q, version: 1)
             }
             for code in resubmitted.keys.sorted() {
                 try resubmitted[code]!.commit()
                 files.append(resubmitted[code]!.fileName)
-                setFileDate(resubmitted[code]!.fileName, day: q.lastDay.dayNumber + 28)
+                setReturnDate(options.out + "/returns/" + resubmitted[code]!.fileName, quarter: q, version: 2)
             }
         }
     }
@@ -157,13 +157,6 @@ final class RowRenderer: @unchecked Sendable {
             try writePersons()
             return SynthSummary(files: files, rows: rowsWritten, children: appeared.filter { $0 }.count, injected: injectedCount)
         }
-    }
-
-    /// Sets the file's date: a return is made about two weeks after its quarter.
-    func setFileDate(_ file: String, day: Int) {
-        let path = options.out + "/returns/" + file
-        var times = [timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0), timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0)]
-        _ = utimes(path, &times)
     }
 
     func nextSerial() -> Int { serial += 1; return serial }
@@ -498,4 +491,24 @@ enum SynthText {
     /// Child ids as each council's case system writes them (Liquidlogic, Mosaic…).
     static let caseSystemPrefix = ["LCC": "LL", "LEICS": "MO", "RCC": "RC"]
     static let upnLetters = Array("ABCDEFGHJKLMNPQRTUVWXYZ")
+}
+
+/// Sets a return file's date as a partner would have made it: two weeks
+/// after its quarter, a resubmission four weeks after.
+public func setReturnDate(_ path: String, quarter: FinancialQuarter, version: Int) {
+    let day = quarter.lastDay.dayNumber + (version > 1 ? 28 : 14)
+    var times = [timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0), timeval(tv_sec: day * 86400 + 12 * 3600, tv_usec: 0)]
+    _ = utimes(path, &times)
+}
+
+/// Puts the generator's dates back on the returns in a folder (git keeps no
+/// file dates, so a fresh clone's sample returns all look made today).
+public func restoreReturnDates(directory: String, registry: PartnerRegistry) -> Int {
+    var n = 0
+    for name in directoryEntries(directory) ?? [] {
+        guard case .success(let r) = ReturnFileName.parse(name, registry: registry) else { continue }
+        setReturnDate(directory + "/" + name, quarter: r.quarter, version: r.version)
+        n += 1
+    }
+    return n
 }

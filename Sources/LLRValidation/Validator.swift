@@ -85,7 +85,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     let asOf: CivilDate
     var registry: PartnerRegistry { pipelines.registry }
     let rejectsPath: String?
-    private(set) var rejects: CSVGzipOutput?
+    private(set) var rejects: CSVOutput?
     private(set) var outputProblem: String?
 
     private var fields: [CompiledField] = []
@@ -482,7 +482,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         do {
             if rejects == nil {
                 let labels = header.enumerated().map { $1.isEmpty ? "column_\($0 + 1)" : $1 }
-                rejects = try CSVGzipOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
+                rejects = try CSVOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
             }
             let codes = rowCodes.joined(separator: ";")
             let n = min(r.storedCount, headerCount)
@@ -502,7 +502,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         do {
             if rejects == nil {
                 let labels = header.enumerated().map { $1.isEmpty ? "column_\($0 + 1)" : $1 }
-                rejects = try CSVGzipOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
+                rejects = try CSVOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
             }
             try rejects!.commit()
         } catch {

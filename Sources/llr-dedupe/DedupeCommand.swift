@@ -33,23 +33,6 @@ struct DedupeCommand: ParsableCommand {
         defaultSubcommand: RunDedupe.self)
 }
 
-/// Where the pseudonym key comes from.
-struct KeyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("File holding the pseudonym key (at least 16 bytes; keep it outside the dataset). Default: the LLR_PSEUDONYM_KEY environment variable.", valueName: "file"))
-    var keyFile: String?
-
-    @Flag(help: "Use the published demo key. For synthetic sample data only: ids made with it are not pseudonymous.")
-    var demoKey = false
-
-    func resolve() throws -> Pseudonymiser {
-        do {
-            let p = try Pseudonymiser.resolve(keyFile: keyFile, demo: demoKey, environmentKey: getenv(Pseudonymiser.environmentVariable).map { String(cString: $0) })
-            if p.isDemo { writeStandardError("llr-dedupe: using the demo key; the ids are not pseudonymous (synthetic data only)\n") }
-            return p
-        } catch { throw CommandFailure(error.description) }
-    }
-}
-
 func makeDirectory(_ path: String) throws {
     if mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw CommandFailure("cannot create the output folder \(path): \(String(cString: strerror(errno)))")

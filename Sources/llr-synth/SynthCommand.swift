@@ -26,7 +26,10 @@ struct SynthCommand: ParsableCommand {
     var out: String
 
     @Option(help: ArgumentHelp("Comma-separated quarters, e.g. 2024-25_Q1,2024-25_Q2.", valueName: "quarters"))
-    var quarters: String
+    var quarters: String = ""
+
+    @Flag(help: "Write nothing: give the returns already in OUT/returns the dates the generator gives them (git keeps no file dates).")
+    var restoreDates = false
 
     @Option(help: "Volume multiplier: 1.0 is the LLR boards' published yearly figures.")
     var scale: Double = 1.0
@@ -47,6 +50,7 @@ struct SynthCommand: ParsableCommand {
     var pipelines: String?
 
     func validate() throws {
+        if restoreDates { return }
         let qs = quarters.split(separator: ",").map { String($0) }
         if qs.isEmpty || qs.contains(where: { FinancialQuarter($0) == nil }) {
             throw ValidationError("--quarters must list quarters like 2024-25_Q1,2024-25_Q2")
@@ -59,6 +63,10 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
         let contract = try Pipelines.load(from: dir)
+        if restoreDates {
+            let n = restoreReturnDates(directory: out + "/returns", registry: contract.registry)
+            return print("dated \(n) returns in \(out)/returns")
+        }
         let settings = try SynthSettings.load(pipelines: dir)
         var options = SynthOptions(out: out, quarters: quarters.split(separator: ",").compactMap { FinancialQuarter(String($0)) })
         options.scale = scale

@@ -170,7 +170,7 @@ struct ReadingTests {
     @Test func gzipWriterIsDeterministicAndReadable() throws {
         let dir = tempDir()
         for name in ["a", "b"] {
-            let out = try CSVGzipOutput(path: "\(dir)/\(name).csv.gz", header: ["x", "y"])
+            let out = try CSVOutput(path: "\(dir)/\(name).csv.gz", header: ["x", "y"])
             for i in 0..<20_000 { try out.writeRow { r in r.add(i); r.add("=cell \(i)") } }
             try out.commit()
         }
@@ -187,7 +187,7 @@ struct ReadingTests {
         let dir = tempDir()
         writeFile(dir + "/keep.csv.gz", Array("old".utf8))
         do {
-            let out = try CSVGzipOutput(path: dir + "/keep.csv.gz", header: ["new"])
+            let out = try CSVOutput(path: dir + "/keep.csv.gz", header: ["new"])
             try out.writeRow { $0.add("half-written") }
             // dropped without commit, as a run killed halfway would leave it
         }

@@ -68,9 +68,6 @@ public struct CSVRowBuilder {
     }
 }
 
-/// A `.csv.gz` output written row by row, renamed into place on commit.
-/// With `background`, compression and writing run on a Dispatch worker
-/// (`BackgroundWriter`) while the caller builds the next rows.
 /// One cell in CSV form appended to `out`: quoted when it holds a comma,
 /// quote or line break, and prefixed with `'` when a spreadsheet would run it.
 public func appendCSVCell(_ cell: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], escapeFormulas: Bool = true) {
@@ -90,23 +87,40 @@ public func appendCSVCell(_ cell: UnsafeBufferPointer<UInt8>, to out: inout [UIn
     }
 }
 
-public final class CSVGzipOutput {
-    private let gzip: GzipWriter
+/// A CSV output written row by row under a temporary name and renamed into
+/// place on commit: gzip when the name ends `.gz` (or `compressed` says
+/// so), plain text otherwise. With `background`, compression and writing
+/// run on a Dispatch worker (`BackgroundWriter`) while the caller builds
+/// the next rows.
+public final class CSVOutput {
+    private let gzip: GzipWriter?
+    private let plain: AtomicOutputFile?
     private let background: BackgroundWriter?
     private var row = CSVRowBuilder()
     public private(set) var rowsWritten = 0
 
-    public init(path: String, header: [String], escapeFormulas: Bool = true, level: Int32 = 6, background: Bool = false) throws(OutputError) {
-        let gzip = try GzipWriter(path: path, level: level)
-        self.gzip = gzip
-        let box = GzipBox(gzip)
-        self.background = background
-            ? BackgroundWriter(label: "gzip " + baseName(path), sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
-                               finish: { () throws(OutputError) in try box.writer.commit() })
-            : nil
+    /// `header` nil writes none (the caller's first row is the header).
+    public init(path: String, header: [String]?, escapeFormulas: Bool = true, level: Int32 = 6, background: Bool = false,
+                compressed: Bool? = nil) throws(OutputError) {
+        if compressed ?? path.hasSuffix(".gz") {
+            let gzip = try GzipWriter(path: path, level: level)
+            self.gzip = gzip
+            plain = nil
+            let box = GzipBox(gzip)
+            self.background = background
+                ? BackgroundWriter(label: "gzip " + baseName(path), sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
+                                   finish: { () throws(OutputError) in try box.writer.commit() })
+                : nil
+        } else {
+            gzip = nil
+            plain = try AtomicOutputFile(path: path)
+            self.background = nil
+        }
         row.escapeFormulas = escapeFormulas
-        try writeRow { r in for h in header { r.add(h) } }
-        rowsWritten = 0
+        if let header {
+            try writeRow { r in for h in header { r.add(h) } }
+            rowsWritten = 0
+        }
     }
 
     /// Builds one row with `fill` and writes it.
@@ -118,13 +132,13 @@ public final class CSVGzipOutput {
     }
 
     private func flush() throws(OutputError) {
-        if let background { try background.write(row.bytes) } else { try gzip.write(row.bytes) }
+        if let background { try background.write(row.bytes) } else if let gzip { try gzip.write(row.bytes) } else { try plain!.write(row.bytes) }
         row.removeAll()
     }
 
     public func commit() throws(OutputError) {
         try flush()
-        if let background { try background.commit() } else { try gzip.commit() }
+        if let background { try background.commit() } else if let gzip { try gzip.commit() } else { try plain!.commit() }
     }
 }
 

@@ -42,3 +42,18 @@ public func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
+
+/// Times a run's stages one after another: each `lap` records the seconds
+/// since the last one under the stage's name.
+public struct StageClock: Sendable {
+    public private(set) var laps: [(String, Double)] = []
+    private var last = monotonicSeconds()
+
+    public init() {}
+
+    public mutating func lap(_ name: String) {
+        let now = monotonicSeconds()
+        laps.append((name, now - last))
+        last = now
+    }
+}

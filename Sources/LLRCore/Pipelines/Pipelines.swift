@@ -52,13 +52,13 @@ public struct Pipelines: Sendable {
         var candidates: [String] = []
         var dir = realPath(executable)
         for _ in 0..<6 {
-            dir = parent(dir)
+            dir = parentDirectory(dir)
             candidates.append(dir + "/Pipelines")
         }
         var cwd = currentDirectory()
         for _ in 0..<4 {
             candidates.append(cwd + "/Pipelines")
-            cwd = parent(cwd)
+            cwd = parentDirectory(cwd)
         }
         return candidates.first(where: isDirectory) ?? "Pipelines"
     }
@@ -70,19 +70,11 @@ public func isDirectory(_ p: String) -> Bool {
 }
 
 func listYAML(_ dir: String) -> [String] {
-    guard let d = opendir(dir) else { return [] }
-    defer { closedir(d) }
-    var out: [String] = []
-    while let e = readdir(d) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { out.append(name) }
-    }
-    return out.sorted()
+    (directoryEntries(dir) ?? []).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
 }
 
-func parent(_ p: String) -> String {
+/// The folder a path is in ("." for a bare name).
+public func parentDirectory(_ p: String) -> String {
     guard let i = p.lastIndex(of: "/") else { return "." }
     return i == p.startIndex ? "/" : String(p[..<i])
 }

@@ -69,6 +69,15 @@ public final class SQLiteStatement {
     public func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(stmt, index, sqlite3_int64(value)) }
     public func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(stmt, index, value) }
     public func bindNull(_ index: Int32) { sqlite3_bind_null(stmt, index) }
+    /// Binds UTF-8 bytes (a CSV cell as read), copied by SQLite.
+    public func bind(_ index: Int32, bytes: UnsafeBufferPointer<UInt8>) {
+        if let base = bytes.baseAddress {
+            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(stmt, index, $0, Int32(bytes.count), SQLITE_TRANSIENT) }
+        } else {
+            sqlite3_bind_text(stmt, index, "", 0, SQLITE_TRANSIENT)
+        }
+    }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
 
     /// Runs a statement that returns no rows, then resets it for reuse.
     public func run() throws(SQLiteError) {

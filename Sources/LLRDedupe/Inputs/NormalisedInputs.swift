@@ -34,12 +34,8 @@ public func discoverNormalised(_ paths: [String], registry: PartnerRegistry) -> 
     }
     for path in paths {
         if isDirectory(path) {
-            guard let dir = opendir(path) else { problems.append("\(path): cannot be read"); continue }
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                consider(path, name)
-            }
-            closedir(dir)
+            guard let names = directoryEntries(path) else { problems.append("\(path): cannot be read"); continue }
+            for name in names { consider(path, name) }
         } else if access(path, R_OK) == 0 {
             let file = baseName(path)
             let dir = path.count > file.count ? String(path.dropLast(file.count + 1)) : "."

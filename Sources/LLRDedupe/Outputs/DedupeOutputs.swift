@@ -46,7 +46,7 @@ func weightText(_ w: Float) -> String { decimalText(Double(w), places: 2) }
 /// plain numbers (start day, row order, id rank), so reruns give the same bytes.
 func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], outDir: String, summary: inout DedupeSummary) throws {
     let n = c.count
-    var pending: [CSVGzipOutput] = []
+    var pending: [CSVOutput] = []
     let start = (0..<n).map { c.row($0).start }
     let partnerOf = (0..<n).map { c.ret($0).source.name.partner }
     // Person ids in sorted order: rank[cluster].
@@ -64,7 +64,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     }
     let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
     let attributeHeader = c.loaded.first?.attributeHeader ?? []
-    let events = try CSVGzipOutput(path: outDir + "/events.csv.gz", header: [
+    let events = try CSVOutput(path: outDir + "/events.csv.gz", header: [
         "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
         "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
         "source_records"] + attributeHeader, level: 1, background: true)
@@ -94,7 +94,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x.0)] += 1 }
     var probabilistic = [Bool](repeating: false, count: result.clusterCount)
     for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
-    let persons = try CSVGzipOutput(path: outDir + "/persons.csv.gz",
+    let persons = try CSVOutput(path: outDir + "/persons.csv.gz",
                                     header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: true)
     for k in clusterOrder {
         try persons.writeRow { w in
@@ -121,7 +121,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
         if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
     }
     identityRows.sort { $0 < $1 }
-    let identifiers = try CSVGzipOutput(path: outDir + "/person_identifiers.csv.gz",
+    let identifiers = try CSVOutput(path: outDir + "/person_identifiers.csv.gz",
                                         header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
                                         level: 1, background: true)
     for (_, g32) in identityRows {
@@ -131,7 +131,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     pending.append(identifiers)
 
     // links: every pair that joined two clusters, with its rule or weight.
-    let links = try CSVGzipOutput(path: outDir + "/links.csv.gz",
+    let links = try CSVOutput(path: outDir + "/links.csv.gz",
                                   header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"], level: 1)
     let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
     for e in sortedEdges {
@@ -169,7 +169,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     if c.active.contains(false) {
         for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
     }
-    let lineage = try CSVGzipOutput(path: outDir + "/lineage.csv.gz",
+    let lineage = try CSVOutput(path: outDir + "/lineage.csv.gz",
                                     header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: true)
     var received = 0
     for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {

@@ -75,34 +75,3 @@ public enum JSONReport {
         return "\(ms / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)"
     }
 }
-
-struct JSONWriter {
-    var out = ""
-
-    mutating func key(_ k: String) { string(k); out += ": " }
-
-    mutating func optional(_ s: String?) {
-        if let s { string(s) } else { out += "null" }
-    }
-
-    mutating func string(_ s: String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
-    }
-}

@@ -1,0 +1,378 @@
+import Crypto
+import LLRCore
+import LLRDedupe
+import LLRNormalise
+import LLRValidation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct MergeOptions: Sendable {
+    public var inbox: String
+    public var outDir: String
+    public var stateDir: String
+    public var jobs: Int
+    /// The night the run stands for: lateness, missing returns and future
+    /// dates are judged against it. Default: today (UTC).
+    public var asOf: CivilDate?
+    public var dryRun = false
+
+    public init(inbox: String, outDir: String, stateDir: String, jobs: Int, asOf: CivilDate? = nil) {
+        self.inbox = inbox; self.outDir = outDir; self.stateDir = stateDir; self.jobs = jobs; self.asOf = asOf
+    }
+}
+
+/// One inbox file and what became of it tonight.
+public struct FileOutcome: Sendable {
+    public var file: InboxFile
+    public var action: InboxAction
+    /// The ledger entry after tonight (status, counts).
+    public var entry: LedgerEntry
+    public var report: ValidationReport?
+}
+
+/// Everything the morning report says about one run.
+public struct MergeResult: Sendable {
+    public var run = 0
+    public var asOf = CivilDate(year: 1970, month: 1, day: 1)
+    public var startedAt = ""
+    public var files: [FileOutcome] = []
+    /// Set when nothing was new and the dataset was left as it was.
+    public var nothingNew = false
+    public var notices: [String] = []
+    public var dedupe: DedupeSummary?
+    public var quality: [QualityRow] = []
+    public var indicators: [IndicatorRow] = []
+    /// Finding codes over the returns in the dataset, most frequent first.
+    public var topFindings: [(code: String, count: Int)] = []
+    public var seconds: [(String, Double)] = []
+    public var outputs: [String] = []
+
+    public var processedTonight: [FileOutcome] { files.filter { $0.action != .unchanged } }
+}
+
+/// Tells the operator how far the run is; a no-op unless stderr is a terminal.
+public final class MergeProgress: @unchecked Sendable {
+    private let lock = MutexLock()
+    private let enabled: Bool
+    private var done = 0
+
+    public init(enabled: Bool) { self.enabled = enabled }
+
+    public func show(_ message: String) {
+        guard enabled else { return }
+        lock.withLock { writeStandardError("\r\u{1B}[K" + message) }
+    }
+
+    /// One more of `total` finished.
+    public func step(_ what: String, of total: Int) {
+        guard enabled else { return }
+        lock.withLock {
+            done += 1
+            writeStandardError("\r\u{1B}[K\(what) \(done)/\(total)")
+        }
+    }
+
+    public func reset() { lock.withLock { done = 0 } }
+
+    public func finish() { if enabled { writeStandardError("\r\u{1B}[K") } }
+}
+
+/// The nightly merge: inbox → ledger → validate + normalise the new files →
+/// deduplicate and link everything received → indicators, quality, the
+/// analyst database, the published extract, partner feedback and the run
+/// report, all built beside the last good dataset and committed at once.
+public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: LinkageSettings, settings: MergeSettings,
+                     pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) throws(MergeFailure) -> MergeResult {
+    var result = MergeResult()
+    var clock = StageClock()
+    func lap(_ name: String) {
+        clock.lap(name)
+        result.seconds = clock.laps
+    }
+    let asOf = options.asOf ?? today()
+    result.asOf = asOf
+    result.startedAt = timestampUTC()
+
+    for dir in [options.stateDir, options.outDir] {
+        do { try makeDirectories(dir) } catch { throw MergeFailure(error.description) }
+    }
+    let lock = try MergeLock(stateDir: options.stateDir)
+    defer { withExtendedLifetime(lock) {} }
+    let staging = Staging(outDir: options.outDir)
+    if !options.dryRun, let notice = try staging.recover() {
+        logger.notice("\(notice)")
+        result.notices.append(notice)
+    }
+    let ledger: Ledger
+    var known: [LedgerEntry]
+    do {
+        ledger = try Ledger(path: options.stateDir + "/ledger.sqlite")
+        known = try ledger.entries()
+    } catch { throw MergeFailure("the ledger in \(options.stateDir) cannot be used: \(error.description)") }
+
+    // 1. What is in the inbox, and what is new.
+    progress.show("reading the inbox")
+    var files = try scanInbox(options.inbox, asOf: asOf, jobs: options.jobs)
+    for i in files.indices {
+        switch ReturnFileName.parse(files[i].name, registry: pipelines.registry) {
+        case .success(let name): files[i].returnName = name
+        case .failure(let problem): files[i].nameProblem = describe(problem, registry: pipelines.registry)
+        }
+    }
+    let byName = Dictionary(grouping: known, by: \.fileName)
+    result.files = files.map { f in
+        let seen = byName[f.name] ?? []
+        let action: InboxAction = seen.contains { $0.sha256 == f.sha256 } ? .unchanged : (seen.isEmpty ? .new : .changed)
+        let entry = seen.first { $0.sha256 == f.sha256 } ?? LedgerEntry(
+            fileName: f.name, sha256: f.sha256, partner: f.returnName?.partner ?? "", family: f.returnName?.family ?? "",
+            period: f.returnName?.quarter.fileToken ?? "", version: f.returnName?.version ?? 0, bytes: Int(f.bytes),
+            received: f.received.description, firstRun: 0, status: "new")
+        return FileOutcome(file: f, action: action, entry: entry, report: nil)
+    }
+    lap("inbox")
+    let fingerprint = inputsFingerprint(files, asOf: asOf, pipelinesDir: pipelines.directory)
+    if options.dryRun { return result }
+    let last: (run: Int, fingerprint: String)?
+    do { last = try ledger.lastRun() } catch { throw MergeFailure("the ledger cannot be read: \(error.description)") }
+    if let last, last.fingerprint == fingerprint, fileExists(options.outDir + "/run-report.json") {
+        result.nothingNew = true
+        result.run = last.run
+        return result
+    }
+    let run: Int
+    do { run = try ledger.nextRun() } catch { throw MergeFailure("the ledger cannot be read: \(error.description)") }
+    result.run = run
+    logger.info("run \(run): \(files.count) files in the inbox, \(result.processedTonight.count) new or changed")
+
+    // 2. Validate and normalise what is new, into a scratch folder; the
+    //    normalised cache takes a return only when it could be read.
+    let cache = options.stateDir + "/normalised"
+    let incoming = options.stateDir + "/incoming"
+    removeTree(incoming)
+    do { try makeDirectories(cache); try makeDirectories(incoming) } catch { throw MergeFailure(error.description) }
+    let todo = result.files.indices.filter { result.files[$0].action != .unchanged }
+    var validation = ValidationOptions()
+    validation.asOf = options.asOf
+    validation.readAhead = todo.count < options.jobs
+    let work = todo.map { result.files[$0].file }
+    let checks = validation
+    progress.reset()
+    let normalised = concurrentMap(work.count, jobs: options.jobs) { i -> (ValidationReport, NormaliseResult?) in
+        defer { progress.step("validating and normalising", of: work.count) }
+        let f = work[i]
+        if f.returnName == nil {
+            return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
+        }
+        let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming)
+        return (r.report, r)
+    }
+    for (k, i) in todo.enumerated() {
+        var outcome = result.files[i]
+        var (report, norm) = normalised[k]
+        report.stats.seconds = 0  // partner feedback is the same whenever it is rebuilt
+        outcome.report = report
+        var e = outcome.entry
+        e.firstRun = run
+        e.rows = report.stats.rows; e.rowsRejected = report.stats.rowsRejected
+        e.errors = report.stats.errors; e.warnings = report.stats.warnings
+        e.duplicates = report.count("duplicate-row")
+        e.findings = pairsText(report.summary.map { ($0.code, $0.count) })
+        if let problem = outcome.file.nameProblem {
+            e.status = "unrecognised"
+            e.problem = problem
+        } else if let norm, let failure = unreadable(report, norm) {
+            e.status = "failed"
+            e.problem = failure
+        } else if let norm {
+            e.status = "processed"
+            e.events = norm.events
+            e.completeness = pairsText(norm.completeness.map { ($0.field, $0.filled) })
+            try moveIntoCache(norm, stem: stem(of: outcome.file.name), cache: cache)
+        }
+        outcome.entry = e
+        result.files[i] = outcome
+        if e.status != "processed" { logger.warning("\(outcome.file.name): \(e.status): \(e.problem)") }
+    }
+    lap("validate + normalise")
+
+    // 3. Deduplicate and link everything received, into the staging folder.
+    progress.show("deduplicating and linking")
+    try staging.begin()
+    let (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
+    for p in problems { logger.warning("\(p)"); result.notices.append(p) }
+    if !returns.isEmpty {
+        do {
+            result.dedupe = try deduplicate(returns, pipelines: pipelines, linkage: linkage, pseudonyms: pseudonyms,
+                                            options: DedupeOptions(outDir: staging.dir, statePath: options.stateDir + "/linkage.sqlite", jobs: options.jobs))
+        } catch { throw MergeFailure(error.description) }
+        for p in result.dedupe!.problems { logger.warning("\(p)"); result.notices.append(p) }
+        do { try makeDirectories(staging.path("restricted")) } catch { throw MergeFailure(error.description) }
+        for name in ["person_identifiers.csv.gz", "review.csv"] where rename(staging.path(name), staging.path("restricted/" + name)) != 0 {
+            throw MergeFailure("cannot move \(name) into restricted/: \(String(cString: strerror(errno)))")
+        }
+    } else {
+        result.notices.append("no return could be read yet, so there is no dataset to build")
+    }
+    lap("deduplicate + link")
+
+    // The ledger after tonight: replaced bytes, superseded versions.
+    var entries = known
+    for o in result.files where o.action != .unchanged {
+        if o.entry.status == "processed" {
+            for k in entries.indices where entries[k].fileName == o.file.name && entries[k].status == "processed" { entries[k].status = "replaced" }
+        }
+        entries.append(o.entry)
+    }
+    let superseded = Set((result.dedupe?.supersededReturns ?? []).map { stem(of: $0) })
+    for k in entries.indices where entries[k].status == "processed" || entries[k].status == "superseded" {
+        entries[k].status = superseded.contains(stem(of: entries[k].fileName)) ? "superseded" : "processed"
+    }
+    for i in result.files.indices {
+        if let e = entries.last(where: { $0.fileName == result.files[i].file.name && $0.sha256 == result.files[i].file.sha256 }) { result.files[i].entry = e }
+    }
+
+    // 4. Indicators, quality, the database, the published extract, feedback.
+    progress.show("writing indicators, quality, llr.sqlite and the published extract")
+    result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf)
+    result.topFindings = topFindings(entries)
+    if !returns.isEmpty {
+        result.indicators = try computeIndicators(eventsPath: staging.path("events.csv.gz"), mappings: pipelines.mappings, settings: settings)
+    }
+    try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, cache: cache, jobs: options.jobs)
+    lap("indicators, quality, database, extract")
+
+    result.outputs = listFiles(staging.dir, prefix: "").filter { !$0.contains(".tmp-") }
+    try writeRunReport(result, to: staging, settings: settings, timings: true)
+    try staging.commit()
+    removeTree(incoming)
+    do {
+        try ledger.record(run: run, started: result.startedAt, asOf: asOf.description, fingerprint: fingerprint,
+                          filesNew: todo.count, entries: entries)
+    } catch { throw MergeFailure("the dataset is in place but the ledger could not record the run (the next run repeats it): \(error.description)") }
+    progress.finish()
+    return result
+}
+
+/// The tables, the database, the published extract, rejects and partner
+/// feedback, written concurrently into the staging folder.
+func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int) throws(MergeFailure) {
+    for dir in ["published", "rejects", "outbox"] {
+        do { try makeDirectories(staging.path(dir)) } catch { throw MergeFailure(error.description) }
+    }
+    let hasData = result.dedupe != nil
+    let tasks: [@Sendable () throws -> Void] = [
+        {
+            try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
+            try writeQuality(result.quality, to: staging.path("published/quality.csv"), gzip: false)
+            guard hasData else { return }
+            try writeIndicators(result.indicators, to: staging.path("indicators.csv.gz"), mappings: pipelines.mappings, settings: settings,
+                                suppression: nil, gzip: true)
+            try writeIndicators(result.indicators, to: staging.path("published/indicators.csv"), mappings: pipelines.mappings, settings: settings,
+                                suppression: Suppression(result.indicators, settings: settings), gzip: false)
+            try AnalystDatabase.build(path: staging.path("llr.sqlite"), tables: [
+                ("events", staging.path("events.csv.gz")), ("persons", staging.path("persons.csv.gz")),
+                ("links", staging.path("links.csv.gz")), ("lineage", staging.path("lineage.csv.gz")),
+                ("indicators", staging.path("indicators.csv.gz")), ("quality", staging.path("quality.csv.gz")),
+            ])
+        },
+        {
+            guard hasData else { return }
+            try inflateCopy(from: staging.path("events.csv.gz"), to: staging.path("published/events.csv"))
+            try inflateCopy(from: staging.path("persons.csv.gz"), to: staging.path("published/persons.csv"))
+            try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
+        },
+        {
+            for o in result.processedTonight {
+                guard let report = o.report else { continue }
+                let folder = o.entry.partner.isEmpty ? "_unrecognised" : o.entry.partner
+                let base = stem(of: o.file.name)
+                try makeDirectories(staging.path("outbox/" + folder))
+                let json = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.json"))
+                try json.write(JSONReport.render([report], asArray: false)); try json.commit()
+                let html = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.html"))
+                try html.write(HTMLReport.render([report], catalog: pipelines.catalog)); try html.commit()
+                let rejects = cache + "/" + base + ".rejects.csv.gz"
+                if o.entry.status == "processed" && o.entry.rowsRejected > 0 && fileExists(rejects) {
+                    try makeDirectories(staging.path("rejects/" + folder))
+                    try copyFile(from: rejects, to: staging.path("rejects/\(folder)/\(base).rejects.csv.gz"))
+                }
+            }
+        },
+    ]
+    let failures = concurrentMap(tasks.count, jobs: jobs) { i -> String? in
+        do { try tasks[i](); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
+    }
+    if let f = failures.compactMap({ $0 }).first { throw MergeFailure("writing the dataset failed: \(f)") }
+}
+
+/// A file-level error (unreadable, not CSV, no rows) or outputs that could
+/// not be written: the return's rows do not go into the dataset.
+func unreadable(_ report: ValidationReport, _ norm: NormaliseResult) -> String? {
+    if let p = norm.outputProblem { return "its normalised rows could not be written: \(p)" }
+    let fileLevel = report.findings.filter { $0.rowNumber == nil && $0.severity == .error && $0.code != "filename-error" }
+    if let f = fileLevel.first { return "\(f.code): \(f.message)" }
+    return nil
+}
+
+/// Moves a return's normalised files into the cache, replacing every file
+/// an earlier copy of the same return left there.
+func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(MergeFailure) {
+    for suffix in [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"] {
+        let to = cache + "/" + stem + suffix
+        let from = parentDirectory(norm.eventsPath) + "/" + stem + suffix
+        unlink(to)
+        if fileExists(from) && rename(from, to) != 0 {
+            throw MergeFailure("cannot move \(stem)\(suffix) into the normalised cache: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// A return file's name without `.csv.gz` / `.csv` / `.gz`.
+func stem(of name: String) -> String {
+    for suffix in [".csv.gz", ".csv", ".gz"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+    return name
+}
+
+func describe(_ problem: ReturnFileName.ParseProblem, registry: PartnerRegistry) -> String {
+    switch problem {
+    case .shape(let s): return "the name breaks the convention PARTNER_family_YYYY-YY_Qn[_vN].csv.gz: \(s)"
+    case .unknownPartner(let p): return "'\(p)' is not a partner code (codes: \(registry.partners.map(\.code).joined(separator: ", ")))"
+    case .wrongFamily(let p, let expected, let found): return "\(p) sends \(expected) returns, not '\(found)'"
+    }
+}
+
+/// Finding codes over the returns that count (not replaced), most frequent first.
+func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {
+    var counts: [String: Int] = [:]
+    for e in entries where e.status != "replaced" {
+        for (code, n) in parsePairs(e.findings) { counts[code, default: 0] += n }
+    }
+    return counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { (code: $0.key, count: $0.value) }
+}
+
+/// What tonight's answer depends on: every inbox file's name and bytes, the
+/// as-of date and the data contract. Equal fingerprints, equal outputs.
+func inputsFingerprint(_ files: [InboxFile], asOf: CivilDate, pipelinesDir: String) -> String {
+    var h = SHA256()
+    for f in files { h.update(data: Array("\(f.name)\t\(f.sha256)\t\(f.received)\n".utf8)) }
+    h.update(data: Array("as-of \(asOf)\n".utf8))
+    for rel in listFiles(pipelinesDir, prefix: "") {
+        h.update(data: Array("\(rel)\n".utf8))
+        if let bytes = try? readWhole(pipelinesDir + "/" + rel) { h.update(data: bytes) }
+    }
+    return hexString(h.finalize())
+}
+
+func today() -> CivilDate { CivilDate(dayNumber: Int(time(nil)) / 86400) }
+
+/// Now, as `2026-11-22T04:20:19Z`.
+func timestampUTC() -> String {
+    let t = Int(time(nil))
+    let secs = t % 86400
+    func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    return "\(CivilDate(dayNumber: t / 86400))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+}

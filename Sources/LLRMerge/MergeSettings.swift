@@ -1,0 +1,47 @@
+import LLRCore
+
+/// `Pipelines/merge.yaml`: when returns are due, how small counts are
+/// suppressed in the published extract, and what the all-area row is called.
+public struct MergeSettings: Sendable {
+    public var dueDaysAfterQuarterEnd: Int
+    public var firstQuarter: FinancialQuarter
+    public var scheduleSource: String
+    public var suppressMinimum: Int
+    public var suppressMaximum: Int
+    public var suppressionMarker: String
+    public var suppressionSource: String
+    public var totalCode: String
+    public var totalName: String
+
+    public static func load(directory: String) throws(PipelineError) -> MergeSettings {
+        let name = "merge.yaml"
+        var root = try StrictMap(StrictMap.loadRoot(path: directory + "/" + name, displayName: name), file: name, what: "the merge settings")
+        guard var schedule = try root.map("schedule") else { throw PipelineError(file: name, line: root.line, "'schedule' is required") }
+        let source = try schedule.requiredString("source")
+        let due = try schedule.int("dueDaysAfterQuarterEnd") ?? 30
+        let firstText = try schedule.requiredString("firstQuarter")
+        guard let first = FinancialQuarter(firstText) else {
+            throw schedule.error("firstQuarter", "'\(firstText)' is not a quarter: write it like 2024-25_Q1")
+        }
+        try schedule.finish()
+        guard var sup = try root.map("suppression") else { throw PipelineError(file: name, line: root.line, "'suppression' is required") }
+        let supSource = try sup.requiredString("source")
+        let minimum = try sup.int("minimum") ?? 1
+        let maximum = try sup.int("maximum") ?? 4
+        let marker = try sup.string("marker") ?? "[c]"
+        if minimum > maximum { throw sup.error("maximum", "maximum (\(maximum)) is below minimum (\(minimum))") }
+        try sup.finish()
+        guard var total = try root.map("total") else { throw PipelineError(file: name, line: root.line, "'total' is required") }
+        let code = try total.requiredString("code"), totalName = try total.requiredString("name")
+        try total.finish()
+        try root.finish()
+        return MergeSettings(dueDaysAfterQuarterEnd: due, firstQuarter: first, scheduleSource: source,
+                             suppressMinimum: minimum, suppressMaximum: maximum, suppressionMarker: marker,
+                             suppressionSource: supSource, totalCode: code, totalName: totalName)
+    }
+
+    /// The last day a quarter's return is on time.
+    public func dueDate(_ q: FinancialQuarter) -> CivilDate { CivilDate(dayNumber: q.lastDay.dayNumber + dueDaysAfterQuarterEnd) }
+
+    public func suppressed(_ count: Int) -> Bool { count >= suppressMinimum && count <= suppressMaximum }
+}

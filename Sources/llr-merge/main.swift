@@ -1,0 +1,2 @@
+import LLRCommandLine
+runCommand(MergeCommand.self)

@@ -1,0 +1,322 @@
+import Foundation
+import LLRCore
+import LLRDedupe
+import LLRTestSupport
+import Logging
+import Testing
+@testable import LLRMerge
+
+let linkage = try! LinkageSettings.load(path: packageRoot + "/Pipelines/linkage.yaml", name: "linkage.yaml")
+let settings = try! MergeSettings.load(directory: packageRoot + "/Pipelines")
+let demo = Pseudonymiser(key: Array(Pseudonymiser.demoKey.utf8), isDemo: true)
+let sampleReturns = packageRoot + "/SampleData/returns"
+let asOf = CivilDate(year: 2024, month: 11, day: 15)
+let quietLogger: Logger = {
+    var l = Logger(label: "test")
+    l.logLevel = .critical
+    return l
+}()
+
+/// An inbox holding copies of the named sample returns (all of them by default).
+func inbox(_ filter: (String) -> Bool = { _ in true }) throws -> String {
+    let dir = tempDir()
+    for name in try FileManager.default.contentsOfDirectory(atPath: sampleReturns).sorted() where filter(name) {
+        try FileManager.default.copyItem(atPath: sampleReturns + "/" + name, toPath: dir + "/" + name)
+    }
+    return dir
+}
+
+/// Small partners only, for tests that merge several times.
+func smallPartners(_ name: String) -> Bool { ["ICB", "UAVA", "NSPCC", "RCC", "BARNARDOS", "UHL"].contains(String(name.prefix { $0 != "_" })) }
+
+func merge(_ inbox: String, out: String, state: String? = nil, jobs: Int = 2, dryRun: Bool = false) throws -> MergeResult {
+    var options = MergeOptions(inbox: inbox, outDir: out, stateDir: state ?? out + "/state", jobs: jobs, asOf: asOf)
+    options.dryRun = dryRun
+    return try runMerge(options, pipelines: contract, linkage: linkage, settings: settings, pseudonyms: demo,
+                        logger: quietLogger, progress: MergeProgress(enabled: false))
+}
+
+/// Every dataset file under `dir` (not the state, not the run report, which records timings) with its bytes.
+func datasetFiles(_ dir: String) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    let e = FileManager.default.enumerator(atPath: dir)!
+    while let rel = e.nextObject() as? String {
+        if rel.hasPrefix("state") || rel.hasPrefix("run-report") { continue }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir), !isDir.boolValue {
+            out[rel] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + rel))
+        }
+    }
+    return out
+}
+
+/// A CSV(.gz) the pipeline wrote, as rows of named cells.
+func table(_ path: String) -> [[String: String]] {
+    var header: [String] = []
+    var rows: [[String: String]] = []
+    let problem = CSVFileRows.read(path: path, header: { header = $0 }) { r in
+        var row: [String: String] = [:]
+        for (i, h) in header.enumerated() where i < r.storedCount { row[h] = String(decoding: r.cell(i), as: UTF8.self) }
+        rows.append(row)
+    }
+    #expect(problem == nil, "\(problem ?? "")")
+    return rows
+}
+
+@Suite("llr-merge", .serialized)
+struct MergeTests {
+    @Test("the sample merges into a complete dataset, every received row accounted for")
+    func sampleMerge() throws {
+        let out = tempDir()
+        let r = try merge(try inbox(), out: out)
+        #expect(!r.nothingNew)
+        #expect(r.files.count == 33 && r.files.allSatisfy { $0.action == .new })
+        for f in ["events.csv.gz", "persons.csv.gz", "links.csv.gz", "lineage.csv.gz", "indicators.csv.gz", "quality.csv.gz",
+                  "llr.sqlite", "restricted/person_identifiers.csv.gz", "restricted/review.csv", "published/events.csv",
+                  "published/indicators.csv", "published/quality.csv", "published/persons.csv", "published/README.md",
+                  "run-report.html", "run-report.json", "outbox/UHL/UHL_health_2024-25_Q1.report.html",
+                  "outbox/UHL/UHL_health_2024-25_Q1.report.json", "rejects/UHL/UHL_health_2024-25_Q1.rejects.csv.gz"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + f), "\(f) is missing")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + "/.staging"))
+        // Every row of every file in the lineage once; statuses add up to the rows read.
+        let lineage = table(out + "/lineage.csv.gz")
+        let read = r.files.reduce(0) { $0 + $1.entry.rows }
+        #expect(lineage.count == read)
+        #expect(Set(lineage.map { $0["source_file"]! + "#" + $0["source_row"]! }).count == read)
+        let d = try #require(r.dedupe)
+        #expect(["kept", "merged", "duplicate", "superseded", "rejected"].reduce(0) { $0 + (d.status[$1] ?? 0) } == read)
+        // Quality: every partner for both sample quarters; resubmissions counted at their latest version.
+        #expect(r.quality.count == 2 * contract.registry.partners.count)
+        #expect(r.quality.first { $0.partner == "LCC" && $0.quarter.quarter == 1 }?.version == 2)
+        // The database holds the tables and its views answer.
+        let db = try SQLiteDatabase(path: out + "/llr.sqlite")
+        var events = 0, viewRows = 0
+        try db.prepare("SELECT COUNT(*) FROM events").forEachRow { events = $0.int(0) }
+        try db.prepare("SELECT COUNT(*) FROM events_by_quarter_la").forEachRow { viewRows = $0.int(0) }
+        #expect(events == d.events && viewRows > 0)
+        let report = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
+        #expect(report.contains("<svg") && report.contains("Reject rate per partner") && report.contains("Returns by partner and quarter"))
+    }
+
+    @Test("the published extract holds no names, no dob, no NHS numbers, and no count from 1 to 4")
+    func publishedExtract() throws {
+        let out = tempDir()
+        _ = try merge(try inbox(), out: out)
+        let ids = table(out + "/restricted/person_identifiers.csv.gz")
+        // Names, NHS numbers, UPNs, full postcodes and partners' ids: none may appear anywhere.
+        var secrets = Set<String>()
+        var dobs: [String: Set<String>] = [:]
+        for row in ids {
+            for k in ["forename", "surname", "nhs_number", "upn", "person_source_id"] {
+                if let v = row[k], v.count >= 4 { secrets.insert(v) }
+            }
+            if let pc = row["postcode"], pc.contains(" ") { secrets.insert(pc) }
+            if let dob = row["dob"], !dob.isEmpty { dobs[row["llr_person_id"]!, default: []].insert(dob) }
+        }
+        #expect(secrets.count > 1000 && dobs.count > 1000)
+        let published = out + "/published"
+        for file in try FileManager.default.contentsOfDirectory(atPath: published) where file.hasSuffix(".csv") {
+            let rows = table(published + "/" + file)
+            let header = Set(rows.first?.keys.map { $0 } ?? [])
+            #expect(header.isDisjoint(with: ["forename", "surname", "dob", "nhs_number", "upn", "postcode", "person_source_id"]), "\(file): \(header)")
+            let leaked = rows.flatMap { $0.values.filter { secrets.contains($0) } }
+            #expect(leaked.isEmpty, "\(file) holds \(leaked.count) identifiers, e.g. \(leaked.prefix(3))")
+            // A child's date of birth is not in any row about that child.
+            let dobLeaks = rows.filter { row in row["llr_person_id"].map { id in row.values.contains { dobs[id]?.contains($0) == true } } ?? false }
+            #expect(dobLeaks.isEmpty, "\(file) holds \(dobLeaks.count) dates of birth")
+        }
+        let indicators = table(published + "/indicators.csv")
+        var suppressed = 0
+        for row in indicators {
+            for k in ["events", "children", "children_repeat"] {
+                guard let v = row[k], !v.isEmpty else { continue }
+                if v == "[c]" { suppressed += 1; continue }
+                let n = try #require(Int(v), "\(k) = \(v)")
+                #expect(n == 0 || n >= 5, "\(k) = \(n) published")
+            }
+            if row["children"] == "[c]" { #expect(row["rate_per_10000"] == "[c]") }
+        }
+        #expect(suppressed > 0)
+        // The full table (not published) keeps the counts.
+        #expect(table(out + "/indicators.csv.gz").allSatisfy { $0["children"] != "[c]" })
+    }
+
+    @Test("a second run with nothing new changes nothing; the same inputs give the same bytes, whatever --jobs is")
+    func idempotent() throws {
+        let box = try inbox(smallPartners)
+        let a = tempDir(), b = tempDir()
+        _ = try merge(box, out: a, jobs: 2)
+        let first = try datasetFiles(a)
+        let report = try Data(contentsOf: URL(fileURLWithPath: a + "/run-report.json"))
+        let again = try merge(box, out: a, jobs: 2)
+        #expect(again.nothingNew)
+        #expect(try datasetFiles(a) == first)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/run-report.json")) == report)
+        _ = try merge(box, out: b, jobs: 1)
+        let second = try datasetFiles(b)
+        #expect(first.keys.sorted() == second.keys.sorted())
+        for (k, v) in first { #expect(second[k] == v, "\(k) differs between --jobs 2 and --jobs 1") }
+    }
+
+    @Test("a resubmission replaces its quarter's first version; a changed file replaces its earlier bytes")
+    func resubmission() throws {
+        let box = try inbox { smallPartners($0) && !$0.contains("_v2") }
+        let out = tempDir()
+        _ = try merge(box, out: out)
+        let before = table(out + "/lineage.csv.gz").filter { $0["source_file"] == "RCC_council_2024-25_Q1.csv.gz" }
+        #expect(!before.isEmpty && before.allSatisfy { $0["status"] != "superseded" })
+        try FileManager.default.copyItem(atPath: sampleReturns + "/RCC_council_2024-25_Q1_v2.csv.gz", toPath: box + "/RCC_council_2024-25_Q1_v2.csv.gz")
+        let r = try merge(box, out: out)
+        #expect(r.processedTonight.map(\.file.name) == ["RCC_council_2024-25_Q1_v2.csv.gz"])
+        let after = table(out + "/lineage.csv.gz")
+        #expect(after.filter { $0["source_file"] == "RCC_council_2024-25_Q1.csv.gz" }.allSatisfy { $0["status"] == "superseded" })
+        #expect(r.files.first { $0.file.name == "RCC_council_2024-25_Q1.csv.gz" }?.entry.status == "superseded")
+        #expect(r.quality.first { $0.partner == "RCC" && $0.quarter.quarter == 1 }?.version == 2)
+
+        // New bytes under a name already merged: they replace the old ones, and the ledger says so.
+        let target = box + "/UAVA_vcs_2024-25_Q2.csv.gz"
+        try FileManager.default.removeItem(atPath: target)
+        try FileManager.default.copyItem(atPath: sampleReturns + "/UAVA_vcs_2024-25_Q1.csv.gz", toPath: target)
+        let changed = try merge(box, out: out)
+        #expect(changed.processedTonight.map(\.action) == [.changed])
+        let ledger = try Ledger(path: out + "/state/ledger.sqlite").entries().filter { $0.fileName == "UAVA_vcs_2024-25_Q2.csv.gz" }
+        #expect(ledger.map(\.status).sorted() == ["processed", "replaced"])
+    }
+
+    @Test("a corrupt file and a misnamed file become findings; the night still completes")
+    func badFiles() throws {
+        let box = try inbox(smallPartners)
+        let good = try Data(contentsOf: URL(fileURLWithPath: sampleReturns + "/LP_police_2024-25_Q1.csv.gz"))
+        try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: box + "/LP_police_2024-25_Q1.csv.gz"))  // truncated gzip
+        try Data("not a return".utf8).write(to: URL(fileURLWithPath: box + "/notes from UHL.txt"))
+        try Data([0x1F, 0x8B, 0x08, 0x00, 0xFF, 0xFF]).write(to: URL(fileURLWithPath: box + "/LP_police_2024-25_Q2.csv.gz"))
+        let out = tempDir()
+        let r = try merge(box, out: out)
+        let byName = Dictionary(uniqueKeysWithValues: r.files.map { ($0.file.name, $0.entry) })
+        #expect(byName["LP_police_2024-25_Q1.csv.gz"]?.status == "failed")
+        #expect(byName["LP_police_2024-25_Q1.csv.gz"]?.problem.contains("compression-error") == true)
+        #expect(byName["LP_police_2024-25_Q2.csv.gz"]?.status == "failed")
+        #expect(byName["notes from UHL.txt"]?.status == "unrecognised")
+        #expect(r.dedupe != nil)
+        #expect(table(out + "/lineage.csv.gz").allSatisfy { !$0["source_file"]!.hasPrefix("LP_") })
+        #expect(r.quality.first { $0.partner == "LP" && $0.quarter.quarter == 1 }?.status == "unreadable")
+        #expect(FileManager.default.fileExists(atPath: out + "/outbox/LP/LP_police_2024-25_Q1.report.html"))
+        #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/notes from UHL.txt.report.json"))
+        let html = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
+        #expect(html.contains("LP_police_2024-25_Q1.csv.gz</b>: failed"))
+
+        // The partner sends it again, whole: it goes in.
+        try FileManager.default.removeItem(atPath: box + "/LP_police_2024-25_Q1.csv.gz")
+        try good.write(to: URL(fileURLWithPath: box + "/LP_police_2024-25_Q1.csv.gz"))
+        let fixed = try merge(box, out: out)
+        #expect(fixed.files.first { $0.file.name == "LP_police_2024-25_Q1.csv.gz" }?.entry.status == "processed")
+        #expect(table(out + "/lineage.csv.gz").contains { $0["source_file"] == "LP_police_2024-25_Q1.csv.gz" })
+    }
+
+    @Test("a second merge on the same state refuses to start while one runs")
+    func lock() throws {
+        let out = tempDir()
+        try FileManager.default.createDirectory(atPath: out + "/state", withIntermediateDirectories: true)
+        let held = try MergeLock(stateDir: out + "/state")
+        #expect(throws: MergeFailure.self) { _ = try merge(try inbox(smallPartners), out: out) }
+        #expect(!FileManager.default.fileExists(atPath: out + "/events.csv.gz"))
+        withExtendedLifetime(held) {}
+    }
+
+    @Test("a run stopped before its commit leaves the last dataset; one stopped after is completed by the next")
+    func interruptedRuns() throws {
+        let box = try inbox(smallPartners)
+        let out = tempDir()
+        _ = try merge(box, out: out)
+        let good = try datasetFiles(out)
+        // Stopped while building: a staging folder with no manifest.
+        try FileManager.default.createDirectory(atPath: out + "/.staging/published", withIntermediateDirectories: true)
+        try Data("half".utf8).write(to: URL(fileURLWithPath: out + "/.staging/events.csv.gz"))
+        try Data("half".utf8).write(to: URL(fileURLWithPath: out + "/.staging/published/events.csv"))
+        let r = try merge(box, out: out)
+        #expect(r.notices.contains { $0.contains("discarded") })
+        #expect(try datasetFiles(out) == good)
+        // Stopped while moving: the manifest was written, one file moved, one not.
+        try FileManager.default.createDirectory(atPath: out + "/.staging", withIntermediateDirectories: true)
+        try Data("new quality".utf8).write(to: URL(fileURLWithPath: out + "/.staging/quality.csv.gz"))
+        try Data("events.csv.gz\nquality.csv.gz\n".utf8).write(to: URL(fileURLWithPath: out + "/.staging/MANIFEST"))
+        _ = try merge(box, out: out, dryRun: false)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/quality.csv.gz")) == Data("new quality".utf8))
+        #expect(!FileManager.default.fileExists(atPath: out + "/.staging"))
+    }
+
+    @Test("a merge process killed part-way leaves the last dataset whole, and the next run completes")
+    func killedProcess() throws {
+        let box = try inbox { smallPartners($0) && $0.contains("_Q1") }
+        let out = tempDir()
+        _ = try merge(box, out: out)
+        let before = try datasetFiles(out)
+        for name in try FileManager.default.contentsOfDirectory(atPath: sampleReturns) where smallPartners(name) && name.contains("_Q2") {
+            try FileManager.default.copyItem(atPath: sampleReturns + "/" + name, toPath: box + "/" + name)
+        }
+        let reference = tempDir()
+        _ = try merge(box, out: reference)
+        let complete = try datasetFiles(reference)
+        for delay in [0.15, 0.4, 0.8] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-merge")
+            p.arguments = ["--inbox", box, "--out", out, "--demo-key", "--as-of", "2024-11-15", "--jobs", "2", "--log-level", "error"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            // Whatever the moment: the events are the old night's or the new night's, never a mixture of half a file.
+            let events = try Data(contentsOf: URL(fileURLWithPath: out + "/events.csv.gz"))
+            #expect(events == before["events.csv.gz"] || events == complete["events.csv.gz"])
+        }
+        _ = try merge(box, out: out)
+        let after = try datasetFiles(out)
+        for k in complete.keys where !k.hasPrefix("outbox") && !k.hasPrefix("rejects") {
+            #expect(after[k] == complete[k], "\(k) differs from a clean run")
+        }
+    }
+
+    @Test("--dry-run lists the inbox and writes nothing")
+    func dryRun() throws {
+        let out = tempDir()
+        let r = try merge(try inbox(smallPartners), out: out, dryRun: true)
+        #expect(!r.files.isEmpty && r.files.allSatisfy { $0.action == .new })
+        #expect(!FileManager.default.fileExists(atPath: out + "/events.csv.gz"))
+        let ledger = try Ledger(path: out + "/state/ledger.sqlite").entries()
+        #expect(ledger.isEmpty)
+    }
+}
+
+@Suite("indicators and suppression")
+struct IndicatorTests {
+    func row(_ la: String, _ children: Int, total: Bool = false) -> IndicatorRow {
+        IndicatorRow(financialYear: "2024-25", quarter: "Q1", laCode: la, laName: la, eventType: "REFERRAL", events: children,
+                     children: children, repeatChildren: 0, population: 1000, isTotal: total)
+    }
+
+    @Test("one small area is hidden with the next smallest, so the total cannot give it back")
+    func secondary() {
+        let rows = [row("LLR", 60, total: true), row("A", 3), row("B", 7), row("C", 50)]
+        let s = Suppression(rows, settings: settings)
+        #expect(s.withheld[1][1] && s.withheld[2][1] && !s.withheld[3][1] && !s.withheld[0][1])
+    }
+
+    @Test("two small areas hide each other; zeros and counts of 5 or more stay")
+    func primary() {
+        let rows = [row("LLR", 63, total: true), row("A", 3), row("B", 4), row("C", 0), row("D", 56)]
+        let s = Suppression(rows, settings: settings)
+        #expect(s.withheld.map { $0[1] } == [false, true, true, false, false])
+    }
+
+    @Test("returns are due 30 days after the quarter; a quarter with nothing is missing once due")
+    func schedule() {
+        let q1 = FinancialQuarter("2024-25_Q1")!
+        #expect(settings.dueDate(q1) == CivilDate(year: 2024, month: 7, day: 30))
+        let rows = qualityRows(ledger: [], registry: contract.registry, settings: settings, asOf: CivilDate(year: 2024, month: 8, day: 1))
+        #expect(rows.count == contract.registry.partners.count)
+        #expect(rows.allSatisfy { $0.status == "missing" && $0.quarter == q1 })
+    }
+}
