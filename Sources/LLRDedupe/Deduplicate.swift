@@ -240,7 +240,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
                                 recordKeys: keys, owner: owner,
                                 eventId: eventId, cluster: result.cluster, personId: personId, records: records, linkage: linkage)
     do {
-        try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, summary: &summary)
+        try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, jobs: options.jobs, summary: &summary)
     } catch {
         throw DedupeFailure(description: "writing the outputs failed: \(error)")
     }

@@ -210,6 +210,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
                                             options: DedupeOptions(outDir: staging.dir, statePath: options.stateDir + "/linkage.sqlite", jobs: options.jobs))
         } catch { throw MergeFailure(error.description) }
         for p in result.dedupe!.problems { logger.warning("\(p)"); result.notices.append(p) }
+        logger.info("deduplication stages: \(result.dedupe!.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))")
         do { try makeDirectories(staging.path("restricted")) } catch { throw MergeFailure(error.description) }
         for name in ["person_identifiers.csv.gz", "review.csv"] where rename(staging.path(name), staging.path("restricted/" + name)) != 0 {
             throw MergeFailure("cannot move \(name) into restricted/: \(String(cString: strerror(errno)))")
@@ -239,11 +240,9 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     progress.show("writing indicators, quality, llr.sqlite and the published extract")
     result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf)
     result.topFindings = topFindings(entries)
-    if !returns.isEmpty {
-        result.indicators = try computeIndicators(eventsPath: staging.path("events.csv.gz"), mappings: pipelines.mappings, settings: settings)
-    }
-    try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, cache: cache, jobs: options.jobs)
-    lap("indicators, quality, database, extract")
+    result.indicators = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, cache: cache,
+                                         jobs: options.jobs, logger: logger)
+    lap("indicators, database, extract, feedback")
 
     result.outputs = listFiles(staging.dir, prefix: "").filter { !$0.contains(".tmp-") }
     try writeRunReport(result, to: staging, settings: settings, timings: true)
@@ -257,35 +256,41 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     return result
 }
 
-/// The tables, the database, the published extract, rejects and partner
-/// feedback, written concurrently into the staging folder.
-func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int) throws(MergeFailure) {
+/// Indicators, the database, the published extract, rejects and partner
+/// feedback, written concurrently into the staging folder: the database's
+/// big tables load while the indicators are counted; its small tables
+/// follow. Returns the indicators.
+func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
+                  logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
     for dir in ["published", "rejects", "outbox"] {
         do { try makeDirectories(staging.path(dir)) } catch { throw MergeFailure(error.description) }
     }
     let hasData = result.dedupe != nil
-    let tasks: [@Sendable () throws -> Void] = [
-        {
+    let database = Locked<AnalystDatabase?>(nil)
+    let indicators = Locked<[IndicatorRow]>([])
+    let tasks: [(String, @Sendable () throws -> Void)] = [
+        ("llr.sqlite", {
+            guard hasData else { return }
+            let db = try AnalystDatabase(path: staging.path("llr.sqlite"))
+            for t in ["events", "persons", "links", "lineage"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
+            try db.index()
+            database.value = db
+        }),
+        ("indicators, quality and the published extract", {
             try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
             try writeQuality(result.quality, to: staging.path("published/quality.csv"), gzip: false)
             guard hasData else { return }
-            try writeIndicators(result.indicators, to: staging.path("indicators.csv.gz"), mappings: pipelines.mappings, settings: settings,
+            let rows = try computeIndicators(eventsPath: staging.path("events.csv.gz"), mappings: pipelines.mappings, settings: settings)
+            indicators.value = rows
+            try writeIndicators(rows, to: staging.path("indicators.csv.gz"), mappings: pipelines.mappings, settings: settings,
                                 suppression: nil, gzip: true)
-            try writeIndicators(result.indicators, to: staging.path("published/indicators.csv"), mappings: pipelines.mappings, settings: settings,
-                                suppression: Suppression(result.indicators, settings: settings), gzip: false)
-            try AnalystDatabase.build(path: staging.path("llr.sqlite"), tables: [
-                ("events", staging.path("events.csv.gz")), ("persons", staging.path("persons.csv.gz")),
-                ("links", staging.path("links.csv.gz")), ("lineage", staging.path("lineage.csv.gz")),
-                ("indicators", staging.path("indicators.csv.gz")), ("quality", staging.path("quality.csv.gz")),
-            ])
-        },
-        {
-            guard hasData else { return }
+            try writeIndicators(rows, to: staging.path("published/indicators.csv"), mappings: pipelines.mappings, settings: settings,
+                                suppression: Suppression(rows, settings: settings), gzip: false)
             try inflateCopy(from: staging.path("events.csv.gz"), to: staging.path("published/events.csv"))
             try inflateCopy(from: staging.path("persons.csv.gz"), to: staging.path("published/persons.csv"))
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
-        },
-        {
+        }),
+        ("partner feedback", {
             for o in result.processedTonight {
                 guard let report = o.report else { continue }
                 let folder = o.entry.partner.isEmpty ? "_unrecognised" : o.entry.partner
@@ -301,12 +306,20 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
                     try copyFile(from: rejects, to: staging.path("rejects/\(folder)/\(base).rejects.csv.gz"))
                 }
             }
-        },
+        }),
     ]
     let failures = concurrentMap(tasks.count, jobs: jobs) { i -> String? in
-        do { try tasks[i](); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
+        let started = monotonicSeconds()
+        defer { logger.info("\(tasks[i].0): \(decimalText(monotonicSeconds() - started, places: 2)) s") }
+        do { try tasks[i].1(); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
     }
     if let f = failures.compactMap({ $0 }).first { throw MergeFailure("writing the dataset failed: \(f)") }
+    if let db = database.value {
+        try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
+        try db.load(table: "quality", csv: staging.path("quality.csv.gz"))
+        try db.finish()
+    }
+    return indicators.value
 }
 
 /// A file-level error (unreadable, not CSV, no rows) or outputs that could

@@ -38,3 +38,17 @@ public func writeStandardError(_ s: String) {
         }
     }
 }
+
+/// A value shared between Dispatch workers behind a `MutexLock`: one
+/// worker sets it, another reads it after the work is joined.
+public final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = MutexLock()
+    private var stored: Value
+
+    public init(_ value: Value) { stored = value }
+
+    public var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

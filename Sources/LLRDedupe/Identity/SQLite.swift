@@ -57,6 +57,7 @@ public final class SQLiteDatabase {
 }
 
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+private let SQLITE_STATIC = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
 public final class SQLiteStatement {
     let stmt: OpaquePointer
@@ -69,10 +70,11 @@ public final class SQLiteStatement {
     public func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(stmt, index, sqlite3_int64(value)) }
     public func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(stmt, index, value) }
     public func bindNull(_ index: Int32) { sqlite3_bind_null(stmt, index) }
-    /// Binds UTF-8 bytes (a CSV cell as read), copied by SQLite.
+    /// Binds UTF-8 bytes (a CSV cell as read) without copying them: they
+    /// must stay valid until the statement has run.
     public func bind(_ index: Int32, bytes: UnsafeBufferPointer<UInt8>) {
         if let base = bytes.baseAddress {
-            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(stmt, index, $0, Int32(bytes.count), SQLITE_TRANSIENT) }
+            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(stmt, index, $0, Int32(bytes.count), SQLITE_STATIC) }
         } else {
             sqlite3_bind_text(stmt, index, "", 0, SQLITE_TRANSIENT)
         }

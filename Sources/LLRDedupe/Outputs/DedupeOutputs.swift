@@ -1,7 +1,7 @@
 import LLRCore
 
 /// Everything the writers need from a run, indexed by global row number.
-struct OutputContext {
+struct OutputContext: Sendable {
     let loaded: [LoadedReturn]
     let active: [Bool]
     let rowReturn: [Int32]
@@ -44,171 +44,203 @@ func weightText(_ w: Float) -> String { decimalText(Double(w), places: 2) }
 /// a temporary name first; all are renamed into place only when every one is
 /// complete, so a failure leaves the previous set whole. Orders are by
 /// plain numbers (start day, row order, id rank), so reruns give the same bytes.
-func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], outDir: String, summary: inout DedupeSummary) throws {
+func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], outDir: String, jobs: Int, summary: inout DedupeSummary) throws {
     let n = c.count
-    var pending: [CSVOutput] = []
+    let pending = PendingOutputs()
+    let lineageCounts = Locked<([String: Int], Int)>(([:], 0))
     let start = (0..<n).map { c.row($0).start }
     let partnerOf = (0..<n).map { c.ret($0).source.name.partner }
     // Person ids in sorted order: rank[cluster].
     let clusterOrder = (0..<result.clusterCount).sorted { c.personId[$0] < c.personId[$1] }
-    var rank = [Int32](repeating: 0, count: result.clusterCount)
-    for (i, k) in clusterOrder.enumerated() { rank[k] = Int32(i) }
+    var ranks = [Int32](repeating: 0, count: result.clusterCount)
+    for (i, k) in clusterOrder.enumerated() { ranks[k] = Int32(i) }
+    let rank = ranks
 
-    // events: one row per real-world event.
-    var groupSize = [Int32](repeating: 0, count: n)
-    var groupPartners = [[String]](repeating: [], count: n)
-    for g in 0..<n {
-        let o = Int(c.owner[g])
-        groupSize[o] += 1
-        if !groupPartners[o].contains(partnerOf[g]) { groupPartners[o].append(partnerOf[g]) }
-    }
-    let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
-    let attributeHeader = c.loaded.first?.attributeHeader ?? []
-    let events = try CSVOutput(path: outDir + "/events.csv.gz", header: [
-        "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
-        "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
-        "source_records"] + attributeHeader, level: 1, background: true)
-    for g in owners {
-        let l = c.ret(g), r = c.row(g)
-        try events.writeRow { w in
-            w.add(c.eventId[g]); w.add(c.person(g))
-            w.addEncoded(l.bytes(r.core))
-            w.add(groupPartners[g].count == 1 ? groupPartners[g][0] : groupPartners[g].sorted().joined(separator: ";"))
-            w.add(Int(groupSize[g]))
-            if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
-        }
-    }
-    pending.append(events)
+    // The six files are built at once, the longest first; each compresses on its own worker too.
+    let writers: [@Sendable () throws -> Void] = [
+        {
+            // lineage: every source row received, with what became of it.
+            var byKey: [UInt64: Int32] = [:]
+            if c.active.contains(false) {
+                for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
+            }
+            let lineage = try CSVOutput(path: outDir + "/lineage.csv.gz",
+                                            header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: true)
+            var received = 0
+            var status: [String: Int] = [:]
+            for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
+                let l = c.loaded[ri]
+                let file = l.source.sourceFile, partner = l.source.name.partner
+                // (row, status, global row whose ids it takes or -1)
+                var entries: [(Int32, UInt8, Int32)] = []
+                entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
+                if c.active[ri] {
+                    var gOfRow: [Int32: Int32] = [:]
+                    for k in l.rows.indices {
+                        let g = c.firstRow[ri] + k
+                        gOfRow[l.rows[k].sourceRow] = Int32(g)
+                        entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
+                    }
+                    for (dup, first) in l.duplicates { entries.append((dup, 2, gOfRow[first] ?? -1)) }
+                    for rej in l.rejected { entries.append((rej, 4, -1)) }
+                } else {
+                    for r in l.rows { entries.append((r.sourceRow, 3, byKey[recordKey(l, r)] ?? -1)) }
+                    for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
+                    for rej in l.rejected { entries.append((rej, 3, -1)) }
+                }
+                entries.sort { $0.0 < $1.0 }
+                let statuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
+                var counts = [Int](repeating: 0, count: 5)
+                for (row, status, g) in entries {
+                    counts[Int(status)] += 1
+                    try lineage.writeRow { w in
+                        w.add(file); w.add(Int(row)); w.add(partner); w.add(statuses[Int(status)].rawValue)
+                        if g >= 0 { w.add(c.eventId[Int(g)]); w.add(c.person(Int(g))) } else { w.add(""); w.add("") }
+                    }
+                }
+                for (i, s) in statuses.enumerated() { status[s.rawValue, default: 0] += counts[i] }
+                received += entries.count
+            }
+            pending.add(lineage)
+            lineageCounts.value = (status, received)
+        },
+        {
+            // events: one row per real-world event.
+            var groupSize = [Int32](repeating: 0, count: n)
+            var groupPartners = [[String]](repeating: [], count: n)
+            for g in 0..<n {
+                let o = Int(c.owner[g])
+                groupSize[o] += 1
+                if !groupPartners[o].contains(partnerOf[g]) { groupPartners[o].append(partnerOf[g]) }
+            }
+            let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
+            let attributeHeader = c.loaded.first?.attributeHeader ?? []
+            let events = try CSVOutput(path: outDir + "/events.csv.gz", header: [
+                "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
+                "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
+                "source_records"] + attributeHeader, level: 1, background: true)
+            for g in owners {
+                let l = c.ret(g), r = c.row(g)
+                try events.writeRow { w in
+                    w.add(c.eventId[g]); w.add(c.person(g))
+                    w.addEncoded(l.bytes(r.core))
+                    w.add(groupPartners[g].count == 1 ? groupPartners[g][0] : groupPartners[g].sorted().joined(separator: ";"))
+                    w.add(Int(groupSize[g]))
+                    if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
+                }
+            }
+            pending.add(events)
+        },
+        {
+            // persons
+            var firstSeen = [Int32](repeating: Int32.max, count: result.clusterCount)
+            var lastSeen = [Int32](repeating: Int32.min, count: result.clusterCount)
+            var partners = [[String]](repeating: [], count: result.clusterCount)
+            for g in 0..<n {
+                let k = Int(c.cluster[g])
+                if start[g] != Int32.min { firstSeen[k] = min(firstSeen[k], start[g]); lastSeen[k] = max(lastSeen[k], start[g]) }
+                if !partners[k].contains(partnerOf[g]) { partners[k].append(partnerOf[g]) }
+            }
+            var sourceIds = [Int32](repeating: 0, count: result.clusterCount)
+            let byMember = (0..<n).map { (c.cluster[$0], memberKeys[$0]) }.sorted { $0 < $1 }
+            for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x.0)] += 1 }
+            var probabilistic = [Bool](repeating: false, count: result.clusterCount)
+            for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
+            let persons = try CSVOutput(path: outDir + "/persons.csv.gz",
+                                            header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: true)
+            for k in clusterOrder {
+                try persons.writeRow { w in
+                    w.add(c.personId[k])
+                    w.add(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
+                    w.add(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
+                    w.add(partners[k].count == 1 ? partners[k][0] : partners[k].sorted().joined(separator: ";"))
+                    w.add(Int(sourceIds[k]))
+                    w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
+                }
+            }
+            pending.add(persons)
 
-    // persons
-    var firstSeen = [Int32](repeating: Int32.max, count: result.clusterCount)
-    var lastSeen = [Int32](repeating: Int32.min, count: result.clusterCount)
-    var partners = [[String]](repeating: [], count: result.clusterCount)
-    for g in 0..<n {
-        let k = Int(c.cluster[g])
-        if start[g] != Int32.min { firstSeen[k] = min(firstSeen[k], start[g]); lastSeen[k] = max(lastSeen[k], start[g]) }
-        if !partners[k].contains(partnerOf[g]) { partners[k].append(partnerOf[g]) }
-    }
-    var sourceIds = [Int32](repeating: 0, count: result.clusterCount)
-    let byMember = (0..<n).map { (c.cluster[$0], memberKeys[$0]) }.sorted { $0 < $1 }
-    for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x.0)] += 1 }
-    var probabilistic = [Bool](repeating: false, count: result.clusterCount)
-    for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
-    let persons = try CSVOutput(path: outDir + "/persons.csv.gz",
-                                    header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: true)
-    for k in clusterOrder {
-        try persons.writeRow { w in
-            w.add(c.personId[k])
-            w.add(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
-            w.add(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
-            w.add(partners[k].count == 1 ? partners[k][0] : partners[k].sorted().joined(separator: ";"))
-            w.add(Int(sourceIds[k]))
-            w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
-        }
-    }
-    pending.append(persons)
+            // person_identifiers (restricted): each distinct set of details behind each person.
+            var seen = Set<UInt64>()
+            seen.reserveCapacity(n)
+            var identityRows: [(Int32, Int32)] = []
+            for g in 0..<n {
+                let l = c.ret(g), r = c.row(g)
+                let h = l.arena.withUnsafeBufferPointer { a in
+                    identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.identity.offset), count: Int(r.identity.count)),
+                                   seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ l.partnerSeed)
+                }
+                if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
+            }
+            identityRows.sort { $0 < $1 }
+            let identifiers = try CSVOutput(path: outDir + "/person_identifiers.csv.gz",
+                                                header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
+                                                level: 1, background: true)
+            for (_, g32) in identityRows {
+                let g = Int(g32), l = c.ret(g), r = c.row(g)
+                try identifiers.writeRow { w in w.add(c.person(g)); w.add(partnerOf[g]); w.addEncoded(l.bytes(r.identity)) }
+            }
+            pending.add(identifiers)
+        },
+        {
+            // links: every pair that joined two clusters, with its rule or weight.
+            let links = try CSVOutput(path: outDir + "/links.csv.gz",
+                                          header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"], level: 1)
+            let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
+            for e in sortedEdges {
+                try links.writeRow { w in
+                    w.add(c.person(Int(e.a)))
+                    w.add(c.ret(Int(e.a)).source.sourceFile); w.add(Int(c.row(Int(e.a)).sourceRow))
+                    w.add(c.ret(Int(e.b)).source.sourceFile); w.add(Int(c.row(Int(e.b)).sourceRow))
+                    w.add(ruleName(e.rule, c.linkage))
+                    w.add(e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails ? weightText(e.weight) : "")
+                }
+            }
+            pending.add(links)
 
-    // person_identifiers (restricted): each distinct set of details behind each person.
-    var seen = Set<UInt64>()
-    seen.reserveCapacity(n)
-    var identityRows: [(Int32, Int32)] = []
-    for g in 0..<n {
-        let l = c.ret(g), r = c.row(g)
-        let h = l.arena.withUnsafeBufferPointer { a in
-            identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.identity.offset), count: Int(r.identity.count)),
-                           seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ l.partnerSeed)
-        }
-        if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
+            // review.csv: uncertain pairs with what a person needs to decide (restricted).
+            let review = try AtomicOutputFile(path: outDir + "/review.csv")
+            var text = CSVRowBuilder()
+            for h in ["match_weight", "llr_person_id_a", "source_file_a", "source_row_a", "forename_a", "surname_a", "dob_a", "postcode_a",
+                      "llr_person_id_b", "source_file_b", "source_row_b", "forename_b", "surname_b", "dob_b", "postcode_b"] { text.add(h) }
+            text.endRow()
+            for e in result.review.sorted(by: { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }) {
+                text.add(weightText(e.weight))
+                for g in [Int(e.a), Int(e.b)] {
+                    let l = c.ret(g), r = c.row(g)
+                    text.add(c.person(g)); text.add(l.source.sourceFile); text.add(Int(r.sourceRow))
+                    for s in [r.forename, r.surname, r.dob, r.postcode] { text.add(Array(l.bytes(s))) }
+                }
+                text.endRow()
+                if text.bytes.count > 1 << 20 { try review.write(text.bytes); text.removeAll() }
+            }
+            try review.write(text.bytes)
+            pending.add(review)
+        },
+    ]
+    let failures = concurrentMap(writers.count, jobs: jobs) { i -> String? in
+        do { try writers[i](); return nil } catch { return "\(error)" }
     }
-    identityRows.sort { $0 < $1 }
-    let identifiers = try CSVOutput(path: outDir + "/person_identifiers.csv.gz",
-                                        header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
-                                        level: 1, background: true)
-    for (_, g32) in identityRows {
-        let g = Int(g32), l = c.ret(g), r = c.row(g)
-        try identifiers.writeRow { w in w.add(c.person(g)); w.add(partnerOf[g]); w.addEncoded(l.bytes(r.identity)) }
-    }
-    pending.append(identifiers)
-
-    // links: every pair that joined two clusters, with its rule or weight.
-    let links = try CSVOutput(path: outDir + "/links.csv.gz",
-                                  header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"], level: 1)
-    let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
-    for e in sortedEdges {
-        try links.writeRow { w in
-            w.add(c.person(Int(e.a)))
-            w.add(c.ret(Int(e.a)).source.sourceFile); w.add(Int(c.row(Int(e.a)).sourceRow))
-            w.add(c.ret(Int(e.b)).source.sourceFile); w.add(Int(c.row(Int(e.b)).sourceRow))
-            w.add(ruleName(e.rule, c.linkage))
-            w.add(e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails ? weightText(e.weight) : "")
-        }
-    }
-    pending.append(links)
-
-    // review.csv: uncertain pairs with what a person needs to decide (restricted).
-    let review = try AtomicOutputFile(path: outDir + "/review.csv")
-    var text = CSVRowBuilder()
-    for h in ["match_weight", "llr_person_id_a", "source_file_a", "source_row_a", "forename_a", "surname_a", "dob_a", "postcode_a",
-              "llr_person_id_b", "source_file_b", "source_row_b", "forename_b", "surname_b", "dob_b", "postcode_b"] { text.add(h) }
-    text.endRow()
-    for e in result.review.sorted(by: { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }) {
-        text.add(weightText(e.weight))
-        for g in [Int(e.a), Int(e.b)] {
-            let l = c.ret(g), r = c.row(g)
-            text.add(c.person(g)); text.add(l.source.sourceFile); text.add(Int(r.sourceRow))
-            for s in [r.forename, r.surname, r.dob, r.postcode] { text.add(Array(l.bytes(s))) }
-        }
-        text.endRow()
-        if text.bytes.count > 1 << 20 { try review.write(text.bytes); text.removeAll() }
-    }
-    try review.write(text.bytes)
+    if let f = failures.compactMap({ $0 }).first { throw OutputError(f) }
     summary.review = result.review.count
+    summary.status = lineageCounts.value.0
+    summary.rowsReceived = lineageCounts.value.1
+    try pending.commitAll()
+}
 
-    // lineage: every source row received, with what became of it.
-    var byKey: [UInt64: Int32] = [:]
-    if c.active.contains(false) {
-        for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
+/// Outputs built on several workers, renamed into place together once all are complete.
+final class PendingOutputs: @unchecked Sendable {
+    private let lock = MutexLock()
+    private var csv: [CSVOutput] = []
+    private var plain: [AtomicOutputFile] = []
+
+    func add(_ o: CSVOutput) { lock.withLock { csv.append(o) } }
+    func add(_ o: AtomicOutputFile) { lock.withLock { plain.append(o) } }
+
+    func commitAll() throws(OutputError) {
+        for o in csv { try o.commit() }
+        for o in plain { try o.commit() }
     }
-    let lineage = try CSVOutput(path: outDir + "/lineage.csv.gz",
-                                    header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: true)
-    var received = 0
-    for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
-        let l = c.loaded[ri]
-        let file = l.source.sourceFile, partner = l.source.name.partner
-        // (row, status, global row whose ids it takes or -1)
-        var entries: [(Int32, UInt8, Int32)] = []
-        entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
-        if c.active[ri] {
-            var gOfRow: [Int32: Int32] = [:]
-            for k in l.rows.indices {
-                let g = c.firstRow[ri] + k
-                gOfRow[l.rows[k].sourceRow] = Int32(g)
-                entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
-            }
-            for (dup, first) in l.duplicates { entries.append((dup, 2, gOfRow[first] ?? -1)) }
-            for rej in l.rejected { entries.append((rej, 4, -1)) }
-        } else {
-            for r in l.rows { entries.append((r.sourceRow, 3, byKey[recordKey(l, r)] ?? -1)) }
-            for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
-            for rej in l.rejected { entries.append((rej, 3, -1)) }
-        }
-        entries.sort { $0.0 < $1.0 }
-        let statuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
-        var counts = [Int](repeating: 0, count: 5)
-        for (row, status, g) in entries {
-            counts[Int(status)] += 1
-            try lineage.writeRow { w in
-                w.add(file); w.add(Int(row)); w.add(partner); w.add(statuses[Int(status)].rawValue)
-                if g >= 0 { w.add(c.eventId[Int(g)]); w.add(c.person(Int(g))) } else { w.add(""); w.add("") }
-            }
-        }
-        for (i, s) in statuses.enumerated() { summary.status[s.rawValue, default: 0] += counts[i] }
-        received += entries.count
-    }
-    summary.rowsReceived = received
-    pending.append(lineage)
-    for p in pending { try p.commit() }
-    try review.commit()
 }
 
 /// A record's identity across quarters: its partner and record key.

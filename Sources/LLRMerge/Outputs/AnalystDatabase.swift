@@ -10,7 +10,7 @@ import Darwin
 /// with indexes on the ids and the quarter × LA columns, and views for the
 /// questions asked most. Built in a fresh file (no journal: it is renamed
 /// into place only when complete), so the same tables give the same bytes.
-public enum AnalystDatabase {
+public final class AnalystDatabase: @unchecked Sendable {
     /// Columns stored as integers; every other column is text.
     static let integerColumns: Set<String> = [
         "source_row", "source_row_a", "source_row_b", "age_at_event", "source_records", "source_ids", "events", "children",
@@ -20,15 +20,15 @@ public enum AnalystDatabase {
 
     static let indexes = """
         CREATE INDEX events_person ON events(llr_person_id);
-        CREATE INDEX events_period_la ON events(financial_year, quarter, la_code, event_type);
-        CREATE INDEX lineage_source ON lineage(source_file, source_row);
-        CREATE INDEX lineage_event ON lineage(llr_event_id);
-        CREATE INDEX lineage_person ON lineage(llr_person_id);
+        CREATE INDEX lineage_event ON lineage_rows(llr_event_id);
         CREATE INDEX links_person ON links(llr_person_id);
         CREATE UNIQUE INDEX persons_id ON persons(llr_person_id);
         """
 
     static let views = """
+        CREATE VIEW lineage AS
+            SELECT f.source_file, l.source_row, f.partner, l.status, l.llr_event_id, l.llr_person_id
+            FROM lineage_rows l JOIN source_files f ON f.file_id = l.file_id;
         CREATE VIEW events_by_quarter_la AS
             SELECT financial_year, quarter, la_code, la_name, event_type,
                    COUNT(*) AS events, COUNT(DISTINCT llr_person_id) AS children
@@ -42,7 +42,7 @@ public enum AnalystDatabase {
         """
 
     /// A table from a CSV(.gz) the merge wrote; the header names the columns.
-    public static func load(_ db: SQLiteDatabase, table: String, csv path: String) throws(MergeFailure) {
+    static func loadTable(_ db: SQLiteDatabase, table: String, csv path: String) throws(MergeFailure) {
         var insert: SQLiteStatement?
         var types: [Int] = []  // 0 text, 1 integer, 2 real
         var failure: String?
@@ -78,23 +78,87 @@ public enum AnalystDatabase {
         if insert == nil { throw MergeFailure("cannot load \(table) into llr.sqlite: \(path) has no header") }
     }
 
-    /// Builds `path` from the named CSV tables, then adds indexes and views.
-    public static func build(path: String, tables: [(name: String, csv: String)]) throws(MergeFailure) {
-        let temp = path + ".tmp-\(getpid())"
+    /// The lineage, a million rows a night at scale, is stored once per file
+    /// name: `source_files` (file_id, source_file, partner) and
+    /// `lineage_rows` keyed by (file_id, source_row) in the order written, so
+    /// the key needs no separate index; the `lineage` view gives back the
+    /// spec's columns.
+    static func loadLineage(_ db: SQLiteDatabase, csv path: String) throws(MergeFailure) {
+        var failure: String?
+        var files: [UInt64: Int] = [:]
+        var col: [String: Int] = [:]
+        let row: SQLiteStatement, file: SQLiteStatement
+        do {
+            try db.execute("""
+                CREATE TABLE source_files (file_id INTEGER PRIMARY KEY, source_file TEXT NOT NULL, partner TEXT NOT NULL);
+                CREATE TABLE lineage_rows (file_id INTEGER NOT NULL, source_row INTEGER NOT NULL, status TEXT NOT NULL,
+                    llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
+                """)
+            row = try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)")
+            file = try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)")
+        } catch { throw MergeFailure("cannot create the lineage tables in llr.sqlite: \(error.description)") }
+        let problem = CSVFileRows.read(path: path, header: { h in for (i, n) in h.enumerated() { col[n] = i } }) { r in
+            guard failure == nil, let f = col["source_file"], let n = col["source_row"], let p = col["partner"], let s = col["status"],
+                  let e = col["llr_event_id"], let q = col["llr_person_id"], r.storedCount > max(f, n, p, s, e, q) else {
+                if failure == nil { failure = "row \(r.rowNumber) lacks lineage columns" }
+                return
+            }
+            do {
+                let name = r.cell(f)
+                let h = hashBytes(name.baseAddress, name.count)
+                var id = files[h] ?? -1
+                if id < 0 {
+                    id = files.count + 1
+                    files[h] = id
+                    file.bind(1, id); file.bind(2, bytes: name); file.bind(3, bytes: r.cell(p))
+                    try file.run()
+                }
+                row.bind(1, id)
+                if let v = parseInteger(r.cell(n)) { row.bind(2, Int(v)) } else { row.bind(2, bytes: r.cell(n)) }
+                row.bind(3, bytes: r.cell(s))
+                if r.cell(e).count > 0 { row.bind(4, bytes: r.cell(e)) } else { row.bindNull(4) }
+                if r.cell(q).count > 0 { row.bind(5, bytes: r.cell(q)) } else { row.bindNull(5) }
+                try row.run()
+            } catch { failure = "\(error)" }
+        }
+        if let problem { throw MergeFailure("cannot load the lineage into llr.sqlite: \(problem)") }
+        if let failure { throw MergeFailure("cannot load the lineage into llr.sqlite: \(failure)") }
+    }
+
+    let path: String
+    let temp: String
+    let db: SQLiteDatabase
+
+    /// Starts the database under a temporary name, in one transaction.
+    public init(path: String) throws(MergeFailure) {
+        self.path = path
+        temp = path + ".tmp-\(getpid())"
         unlink(temp)
         do {
-            let db = try SQLiteDatabase(path: temp)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;")
-            try db.execute("BEGIN")
-            for t in tables { try load(db, table: t.name, csv: t.csv) }
-            try db.execute(indexes)
-            try db.execute(views)
+            db = try SQLiteDatabase(path: temp)
+            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192; PRAGMA cache_size=-262144; BEGIN")
+        } catch { unlink(temp); throw MergeFailure("llr.sqlite: \(error.description)") }
+    }
+
+    deinit { unlink(temp) }
+
+    /// A table from a CSV(.gz) the merge wrote (the lineage in its compact form).
+    public func load(table: String, csv: String) throws(MergeFailure) {
+        if table == "lineage" { try AnalystDatabase.loadLineage(db, csv: csv) } else { try AnalystDatabase.loadTable(db, table: table, csv: csv) }
+    }
+
+    /// The indexes on the id columns (after the big tables are loaded:
+    /// building an index once is cheaper than keeping it while inserting).
+    public func index() throws(MergeFailure) {
+        do { try db.execute(AnalystDatabase.indexes) } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
+    }
+
+    /// Views, commit, and the rename into place.
+    public func finish() throws(MergeFailure) {
+        do {
+            try db.execute(AnalystDatabase.views)
             try db.execute("COMMIT")
-        } catch let e as MergeFailure {
-            unlink(temp); throw e
-        } catch {
-            unlink(temp); throw MergeFailure("llr.sqlite: \(error)")
-        }
-        if rename(temp, path) != 0 { unlink(temp); throw MergeFailure("cannot put llr.sqlite in place: \(String(cString: strerror(errno)))") }
+        } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
+        if rename(temp, path) != 0 { throw MergeFailure("cannot put llr.sqlite in place: \(String(cString: strerror(errno)))") }
     }
 }
