@@ -7,7 +7,7 @@ BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions
 
-.PHONY: deps build build-debug run test bench sample-data clean
+.PHONY: deps build build-debug run test bench bench-scaling sample-data clean
 
 deps:
 	@missing=""; \
@@ -46,8 +46,17 @@ sample-data: build
 test: build-debug
 	$(SWIFT) test
 
+# The standard benchmark suite: a synthetic year of about 1M rows (made once,
+# cached in /tmp/llr-bench), every stage at --jobs 1 and 2, checked for
+# correctness; prints the table, writes out/benchmarks.json and BENCHMARKS.md.
 bench: build
-	$(RELEASE_BIN)/llr-bench --rows $(BENCH_ROWS)
+	@mkdir -p out
+	$(RELEASE_BIN)/llr-bench --rows $(BENCH_ROWS) --jobs 1,2 --runs 3 --out out/benchmarks.json --markdown BENCHMARKS.md
+
+# How cost grows with volume: 100K, 1M and 10M rows, one timed run each.
+bench-scaling: build
+	@mkdir -p out
+	$(RELEASE_BIN)/llr-bench --rows 100000,1000000,10000000 --jobs 1,2 --runs 1 --out out/benchmarks-scaling.json --markdown out/BENCHMARKS-scaling.md
 
 clean:
 	rm -rf .build out

@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth"]),
+        .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth", "LLRDedupe"]),
         .executableTarget(
             name: "llr-validate",
             dependencies: [
@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "llr-bench",
             dependencies: [
-                "LLRBench", "LLRNormalise", "LLRCommandLine",
+                "LLRBench", "LLRNormalise", "LLRDedupe", "LLRSynth", "LLRCore", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -157,13 +157,27 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var personId = [String](repeating: "", count: result.clusterCount)
     var newPersons: [String] = [], newAliases: [(String, String)] = []
     var anchorOf = [Int32](repeating: -1, count: result.clusterCount)
-    for c in 0..<result.clusterCount {
-        var known: [String] = []
-        for g in clusterMembers[c] {
-            if let id = state?.personId(ofMember: memberName[Int(g)]), !known.contains(id) { known.append(id) }
+    // An earlier id goes to the cluster holding most of the records that had it: when a
+    // partner's id turns out to cover two children, the id cannot end up on both.
+    var holders: [String: [Int: Int]] = [:]
+    if let state {
+        for c in 0..<result.clusterCount {
+            for g in clusterMembers[c] {
+                if let id = state.personId(ofMember: memberName[Int(g)]) { holders[id, default: [:]][c, default: 0] += 1 }
+            }
         }
+    }
+    var knownOf = [[String]](repeating: [], count: result.clusterCount)
+    for (id, counts) in holders {
+        let owner = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
+        knownOf[owner].append(id)
+    }
+    var taken = Set<String>()
+    for c in 0..<result.clusterCount {
+        let known = knownOf[c]
         if let survivor = known.min(by: { (state!.created[$0] ?? Int.max, $0) < (state!.created[$1] ?? Int.max, $1) }) {
             personId[c] = survivor
+            taken.insert(survivor)
             for other in known where other != survivor { newAliases.append((other, survivor)) }
         } else {
             // A new child: the id comes from the earliest record (quarter first), so adding later quarters keeps it.
@@ -176,7 +190,17 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
     let anchors = fresh.map { memberName[Int(anchorOf[$0])] }
     let freshIds = concurrentMap(fresh.count, jobs: options.jobs) { i in pseudonyms.id("person", Array(anchors[i].utf8)) }
-    for (i, c) in fresh.enumerated() { personId[c] = freshIds[i]; newPersons.append(freshIds[i]) }
+    for (i, c) in fresh.enumerated() {
+        // Two children whose earliest records share a partner's id (one id reused for two
+        // children) would get one pseudonym: the later cluster takes the next one in turn.
+        var id = freshIds[i], turn = 1
+        while !taken.insert(id).inserted {
+            turn += 1
+            id = pseudonyms.id("person", Array((anchors[i] + "#\(turn)").utf8))
+        }
+        personId[c] = id
+        newPersons.append(id)
+    }
     summary.newPersons = newPersons.count
     summary.aliases = newAliases.count
     summary.persons = result.clusterCount

@@ -1,108 +1,208 @@
-// llr-bench: measure llr-validate against the hardware floor.
+// llr-bench: every stage measured against the hardware floor.
 //
 // Usage:
-//   llr-bench [--rows N] [--runs R] [--dir DIR]
+//   llr-bench [--rows N[,N…]] [--jobs J[,J…]] [--runs R] [--dir DIR] [--out FILE.json] [--markdown FILE.md]
 //
-// Writes (once, cached by row count) a valid health return of N rows, then
-// measures, on one core, the floor (zlib inflate alone; inflate + libcsv
-// parse alone), the project's reader, and full validation. Reports the
-// median of R runs after a warm-up: seconds, MB/s of CSV text, rows/s,
-// the ratio to the floor, and the process's peak resident memory.
-// Always a release build: `make bench`.
+// For each size, prepares (once, cached in DIR by size) a synthetic year of
+// returns from the generator, then measures in the same run: the floor
+// (zlib inflate alone; inflate + libcsv parse with empty callbacks, one
+// core, over the same files), then each stage's own executable as a child
+// process: llr-validate (one core, then --jobs J), llr-normalise,
+// llr-dedupe and the full llr-merge at each --jobs. Each is timed R times
+// after a warm-up and the median reported with rows/s, MB/s of gzip and of
+// CSV, peak RSS, threads, CPU use and the ratio to the floor. The merged
+// output is then checked: every received row in the lineage once, statuses
+// adding up, person linkage precision/recall against the truth; a fast wrong
+// answer fails the run (exit 1). Always a release build: `make bench`.
 
 import ArgumentParser
+import Foundation
 import LLRBench
+import LLRCommandLine
 import LLRCore
-import LLRNormalise
-import LLRValidation
-#if canImport(Glibc)
-import Glibc
-#endif
+import LLRDedupe
+import LLRSynth
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llr-bench",
-        abstract: "Measure validation speed and memory against the zlib + libcsv floor (use a release build).")
+        abstract: "Measure every stage against the zlib + libcsv floor, and check the answers (use a release build).")
 
-    @Option(help: "Rows in the generated health return.")
-    var rows: Int = 1_000_000
+    @Option(help: ArgumentHelp("Source rows, or a comma-separated list of sizes (e.g. 100000,1000000).", valueName: "n"))
+    var rows: String = "1000000"
+
+    @Option(help: ArgumentHelp("--jobs values for the multi-core stages, comma-separated.", valueName: "j"))
+    var jobs: String = "1,2"
 
     @Option(help: "Timed runs per stage after one warm-up; the median is reported.")
     var runs: Int = 3
 
-    @Option(help: ArgumentHelp("Folder for the generated input (reused when present).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for the generated data and the stages' outputs (reused when present).", valueName: "dir"))
     var dir: String = "/tmp/llr-bench"
+
+    @Option(help: ArgumentHelp("Write the results as JSON here.", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Write the results as a markdown page here (BENCHMARKS.md).", valueName: "file"))
+    var markdown: String?
 
     @Option(help: ArgumentHelp("The Pipelines folder (default: the project's).", valueName: "dir"))
     var pipelines: String?
 
+    func validate() throws {
+        if sizes.isEmpty || sizes.contains(where: { $0 < 100 }) { throw ValidationError("--rows takes sizes of at least 100, e.g. --rows 100000,1000000") }
+        if jobList.isEmpty || jobList.contains(where: { $0 < 1 }) { throw ValidationError("--jobs takes values of at least 1, e.g. --jobs 1,2") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+    }
+
+    var sizes: [Int] { rows.split(separator: ",").compactMap { Int($0) } }
+    var jobList: [Int] { jobs.split(separator: ",").compactMap { Int($0) } }
+
     func run() throws {
-        mkdir(dir, 0o755)
-        mkdir("\(dir)/\(rows)", 0o755)
-        let path = "\(dir)/\(rows)/UHL_health_2024-25_Q1.csv.gz"
-        if access(path, F_OK) != 0 {
-            print("generating \(rows) rows into \(path) …")
-            try HealthReturnFixture.write(path: path, rows: rows)
+        let pipelinesDir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
+        let contract: Pipelines, synth: SynthSettings
+        do { contract = try Pipelines.load(from: pipelinesDir); synth = try SynthSettings.load(pipelines: pipelinesDir) } catch {
+            throw CommandFailure("cannot read the data contract in \(pipelinesDir): \(error)")
         }
-        let contract = try Pipelines.load(from: pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0]))
-        let (csvBytes, gzBytes) = try ValidateBenchmark.inflateOnly(path)
-        print("input: \(rows) rows, \(fmt(Double(csvBytes) / 1e6)) MB CSV, \(fmt(Double(gzBytes) / 1e6)) MB gzip")
-
-        func measure(_ name: String, _ body: () throws -> Void) rethrows -> Double {
-            try body()  // warm-up
-            var times: [Double] = []
-            for _ in 0..<max(1, runs) {
-                let t0 = monotonicSeconds()
-                try body()
-                times.append(monotonicSeconds() - t0)
-            }
-            return times.sorted()[times.count / 2]
+        let bin = parentDirectory(CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : "./" + CommandLine.arguments[0])
+        for tool in ["llr-validate", "llr-normalise", "llr-dedupe", "llr-merge"] where !fileExists(bin + "/" + tool) {
+            throw CommandFailure("\(bin)/\(tool) is missing: build every executable first (make build)")
         }
-        var options = ValidationOptions()
-        options.period = FinancialQuarter("2024-25_Q1")
-        options.asOf = CivilDate(year: 2024, month: 7, day: 15)
-        var validReport: ValidationReport?
-
-        let inflate = try measure("inflate") { _ = try ValidateBenchmark.inflateOnly(path) }
-        let parse = try measure("parse") { _ = try ValidateBenchmark.inflateAndParse(path) }
-        let rssFloor = ValidateBenchmark.peakRSS()
-        let read = try measure("read") { _ = try ValidateBenchmark.readOnly(path) }
-        let validate = measure("validate") { validReport = validateReturn(path: path, pipelines: contract, options: options) }
-        let rss = ValidateBenchmark.peakRSS()
-        var ahead = options
-        ahead.readAhead = true
-        let validate2 = measure("validate, read-ahead") { _ = validateReturn(path: path, pipelines: contract, options: ahead) }
-        let normDir = "\(dir)/\(rows)/normalised"
-        mkdir(normDir, 0o755)
-        var normalised: NormaliseResult?
-        let normalise = measure("normalise") { normalised = normaliseReturn(path: path, pipelines: contract, options: options, outDir: normDir) }
-        let rssNormalise = ValidateBenchmark.peakRSS()
-
-        let mb = Double(csvBytes) / 1e6
-        print("")
-        print(pad("stage", 34) + pad("seconds", 10) + pad("MB/s CSV", 10) + pad("Mrows/s", 9) + "x floor")
-        for (name, t) in [("floor: zlib inflate", inflate), ("floor: inflate + libcsv parse", parse),
-                          ("reader (lines, rows, UTF-8)", read), ("llr-validate (all checks)", validate),
-                          ("llr-validate, inflate on 2nd core", validate2), ("llr-normalise (gzip on 2nd core)", normalise)] {
-            print(pad(name, 34) + pad(fmt(t, 3), 10) + pad(fmt(mb / t), 10) + pad(fmt(Double(rows) / t / 1e6, 2), 9) + fmt(t / parse, 2))
+        try makeDirectories(dir)
+        var report = BenchReport(machine: Machine.describe(), command: CommandLine.arguments.joined(separator: " "))
+        var wrong = false
+        for size in sizes {
+            print("preparing about \(size) rows in \(dir)/synth-\(size) (cached) …")
+            let data = try BenchDataset.prepare(rows: size, cache: dir, pipelines: contract, synthSettings: synth)
+            print("input: \(data.returns.count) returns, \(data.rows) rows, \(fmt(Double(data.csvBytes) / 1e6)) MB CSV, \(fmt(Double(data.gzipBytes) / 1e6)) MB gzip")
+            let result = try measure(data, pipelinesDir: pipelinesDir, bin: bin)
+            printTable(result)
+            if !result.correct { wrong = true }
+            report.sizes.append(result)
         }
-        print("")
-        print("peak RSS: \(fmt(Double(rssFloor) / 1048576)) MiB after the floor runs, \(fmt(Double(rss) / 1048576)) MiB after validation, \(fmt(Double(rssNormalise) / 1048576)) MiB after normalising")
-        print("normalise / validate: \(fmt(normalise / validate, 2))× the time; \(normalised?.events ?? 0) events written")
-        if let r = validReport {
-            print("validation: \(r.stats.rows) rows, \(r.stats.errors) errors, \(r.stats.warnings) warnings (the input is valid: expect 0 errors)")
-            if r.stats.rows != rows || r.stats.errors != 0 { throw ExitCode(1) }
+        if let out { try writeText(report.json(), to: out); print("wrote \(out)") }
+        if let markdown { try writeText(report.markdown(), to: markdown); print("wrote \(markdown)") }
+        if wrong {
+            writeStandardError("llr-bench: a stage gave a wrong answer (see the checks above)\n")
+            throw ExitCode(1)
         }
     }
 
-    func fmt(_ v: Double, _ places: Int = 1) -> String {
-        var s = decimalText(v, places: places)
-        if let dot = s.firstIndex(of: ".") {
-            let decimals = s.distance(from: dot, to: s.endIndex) - 1
-            if decimals < places { s += String(repeating: "0", count: places - decimals) }
-        }
-        return s
+    func median(_ body: () throws -> Double) rethrows -> Double {
+        _ = try body()
+        var times: [Double] = []
+        for _ in 0..<runs { times.append(try body()) }
+        return times.sorted()[times.count / 2]
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(1, n - s.count)) }
+    func measureProcess(_ exe: String, _ args: [String], before: () -> Void = {}) throws -> ProcessCost {
+        var costs: [ProcessCost] = []
+        for k in 0...runs {
+            before()
+            let c = runMeasured(exe, args)
+            if c.status > 1 { throw CommandFailure("\(baseName(exe)) \(args.prefix(6).joined(separator: " ")) … failed with status \(c.status)") }
+            if k > 0 { costs.append(c) }
+        }
+        return costs.sorted { $0.seconds < $1.seconds }[costs.count / 2]
+    }
+
+    func measure(_ data: BenchDataset, pipelinesDir: String, bin: String) throws -> SizeResult {
+        var r = SizeResult(rows: data.rows, returns: data.returns.count, csvBytes: data.csvBytes, gzipBytes: data.gzipBytes)
+        let inflate = try median {
+            let t0 = monotonicSeconds()
+            for f in data.returns { _ = try ValidateBenchmark.inflateOnly(f) }
+            return monotonicSeconds() - t0
+        }
+        let parse = try median {
+            let t0 = monotonicSeconds()
+            for f in data.returns { _ = try ValidateBenchmark.inflateAndParse(f) }
+            return monotonicSeconds() - t0
+        }
+        r.floorSeconds = parse
+        r.stages.append(StageRow(name: "floor: zlib inflate", jobs: 1, cost: ProcessCost(seconds: inflate, peakRSSBytes: 0, threads: 1, cpuSeconds: inflate, status: 0)))
+        r.stages.append(StageRow(name: "floor: inflate + libcsv parse", jobs: 1, cost: ProcessCost(seconds: parse, peakRSSBytes: 0, threads: 1, cpuSeconds: parse, status: 0)))
+
+        let work = dir + "/work-\(data.rows)"
+        try makeDirectories(work)
+        let common = ["--pipelines", pipelinesDir, "--as-of", "2025-05-15"]
+        for j in jobList {
+            let report = work + "/validate.json"
+            let c = try measureProcess(bin + "/llr-validate", ["--jobs", "\(j)", "--format", "json", "--output", report, "--max-findings", "0"] + common + data.returns)
+            r.stages.append(StageRow(name: "llr-validate", jobs: j, cost: c))
+            if j == jobList[0] { r.rowsRead = (try? validatedRows(report)) ?? 0 }
+        }
+        let normalised = work + "/normalised"
+        for j in jobList {
+            let c = try measureProcess(bin + "/llr-normalise", ["--out", normalised, "--jobs", "\(j)"] + common + data.returns) { removeTree(normalised) }
+            r.stages.append(StageRow(name: "llr-normalise", jobs: j, cost: c))
+        }
+        let deduped = work + "/dedupe"
+        let jMax = jobList.max()!
+        let dc = try measureProcess(bin + "/llr-dedupe", ["--out", deduped, "--demo-key", "--jobs", "\(jMax)", "--pipelines", pipelinesDir, normalised]) { removeTree(deduped) }
+        r.stages.append(StageRow(name: "llr-dedupe", jobs: jMax, cost: dc))
+        for j in jobList {
+            let merged = work + "/merge-\(j)"
+            let c = try measureProcess(bin + "/llr-merge", ["--inbox", data.directory + "/returns", "--out", merged, "--demo-key", "--jobs", "\(j)"] + common) { removeTree(merged) }
+            r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c))
+        }
+
+        // Correctness beside speed: the last merge's lineage and linkage.
+        let lineage = work + "/merge-\(jMax)/lineage.csv.gz"
+        let balance = lineageBalance(lineage)
+        r.balance = balance
+        r.balanced = balance.lineageRows == r.rowsRead && balance.sumOfStatuses == r.rowsRead && r.rowsRead > 0
+        if let score = try? scoreLineage(truthPath: data.truth, lineagePath: lineage) {
+            r.personPrecision = score.persons.precision
+            r.personRecall = score.persons.recall
+            r.eventPrecision = score.events.precision
+            r.eventRecall = score.events.recall
+        }
+        r.correct = r.balanced && r.personPrecision >= 0.999 && r.personRecall >= 0.98
+        return r
+    }
+
+    func validatedRows(_ path: String) throws -> Int {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        let reports = json as? [[String: Any]] ?? [json as? [String: Any] ?? [:]]
+        return reports.reduce(0) { $0 + (($1["stats"] as? [String: Any])?["rows"] as? Int ?? 0) }
+    }
+
+    func printTable(_ r: SizeResult) {
+        print("")
+        print(pad("stage", 32) + pad("jobs", 6) + pad("seconds", 9) + pad("rows/s", 11) + pad("MB/s gz", 9) + pad("MB/s csv", 10) + pad("peak RSS", 10) + pad("threads", 9) + pad("CPU", 6) + "floor ÷ stage")
+        let rowsDone = Double(r.rowsRead > 0 ? r.rowsRead : r.rows)
+        for s in r.stages {
+            let c = s.cost
+            var line = pad(s.name, 32) + pad("\(s.jobs)", 6) + pad(fmt(c.seconds, 2), 9)
+            line += pad(compact(rowsDone / c.seconds), 11)
+            line += pad(fmt(Double(r.gzipBytes) / 1e6 / c.seconds), 9) + pad(fmt(Double(r.csvBytes) / 1e6 / c.seconds), 10)
+            line += pad(c.peakRSSBytes > 0 ? "\(c.peakRSSBytes / 1_048_576) MiB" : "", 10) + pad("\(c.threads)", 9)
+            line += pad(fmt(c.cpuSeconds / max(c.seconds, 1e-9), 1), 6) + fmt(r.floorSeconds / c.seconds, 2)
+            print(line)
+        }
+        print("")
+        let verdict = r.balanced ? "balanced" : "NOT BALANCED"
+        print("checks: \(r.rowsRead) rows read by llr-validate; lineage \(r.balance.lineageRows) rows, statuses \(r.balance.statusText) (sum \(r.balance.sumOfStatuses)): \(verdict)")
+        print("linkage against the truth: persons P \(fmt(r.personPrecision, 5)) R \(fmt(r.personRecall, 5)); events P \(fmt(r.eventPrecision, 4)) R \(fmt(r.eventRecall, 4)): \(r.correct ? "ok" : "WRONG")")
+    }
+
+    func writeText(_ text: String, to path: String) throws {
+        let f = try AtomicOutputFile(path: path)
+        try f.write(text)
+        try f.commit()
+    }
 }
+
+func fmt(_ v: Double, _ places: Int = 1) -> String {
+    var s = decimalText(v, places: places)
+    if !s.contains(".") && places > 0 { s += "." }
+    if let dot = s.firstIndex(of: ".") {
+        let decimals = s.distance(from: dot, to: s.endIndex) - 1
+        if decimals < places { s += String(repeating: "0", count: places - decimals) }
+    }
+    return s
+}
+
+func compact(_ v: Double) -> String { v >= 1e6 ? fmt(v / 1e6, 2) + "M" : v >= 1e3 ? fmt(v / 1e3, 1) + "K" : fmt(v, 0) }
+
+func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(1, n - s.count)) }

@@ -163,6 +163,59 @@ func sampleStems(quarter: String) throws -> [String] {
         #expect(result.stats.refusedByGuard > 0)
     }
 
+    /// A partner's own id reused for two children (two valid NHS numbers):
+    /// the guard keeps them apart, and they get two different person ids,
+    /// both the first night and the next (with state).
+    @Test func reusedOwnIdGivesTwoPersons() throws {
+        let dir = tempDir()
+        let stem = "UHL_health_2024-25_Q1"
+        let events = try CSVOutput(path: "\(dir)/\(stem).events.csv.gz", header: AlignedSchema.events)
+        let ids = try CSVOutput(path: "\(dir)/\(stem).identifiers.csv.gz", header: AlignedSchema.identifiers)
+        for (row, nhs, name) in [(2, "9434765919", "AMELIA"), (3, "9434765870", "OLIVIA")] {
+            try events.writeRow { w in
+                for c in AlignedSchema.events {
+                    switch c {
+                    case "source_file": w.add(stem + ".csv.gz")
+                    case "source_row": w.add(row)
+                    case "partner": w.add("UHL")
+                    case "family": w.add("health")
+                    case "source_key": w.add("E-\(row)")
+                    case "event_type": w.add("ED_ATTENDANCE")
+                    case "event_start": w.add("2024-05-0\(row)")
+                    case "financial_year": w.add("2024-25")
+                    case "quarter": w.add("Q1")
+                    default: w.add("")
+                    }
+                }
+            }
+            try ids.writeRow { w in
+                for c in AlignedSchema.identifiers {
+                    switch c {
+                    case "source_file": w.add(stem + ".csv.gz")
+                    case "source_row": w.add(row)
+                    case "partner": w.add("UHL")
+                    case "source_key": w.add("E-\(row)")
+                    case "person_source_id": w.add("RWE-1")
+                    case "forename": w.add(name)
+                    case "surname": w.add("JONES")
+                    case "dob": w.add("2015-03-0\(row)")
+                    case "nhs_number": w.add(nhs)
+                    default: w.add("")
+                    }
+                }
+            }
+        }
+        try events.commit()
+        try ids.commit()
+        let state = tempDir() + "/state.sqlite"
+        for night in 1...2 {
+            let (out, summary) = try dedupe([dir], state: state)
+            #expect(summary.persons == 2, "night \(night)")
+            let persons = try csvRows(out + "/persons.csv.gz").map { $0["llr_person_id"]! }
+            #expect(Set(persons).count == 2, "night \(night): \(persons)")
+        }
+    }
+
     /// Typos, a nickname, swapped names and a day/month swap still link;
     /// a different child at the same address does not.
     @Test func probabilisticLinkageOnNoisyDetails() {

@@ -1,0 +1,35 @@
+import Foundation
+import LLRTestSupport
+import Testing
+
+/// The benchmark suite at a tiny size, so it cannot rot: it must run every
+/// stage, write its JSON and markdown, and find the answers right. No
+/// timing is asserted.
+@Suite("llr-bench smoke run")
+struct BenchSmokeTests {
+    @Test("llr-bench runs every stage at 3,000 rows and checks the merged answer")
+    func smoke() throws {
+        let dir = tempDir()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-bench")
+        p.arguments = ["--rows", "3000", "--jobs", "1,2", "--runs", "1", "--dir", dir, "--out", dir + "/bench.json", "--markdown", dir + "/BENCH.md",
+                       "--pipelines", packageRoot + "/Pipelines"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/bench.json"))) as? [String: Any]
+        let size = try #require((json?["sizes"] as? [[String: Any]])?.first)
+        let stages = (size["stages"] as? [[String: Any]] ?? []).map { "\($0["stage"]!) \($0["jobs"]!)" }
+        for s in ["floor: zlib inflate 1", "floor: inflate + libcsv parse 1", "llr-validate 1", "llr-validate 2", "llr-normalise 2",
+                  "llr-dedupe 2", "llr-merge 1", "llr-merge 2"] {
+            #expect(stages.contains(s), "\(s) missing from \(stages)")
+        }
+        let checks = try #require(size["checks"] as? [String: Any])
+        #expect(checks["balanced"] as? Bool == true && checks["correct"] as? Bool == true, "\(checks)")
+        #expect(try String(contentsOfFile: dir + "/BENCH.md", encoding: .utf8).contains("| llr-merge | 2 |"))
+    }
+}
