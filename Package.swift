@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRCore", "LLRTestSupport"]),
-        .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LLRMergeTests", dependencies: ["LLRMerge", "LLRDedupe", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LLRCore
 import LLRNormalise
@@ -258,6 +259,17 @@ func sampleStems(quarter: String) throws -> [String] {
         let keyFile = tempDir() + "/key"
         try String(repeating: "k", count: 40).write(toFile: keyFile, atomically: true, encoding: .utf8)
         #expect(try Pseudonymiser.resolve(keyFile: keyFile, demo: true, environmentKey: nil).isDemo == false)
+    }
+
+    /// The ids are HMAC-SHA256 exactly (RFC 2104), for short and long keys.
+    @Test func idsAreHMACSHA256() {
+        for key in [Array("a 16-byte key!!!".utf8), [UInt8](repeating: 7, count: 64), [UInt8](repeating: 9, count: 100)] {
+            let p = Pseudonymiser(key: key)
+            let message = Array("person".utf8) + [0] + Array("LP|NP-1".utf8)
+            let mac = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+            let hex = mac.prefix(12).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            #expect(p.id("person", Array("LP|NP-1".utf8)) == hex)
+        }
     }
 
     /// A resubmission replaces its earlier version whole.

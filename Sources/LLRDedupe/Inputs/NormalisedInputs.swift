@@ -102,6 +102,36 @@ final class LoadedReturn: @unchecked Sendable {
     let source: NormalisedReturn
     /// Seeds the hashes of partner-local keys, so LP's E-1 is not UHL's E-1.
     let partnerSeed: UInt64
+    // Constants once read, so the writers' millions of reads need no exclusivity checks.
+    let arena: [UInt8]
+    let rows: [LoadedRow]
+    let rejected: [Int32]
+    let duplicates: [(row: Int32, first: Int32)]
+    let problems: [String]
+    let attributeHeader: [String]
+
+    init(_ source: NormalisedReturn, eventTypes: [String: Int16]) {
+        self.source = source
+        partnerSeed = identifierHash(Array(source.name.partner.utf8))
+        let reader = LoadedReturnReader(source)
+        reader.readEvents(eventTypes)
+        reader.readIdentifiers()
+        reader.readRejects()
+        reader.readDuplicates()
+        arena = reader.arena
+        rows = reader.rows
+        rejected = reader.rejected
+        duplicates = reader.duplicates
+        problems = reader.problems
+        attributeHeader = reader.attributeHeader
+    }
+
+    @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
+}
+
+/// Reads a normalised return's four files into the arena and rows.
+private final class LoadedReturnReader {
+    let source: NormalisedReturn
     var arena: [UInt8] = []
     var rows: [LoadedRow] = []
     var rejected: [Int32] = []
@@ -109,14 +139,7 @@ final class LoadedReturn: @unchecked Sendable {
     var problems: [String] = []
     var attributeHeader: [String] = []
 
-    init(_ source: NormalisedReturn, eventTypes: [String: Int16]) {
-        self.source = source
-        partnerSeed = identifierHash(Array(source.name.partner.utf8))
-        readEvents(eventTypes)
-        readIdentifiers()
-        readRejects()
-        readDuplicates()
-    }
+    init(_ source: NormalisedReturn) { self.source = source }
 
     private func store(_ p: UnsafeBufferPointer<UInt8>) -> ByteSpan {
         let s = ByteSpan(offset: UInt32(arena.count), count: UInt32(p.count))
@@ -134,7 +157,7 @@ final class LoadedReturn: @unchecked Sendable {
         return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
     }
 
-    private func readEvents(_ eventTypes: [String: Int16]) {
+    func readEvents(_ eventTypes: [String: Int16]) {
         var col: [String: Int] = [:]
         var attrFrom = 0, attrTo = 0
         var typeIndex: [[UInt8]: Int16] = [:]
@@ -167,7 +190,7 @@ final class LoadedReturn: @unchecked Sendable {
         if let problem { problems.append(problem) }
     }
 
-    private func readIdentifiers() {
+    func readIdentifiers() {
         var col: [String: Int] = [:]
         var byRow: [Int32: Int] = [:]
         for (i, r) in rows.enumerated() { byRow[r.sourceRow] = i }
@@ -198,7 +221,7 @@ final class LoadedReturn: @unchecked Sendable {
         }
     }
 
-    private func readRejects() {
+    func readRejects() {
         guard access(source.rejects, R_OK) == 0 else { return }
         let problem = CSVFileRows.read(path: source.rejects) { [self] r in
             if let n = rowNumber(r.cell(0)) { rejected.append(n) }
@@ -206,7 +229,7 @@ final class LoadedReturn: @unchecked Sendable {
         if let problem { problems.append(problem) }
     }
 
-    private func readDuplicates() {
+    func readDuplicates() {
         guard access(source.duplicates, R_OK) == 0 else { return }
         let problem = CSVFileRows.read(path: source.duplicates) { [self] r in
             if r.storedCount >= 2, let a = rowNumber(r.cell(0)), let b = rowNumber(r.cell(1)) { duplicates.append((a, b)) }
@@ -214,7 +237,6 @@ final class LoadedReturn: @unchecked Sendable {
         if let problem { problems.append(problem) }
     }
 
-    @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
 }
 
 @inline(__always) func dayNumber(yyyymmdd v: Int32) -> Int {

@@ -49,7 +49,14 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     let pending = PendingOutputs()
     let lineageCounts = Locked<([String: Int], Int)>(([:], 0))
     let start = (0..<n).map { c.row($0).start }
-    let partnerOf = (0..<n).map { c.ret($0).source.name.partner }
+    // Partners as small numbers in code order, so a set of them is a bit mask
+    // and its text (`LCC;LP`) is made once per distinct set.
+    let partnerCodes = Array(Set(c.loaded.map { $0.source.name.partner })).sorted()
+    let partnerNumber = Dictionary(uniqueKeysWithValues: partnerCodes.enumerated().map { ($1, UInt8($0)) })
+    let returnPartner = c.loaded.map { partnerNumber[$0.source.name.partner]! }
+    let partnerOf = (0..<n).map { returnPartner[Int(c.rowReturn[$0])] }
+    guard partnerCodes.count <= 64 else { throw OutputError("more than 64 partners: widen the partner sets in DedupeOutputs") }
+    let partnerSets = PartnerSetNames(partnerCodes)
     // Person ids in sorted order: rank[cluster].
     let clusterOrder = (0..<result.clusterCount).sorted { c.personId[$0] < c.personId[$1] }
     var ranks = [Int32](repeating: 0, count: result.clusterCount)
@@ -107,11 +114,11 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
         {
             // events: one row per real-world event.
             var groupSize = [Int32](repeating: 0, count: n)
-            var groupPartners = [[String]](repeating: [], count: n)
+            var groupPartners = [UInt64](repeating: 0, count: n)
             for g in 0..<n {
                 let o = Int(c.owner[g])
                 groupSize[o] += 1
-                if !groupPartners[o].contains(partnerOf[g]) { groupPartners[o].append(partnerOf[g]) }
+                groupPartners[o] |= 1 << UInt64(partnerOf[g])
             }
             let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
             let attributeHeader = c.loaded.first?.attributeHeader ?? []
@@ -124,7 +131,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 try events.writeRow { w in
                     w.add(c.eventId[g]); w.add(c.person(g))
                     w.addEncoded(l.bytes(r.core))
-                    w.add(groupPartners[g].count == 1 ? groupPartners[g][0] : groupPartners[g].sorted().joined(separator: ";"))
+                    w.add(partnerSets.name(groupPartners[g]))
                     w.add(Int(groupSize[g]))
                     if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
                 }
@@ -135,11 +142,11 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             // persons
             var firstSeen = [Int32](repeating: Int32.max, count: result.clusterCount)
             var lastSeen = [Int32](repeating: Int32.min, count: result.clusterCount)
-            var partners = [[String]](repeating: [], count: result.clusterCount)
+            var partners = [UInt64](repeating: 0, count: result.clusterCount)
             for g in 0..<n {
                 let k = Int(c.cluster[g])
                 if start[g] != Int32.min { firstSeen[k] = min(firstSeen[k], start[g]); lastSeen[k] = max(lastSeen[k], start[g]) }
-                if !partners[k].contains(partnerOf[g]) { partners[k].append(partnerOf[g]) }
+                partners[k] |= 1 << UInt64(partnerOf[g])
             }
             var sourceIds = [Int32](repeating: 0, count: result.clusterCount)
             let byMember = (0..<n).map { (c.cluster[$0], memberKeys[$0]) }.sorted { $0 < $1 }
@@ -153,7 +160,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                     w.add(c.personId[k])
                     w.add(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
                     w.add(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
-                    w.add(partners[k].count == 1 ? partners[k][0] : partners[k].sorted().joined(separator: ";"))
+                    w.add(partnerSets.name(partners[k]))
                     w.add(Int(sourceIds[k]))
                     w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
                 }
@@ -178,7 +185,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                                                 level: 1, background: true)
             for (_, g32) in identityRows {
                 let g = Int(g32), l = c.ret(g), r = c.row(g)
-                try identifiers.writeRow { w in w.add(c.person(g)); w.add(partnerOf[g]); w.addEncoded(l.bytes(r.identity)) }
+                try identifiers.writeRow { w in w.add(c.person(g)); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
             }
             pending.add(identifiers)
         },
@@ -226,6 +233,25 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     summary.status = lineageCounts.value.0
     summary.rowsReceived = lineageCounts.value.1
     try pending.commitAll()
+}
+
+/// The `;`-joined codes of each set of partners (a bit mask over codes in
+/// order), made once per set and shared by the writers.
+final class PartnerSetNames: @unchecked Sendable {
+    private let codes: [String]
+    private let lock = MutexLock()
+    private var names: [UInt64: [UInt8]] = [:]
+
+    init(_ codes: [String]) { self.codes = codes }
+
+    func name(_ mask: UInt64) -> [UInt8] {
+        lock.withLock {
+            if let known = names[mask] { return known }
+            let text = Array(codes.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { codes[$0] }.joined(separator: ";").utf8)
+            names[mask] = text
+            return text
+        }
+    }
 }
 
 /// Outputs built on several workers, renamed into place together once all are complete.
