@@ -1,3 +1,4 @@
+import Dispatch
 import LLRCore
 #if canImport(Glibc)
 import Glibc
@@ -263,20 +264,29 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, firstRow: firstRow,
                                 recordKeys: keys, owner: owner,
                                 eventId: eventId, cluster: result.cluster, personId: personId, records: records, linkage: linkage)
+    // The linkage state is saved on its own worker while the outputs are written.
+    let saving = DispatchGroup()
+    let saveFailure = Locked<String?>(nil)
+    if let state {
+        let box = StateBox(state)
+        let members = names.indices.map { i in (names[i], personId[Int(result.cluster[Int(distinctMembers[i])])]) }
+        let persons = result.clusterCount, created = newPersons, aliases = newAliases
+        DispatchQueue.global().async(group: saving) {
+            do { try box.state.save(members: members, newPersons: created, newAliases: aliases, records: n, persons: persons) } catch {
+                saveFailure.value = "\(error)"
+            }
+        }
+    }
     do {
         try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, jobs: options.jobs, summary: &summary)
     } catch {
+        saving.wait()
         throw DedupeFailure(description: "writing the outputs failed: \(error)")
     }
-    lap("write")
-
-    if let state {
-        var members: [String: String] = [:]
-        for g in 0..<n { members[memberName[g]] = personId[Int(result.cluster[g])] }
-        do { try state.save(members: members, newPersons: newPersons, newAliases: newAliases, records: n, persons: result.clusterCount) } catch {
-            throw DedupeFailure(description: "saving the linkage state failed (outputs were written; the next run repeats this one): \(error.description)")
-        }
-        lap("state")
+    saving.wait()
+    lap(state == nil ? "write" : "write + state")
+    if let failure = saveFailure.value {
+        throw DedupeFailure(description: "saving the linkage state failed (outputs were written; the next run repeats this one): \(failure)")
     }
     return summary
 }
@@ -291,4 +301,10 @@ func globalRowNumbers(_ loaded: [LoadedReturn], active: [Bool]) -> (rowReturn: [
         for k in l.rows.indices { rowReturn.append(Int32(ri)); rowIndex.append(Int32(k)) }
     }
     return (rowReturn, rowIndex, firstRow)
+}
+
+/// Hands the linkage state to the one worker that saves it.
+final class StateBox: @unchecked Sendable {
+    let state: LinkageState
+    init(_ s: LinkageState) { state = s }
 }

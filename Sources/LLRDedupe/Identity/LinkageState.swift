@@ -36,10 +36,14 @@ public final class LinkageState {
     }
 
     /// Saves tonight's decisions in one transaction.
-    public func save(members newMembers: [String: String], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int) throws(SQLiteError) {
+    /// `newMembers` pairs each source person (keyed hash) with tonight's person id.
+    public func save(members newMembers: [(String, String)], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int) throws(SQLiteError) {
+        // In key order, which the primary-key B-tree takes fastest; the keys are hex, so
+        // their first 16 digits as a number order them (ties by the whole key).
+        let ordered = newMembers.map { (hexPrefix($0.0), $0.0, $0.1) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         try db.transaction { () throws(SQLiteError) in
             let m = try db.prepare("INSERT INTO person_member(member, person_id) VALUES(?1, ?2) ON CONFLICT(member) DO UPDATE SET person_id = excluded.person_id WHERE person_id <> excluded.person_id")
-            for (k, v) in newMembers.sorted(by: { $0.key < $1.key }) where members[k] != v {
+            for (_, k, v) in ordered where members[k] != v {
                 m.bind(1, k); m.bind(2, v); try m.run()
             }
             let p = try db.prepare("INSERT OR IGNORE INTO person(person_id, created_run) VALUES(?1, ?2)")
@@ -53,4 +57,20 @@ public final class LinkageState {
             r.bind(1, run); r.bind(2, records); r.bind(3, persons); try r.run()
         }
     }
+}
+
+/// The first 16 hex digits of a key as a number (0 for anything not hex).
+func hexPrefix(_ s: String) -> UInt64 {
+    var v: UInt64 = 0
+    for (i, c) in s.utf8.enumerated() {
+        if i == 16 { break }
+        let d: UInt8
+        switch c {
+        case 0x30...0x39: d = c - 0x30
+        case 0x61...0x66: d = c - 0x61 + 10
+        default: return 0
+        }
+        v = v << 4 | UInt64(d)
+    }
+    return v
 }

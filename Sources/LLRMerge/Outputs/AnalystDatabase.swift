@@ -136,7 +136,7 @@ public final class AnalystDatabase: @unchecked Sendable {
         unlink(temp)
         do {
             db = try SQLiteDatabase(path: temp)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192; PRAGMA cache_size=-262144; BEGIN")
+            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-262144; BEGIN")
         } catch { unlink(temp); throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
