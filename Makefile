@@ -7,7 +7,7 @@ BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions
 
-.PHONY: deps build build-debug run test bench bench-scaling sample-data clean
+.PHONY: deps build build-debug run test bench bench-scaling microbench sample-data clean
 
 deps:
 	@missing=""; \
@@ -52,6 +52,11 @@ test: build-debug
 bench: build
 	@mkdir -p out
 	$(RELEASE_BIN)/llr-bench --rows $(BENCH_ROWS) --jobs 1,2 --runs 3 --out out/benchmarks.json --markdown BENCHMARKS.md
+
+# Micro-benchmarks of the hot functions (date parsing, NHS check,
+# Jaro-Winkler, CSV field scanning) with ordo-one/benchmark.
+microbench: deps
+	$(SWIFT) package --disable-sandbox benchmark --target LLRMicro
 
 # How cost grows with volume: 100K, 1M and 10M rows, one timed run each.
 bench-scaling: build

@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
@@ -97,6 +98,13 @@ let package = Package(
                 "LLRBench", "LLRNormalise", "LLRDedupe", "LLRSynth", "LLRCore", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Micro-benchmarks (ordo-one/benchmark); its plugin looks for targets in a folder named Benchmarks.
+        .executableTarget(
+            name: "LLRMicro",
+            dependencies: ["LLRCore", "LLRValidation", "LLRDedupe", .product(name: "Benchmark", package: "benchmark")],
+            path: "Sources/Benchmarks/LLRMicro",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .target(name: "LLRTestSupport", dependencies: ["LLRCore"], path: "Tests/LLRTestSupport"),
         .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRTestSupport"]),
