@@ -320,3 +320,48 @@ struct IndicatorTests {
         #expect(rows.allSatisfy { $0.status == "missing" && $0.quarter == q1 })
     }
 }
+
+@Suite("llr-merge command line")
+struct MergeCommandTests {
+    func run(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-merge")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    @Test("help names every option; mistakes exit 2 with the fix")
+    func helpAndMistakes() throws {
+        let (status, help) = try run(["--help"])
+        #expect(status == 0)
+        for option in ["--inbox", "--out", "--state", "--jobs", "--as-of", "--key-file", "--demo-key", "--dry-run", "--log-level"] {
+            #expect(help.contains(option), "\(option) missing from --help")
+        }
+        let (s1, m1) = try run(["--inbox", "/nonexistent/inbox", "--out", tempDir(), "--demo-key"])
+        #expect(s1 == 2 && m1.contains("is not a folder"))
+        let (s2, m2) = try run(["--inbox", try inbox(smallPartners), "--out", tempDir()])
+        #expect(s2 == 2 && m2.contains("LLR_PSEUDONYM_KEY"), "\(m2)")
+        let (s3, m3) = try run(["--inbox", try inbox(smallPartners), "--out", tempDir(), "--demo-key", "--as-of", "31/10/2024"])
+        #expect(s3 == 2 && m3.contains("2024-10-25"))
+    }
+
+    @Test("a night, then a night with nothing new, then a dry run")
+    func nights() throws {
+        let box = try inbox(smallPartners), out = tempDir()
+        let args = ["--inbox", box, "--out", out, "--demo-key", "--as-of", "2024-10-31", "--log-level", "error"]
+        let (s1, first) = try run(args)
+        #expect(s1 == 0, "\(first)")
+        #expect(first.contains("run 1 as of 2024-10-31") && first.contains("run-report.html"))
+        let (s2, second) = try run(args)
+        #expect(s2 == 0 && second.contains("nothing new since run 1"), "\(second)")
+        try Data("late".utf8).write(to: URL(fileURLWithPath: box + "/UHL_health_2024-25_Q3.csv.gz"))
+        let (s3, plan) = try run(args + ["--dry-run"])
+        #expect(s3 == 0 && plan.contains("new       UHL_health_2024-25_Q3.csv.gz") && plan.contains("1 would be processed"), "\(plan)")
+    }
+}
