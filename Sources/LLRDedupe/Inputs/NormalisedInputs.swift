@@ -160,8 +160,9 @@ private final class LoadedReturnReader {
     func readEvents(_ eventTypes: [String: Int16]) {
         var col: [String: Int] = [:]
         var attrFrom = 0, attrTo = 0
-        var typeIndex: [[UInt8]: Int16] = [:]
-        for (k, v) in eventTypes { typeIndex[Array(k.utf8)] = v }
+        // Canonical types by a hash of their bytes, so a row looks its type up without an allocation.
+        var typeIndex: [UInt64: Int16] = [:]
+        for (k, v) in eventTypes { typeIndex[identifierHash(Array(k.utf8))] = v }
         let problem = CSVFileRows.read(path: source.events, header: { [self] h in
             for (i, name) in h.enumerated() { col[name] = i }
             attrFrom = (col["ethnicity_code"] ?? h.count - 1) + 1
@@ -173,13 +174,12 @@ private final class LoadedReturnReader {
                 problems.append("\(source.events): row \(r.rowNumber) lacks the aligned columns; normalise the return again")
                 return
             }
-            let typeBytes = Array(r.cell(typeCol))
             let start = isoDateNumber(r.cell(startCol))
             let day = start == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: start))
             let endDate = col["event_end"].map { isoDateNumber(r.cell($0)) } ?? 0
             rows.append(LoadedRow(
                 sourceRow: rowNumber(r.cell(rowCol)) ?? 0,
-                eventType: typeIndex[typeBytes] ?? -1,
+                eventType: typeIndex[identifierHash(r.cell(typeCol))] ?? -1,
                 sex: r.cell(sexCol).first ?? 0,
                 start: day, startMinute: day == Int32.min ? Int32.min : day &* 1440 &+ minuteOfDay(r.cell(startCol)),
                 end: endDate == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: endDate)),
