@@ -294,7 +294,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
             for o in result.processedTonight {
                 guard let report = o.report else { continue }
                 let folder = o.entry.partner.isEmpty ? "_unrecognised" : o.entry.partner
-                let base = stem(of: o.file.name)
+                let base = feedbackName(o.file.name)
                 try makeDirectories(staging.path("outbox/" + folder))
                 let json = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.json"))
                 try json.write(JSONReport.render([report], asArray: false)); try json.commit()
@@ -342,6 +342,13 @@ func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(
             throw MergeFailure("cannot move \(stem)\(suffix) into the normalised cache: \(String(cString: strerror(errno)))")
         }
     }
+}
+
+/// The name a file's feedback goes under in `outbox/`: its stem, with
+/// control characters (a name is whatever the uploader typed) made `_`, so
+/// every output path stays one line of the commit manifest.
+func feedbackName(_ name: String) -> String {
+    String(String.UnicodeScalarView(stem(of: name).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
 }
 
 /// A return file's name without `.csv.gz` / `.csv` / `.gz`.

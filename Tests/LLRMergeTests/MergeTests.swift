@@ -190,6 +190,7 @@ struct MergeTests {
         let good = try Data(contentsOf: URL(fileURLWithPath: sampleReturns + "/LP_police_2024-25_Q1.csv.gz"))
         try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: box + "/LP_police_2024-25_Q1.csv.gz"))  // truncated gzip
         try Data("not a return".utf8).write(to: URL(fileURLWithPath: box + "/notes from UHL.txt"))
+        try Data("odd".utf8).write(to: URL(fileURLWithPath: box + "/line\nbreak.csv"))
         try Data([0x1F, 0x8B, 0x08, 0x00, 0xFF, 0xFF]).write(to: URL(fileURLWithPath: box + "/LP_police_2024-25_Q2.csv.gz"))
         let out = tempDir()
         let r = try merge(box, out: out)
@@ -203,6 +204,8 @@ struct MergeTests {
         #expect(r.quality.first { $0.partner == "LP" && $0.quarter.quarter == 1 }?.status == "unreadable")
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/LP/LP_police_2024-25_Q1.report.html"))
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/notes from UHL.txt.report.json"))
+        #expect(byName["line\nbreak.csv"]?.status == "unrecognised")
+        #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/line_break.report.json"))
         let html = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
         #expect(html.contains("LP_police_2024-25_Q1.csv.gz</b>: failed"))
 
@@ -309,6 +312,23 @@ struct IndicatorTests {
         let rows = [row("LLR", 63, total: true), row("A", 3), row("B", 4), row("C", 0), row("D", 56)]
         let s = Suppression(rows, settings: settings)
         #expect(s.withheld.map { $0[1] } == [false, true, true, false, false])
+    }
+
+    @Test("a return is late when its first version came after the due date; a later correction does not make it late")
+    func lateness() {
+        func entry(_ file: String, _ version: Int, _ received: String, _ status: String = "processed") -> LedgerEntry {
+            LedgerEntry(fileName: file, sha256: file, partner: "UHL", family: "health", period: "2024-25_Q1", version: version,
+                        bytes: 1, received: received, firstRun: version, status: status)
+        }
+        let asOf = CivilDate(year: 2024, month: 11, day: 1)
+        func status(_ ledger: [LedgerEntry]) -> QualityRow? {
+            qualityRows(ledger: ledger, registry: contract.registry, settings: settings, asOf: asOf).first { $0.partner == "UHL" && $0.quarter.quarter == 1 }
+        }
+        let corrected = status([entry("UHL_health_2024-25_Q1.csv.gz", 1, "2024-07-14", "superseded"), entry("UHL_health_2024-25_Q1_v2.csv.gz", 2, "2024-08-20")])
+        #expect(corrected?.status == "on time" && corrected?.version == 2 && corrected?.firstReceived == "2024-07-14")
+        #expect(status([entry("UHL_health_2024-25_Q1.csv.gz", 1, "2024-08-02")])?.status == "late")
+        #expect(status([entry("UHL_health_2024-25_Q1.csv.gz", 1, "2024-08-02", "failed")])?.status == "unreadable")
+        #expect(status([])?.status == "missing")
     }
 
     @Test("returns are due 30 days after the quarter; a quarter with nothing is missing once due")

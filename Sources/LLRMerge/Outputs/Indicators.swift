@@ -38,6 +38,7 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
     var groups: [Group: Int32] = [:], groupKeys: [Group] = [], events: [Int] = []
     var perChild: [Child: Int32] = [:]
     var col: [String: Int] = [:]
+    var missing: [String] = []
     let total: Int32 = -1, all: Int32 = -1
 
     func intern(_ table: inout [UInt64: Int32], _ cell: UnsafeBufferPointer<UInt8>, _ add: () -> Void) -> Int32 {
@@ -54,11 +55,18 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
         groups[g] = i; groupKeys.append(g); events.append(0)
         return i
     }
+    func count(_ g: Group, _ who: UInt64) {
+        let i = group(g)
+        events[Int(i)] += 1
+        perChild[Child(group: i, person: who), default: 0] += 1
+    }
+    let needed = ["financial_year", "quarter", "la_code", "la_name", "event_type", "llr_person_id"]
     let problem = CSVFileRows.read(path: eventsPath, header: { h in
         for (i, name) in h.enumerated() { col[name] = i }
+        missing = needed.filter { col[$0] == nil }
     }) { row in
         guard let fy = col["financial_year"], let q = col["quarter"], let la = col["la_code"], let name = col["la_name"],
-              let type = col["event_type"], let person = col["llr_person_id"] else { return }
+              let type = col["event_type"], let person = col["llr_person_id"], row.storedCount > max(fy, q, la, name, type, person) else { return }
         func text(_ i: Int) -> String { String(decoding: row.cell(i), as: UTF8.self) }
         let periodKey = row.cell(fy).count > 0 ? hashBytes(row.cell(fy).baseAddress, row.cell(fy).count, seed: UInt64(truncatingIfNeeded: hashBytes(row.cell(q).baseAddress, row.cell(q).count))) : 0
         var p = periods[periodKey] ?? -1
@@ -66,14 +74,13 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
         let a = intern(&areas, row.cell(la)) { areaText.append((text(la), text(name))) }
         let t = intern(&types, row.cell(type)) { typeText.append(text(type)) }
         let who = hashBytes(row.cell(person).baseAddress, row.cell(person).count)
-        for g in [Group(period: p, area: a, type: t), Group(period: p, area: total, type: t),
-                  Group(period: p, area: a, type: all), Group(period: p, area: total, type: all)] {
-            let i = group(g)
-            events[Int(i)] += 1
-            perChild[Child(group: i, person: who), default: 0] += 1
-        }
+        count(Group(period: p, area: a, type: t), who)
+        count(Group(period: p, area: total, type: t), who)
+        count(Group(period: p, area: a, type: all), who)
+        count(Group(period: p, area: total, type: all), who)
     }
     if let problem { throw MergeFailure("cannot read the merged events: \(problem)") }
+    if !missing.isEmpty { throw MergeFailure("the merged events have no column \(missing.joined(separator: ", ")); the indicators cannot be counted") }
 
     var children = [Int](repeating: 0, count: groupKeys.count), repeats = children
     for (c, n) in perChild {

@@ -11,7 +11,9 @@ public struct QualityRow: Sendable {
     public var status: String
     public var file = ""
     public var version = 0
+    /// The day the version that counts arrived, and the day the first readable version did (lateness).
     public var received = ""
+    public var firstReceived = ""
     public var rows = 0
     public var rowsRejected = 0
     public var errors = 0
@@ -25,7 +27,7 @@ public struct QualityRow: Sendable {
 }
 
 public let qualityHeader = ["partner", "partner_name", "family", "financial_year", "quarter", "due_date", "return_status",
-                            "file", "version", "received", "rows_read", "rows_rejected", "errors", "warnings",
+                            "file", "version", "received", "first_received", "rows_read", "rows_rejected", "errors", "warnings",
                             "duplicates_removed", "events", "field_completeness_pct", "least_complete_fields"]
 
 /// Every partner in the registry is expected to send one return a quarter,
@@ -51,8 +53,10 @@ public func qualityRows(ledger: [LedgerEntry], registry: PartnerRegistry, settin
             let sent = current.filter { $0.partner == partner.code && FinancialQuarter($0.period) == quarter }
             let readable = sent.filter { $0.status == "processed" || $0.status == "superseded" }
             if let e = readable.max(by: { ($0.version, $0.firstRun) < ($1.version, $1.firstRun) }) {
-                let received = CivilDate(iso: e.received)
-                row.status = received.map { $0 > due ? "late" : "on time" } ?? "on time"
+                // On time when the first version came by the due date; a later correction does not make it late.
+                let first = readable.compactMap { CivilDate(iso: $0.received) }.min()
+                row.status = first.map { $0 > due ? "late" : "on time" } ?? "on time"
+                row.firstReceived = first?.description ?? e.received
                 row.file = e.fileName; row.version = e.version; row.received = e.received
                 row.rows = e.rows; row.rowsRejected = e.rowsRejected; row.errors = e.errors; row.warnings = e.warnings
                 row.duplicates = e.duplicates; row.events = e.events
@@ -81,7 +85,7 @@ func writeQuality(_ rows: [QualityRow], to path: String, gzip: Bool) throws(Outp
         w.add(r.partner); w.add(r.partnerName); w.add(r.family); w.add(r.quarter.financialYear); w.add("Q\(r.quarter.quarter)")
         w.add(r.due.description); w.add(r.status); w.add(r.file)
         if r.version > 0 { w.add(r.version) } else { w.add("") }
-        w.add(r.received)
+        w.add(r.received); w.add(r.firstReceived)
         if r.file.isEmpty || r.status == "unreadable" {
             for _ in 0..<6 { w.add("") }
         } else {

@@ -135,7 +135,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         h += "<div class=\"attention\"><ul>\n"
         for p in problems { h += "<li><b>\(esc(p.file.name))</b>: \(esc(p.entry.status)) — \(esc(p.entry.problem))</li>\n" }
         for q in missing { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): no return (due \(q.due))</li>\n" }
-        for q in late { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): received \(esc(q.received)), due \(q.due)</li>\n" }
+        for q in late { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): first received \(esc(q.firstReceived)), due \(q.due)</li>\n" }
         for n in r.notices { h += "<li>\(esc(n))</li>\n" }
         h += "</ul></div>\n"
     }
@@ -211,7 +211,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         for f in tonight {
             let e = f.entry
             let folder = e.partner.isEmpty ? "_unrecognised" : e.partner
-            let base = stem(of: f.file.name)
+            let base = feedbackName(f.file.name)
             h += "<tr><td>\(esc(f.file.name))</td><td>\(f.action.rawValue)</td><td class=\"s-\(e.status)\">\(esc(e.status))</td>"
             h += "<td class=\"num\">\(e.rows)</td><td class=\"num\">\(e.rowsRejected)</td><td class=\"num\">\(e.errors)</td><td class=\"num\">\(e.warnings)</td>"
             h += "<td><a href=\"outbox/\(esc(folder))/\(esc(base)).report.html\">report</a></td></tr>\n"
