@@ -371,6 +371,22 @@ struct MergeCommandTests {
         #expect(s3 == 2 && m3.contains("2024-10-25"))
     }
 
+    @Test("while one merge holds the state, a second merge process refuses to start and says why")
+    func concurrentProcess() throws {
+        let out = tempDir()
+        try FileManager.default.createDirectory(atPath: out + "/state", withIntermediateDirectories: true)
+        do {
+            let held = try MergeLock(stateDir: out + "/state")
+            let (status, message) = try run(["--inbox", try inbox(smallPartners), "--out", out, "--demo-key"])
+            #expect(status == 2 && message.contains("another merge is running") && message.contains("\(getpid())"), "\(message)")
+            #expect(!FileManager.default.fileExists(atPath: out + "/events.csv.gz"))
+            withExtendedLifetime(held) {}
+        }
+        // Released: the next merge runs.
+        let (after, _) = try run(["--inbox", try inbox(smallPartners), "--out", out, "--demo-key", "--as-of", "2024-10-31"])
+        #expect(after == 0)
+    }
+
     @Test("a night, then a night with nothing new, then a dry run")
     func nights() throws {
         let box = try inbox(smallPartners), out = tempDir()
