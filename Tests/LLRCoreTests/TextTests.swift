@@ -56,6 +56,16 @@ struct TextTests {
         bytes.withUnsafeBufferPointer { #expect(UTF8Check.isValid($0) == valid) }
     }
 
+    @Test(arguments: [("3", 3.0), ("-12.5", -12.5), ("0.125", 0.125), ("-0.25", -0.25), (".5", 0.5), ("17.00", 17.0)])
+    func decimals(_ text: String, _ value: Double) {
+        #expect(Array(text.utf8).withUnsafeBufferPointer { parseDecimal($0) } == value)
+    }
+
+    @Test(arguments: ["", "1e5", "1.", "1.2.3", "abc", "--1", "1.-2", "12,5"])
+    func notDecimals(_ text: String) {
+        #expect(Array(text.utf8).withUnsafeBufferPointer { parseDecimal($0) } == nil)
+    }
+
     @Test func foldingIgnoresCaseSpacesAndPunctuation() {
         #expect(foldForMatching("Barnardo's") == foldForMatching("BARNARDOS"))
         #expect(foldForMatching("Asian - Indian") == foldForMatching("asian indian"))

@@ -112,6 +112,24 @@ import Darwin
     return negative ? -v : v
 }
 
+/// A plain decimal as the pipeline writes it (`-12.5`, `3`, `0.125`): at
+/// most 18 digits, no exponent; nil for anything else.
+public func parseDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+    guard let dot = b.firstIndex(of: UInt8(ascii: ".")) else { return parseInteger(b).map(Double.init) }
+    let whole = UnsafeBufferPointer(rebasing: b[..<dot]), fraction = UnsafeBufferPointer(rebasing: b[(dot + 1)...])
+    guard fraction.count > 0, fraction.count <= 18, fraction.allSatisfy(isDigit), let f = parseInteger(fraction) else { return nil }
+    let negative = whole.first == UInt8(ascii: "-")
+    let w: Int64
+    if whole.count == 0 || (whole.count == 1 && (whole[0] == UInt8(ascii: "-") || whole[0] == UInt8(ascii: "+"))) { w = 0 } else {
+        guard let parsed = parseInteger(whole) else { return nil }
+        w = abs(parsed)
+    }
+    var scale = 1.0
+    for _ in 0..<fraction.count { scale *= 10 }
+    let v = Double(w) + Double(f) / scale
+    return negative ? -v : v
+}
+
 /// `v` rounded to `places` decimals as text (`0.12`, `3.0`): for reports and
 /// summaries, where Foundation's `String(format:)` is not wanted.
 public func decimalText(_ v: Double, places: Int) -> String {

@@ -66,7 +66,7 @@ public final class AnalystDatabase: @unchecked Sendable {
                 case 1:
                     if let v = parseInteger(cell) { insert.bind(column, Int(v)) } else { insert.bind(column, bytes: cell) }
                 case 2:
-                    if let v = Double(String(decoding: cell, as: UTF8.self)) { insert.bind(column, v) } else { insert.bind(column, bytes: cell) }
+                    if let v = parseDecimal(cell) { insert.bind(column, v) } else { insert.bind(column, bytes: cell) }
                 default:
                     insert.bind(column, bytes: cell)
                 }
