@@ -167,7 +167,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         if f.returnName == nil {
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
-        let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming)
+        let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming, level: 0)
         return (r.report, r)
     }
     for (k, i) in todo.enumerated() {

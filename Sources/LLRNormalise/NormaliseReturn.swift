@@ -21,8 +21,11 @@ public struct NormaliseResult: Sendable {
 /// `<stem>.identifiers.csv.gz` in `outDir`; rejected rows go to
 /// `<stem>.rejects.csv.gz` with their codes, and exact copies of earlier
 /// rows to `<stem>.duplicates.csv.gz` (`source_row, duplicate_of`), so
-/// deduplication can account for every row received.
-public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String) -> NormaliseResult {
+/// deduplication can account for every row received. `level` is the gzip
+/// level of the events and identifiers: 1 for files handed between stages;
+/// the nightly merge's cache, re-read every night, uses 0 (stored: no
+/// compression work either way, about 5× the disk).
+public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String, level: Int32 = 1) -> NormaliseResult {
     let stem = String(rejectsName(for: path).dropLast(".rejects.csv.gz".count))
     let events = outDir + "/" + stem + ".events.csv.gz"
     let ids = outDir + "/" + stem + ".identifiers.csv.gz"
@@ -32,7 +35,7 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
     var partner = options.partner.flatMap { pipelines.registry.resolve($0)?.code }
     if partner == nil, case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) { partner = name.partner }
     do {
-        let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids)
+        let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids, level: level)
         let copies = try CSVOutput(path: duplicates, header: ["source_row", "duplicate_of"])
         var failure: String?
         let report = validateReturn(path: path, pipelines: pipelines, options: opts, duplicateRows: { row, first in
