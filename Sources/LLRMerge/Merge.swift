@@ -191,7 +191,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
             e.status = "processed"
             e.events = norm.events
             e.completeness = pairsText(norm.completeness.map { ($0.field, $0.filled) })
-            try moveIntoCache(norm, stem: stem(of: outcome.file.name), cache: cache)
+            try moveIntoCache(norm, stem: returnStem(outcome.file.name), cache: cache)
         }
         outcome.entry = e
         result.files[i] = outcome
@@ -228,9 +228,9 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         }
         entries.append(o.entry)
     }
-    let superseded = Set((result.dedupe?.supersededReturns ?? []).map { stem(of: $0) })
+    let superseded = Set((result.dedupe?.supersededReturns ?? []).map { returnStem($0) })
     for k in entries.indices where entries[k].status == "processed" || entries[k].status == "superseded" {
-        entries[k].status = superseded.contains(stem(of: entries[k].fileName)) ? "superseded" : "processed"
+        entries[k].status = superseded.contains(returnStem(entries[k].fileName)) ? "superseded" : "processed"
     }
     for i in result.files.indices {
         if let e = entries.last(where: { $0.fileName == result.files[i].file.name && $0.sha256 == result.files[i].file.sha256 }) { result.files[i].entry = e }
@@ -300,7 +300,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
                 try json.write(JSONReport.render([report], asArray: false)); try json.commit()
                 let html = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.html"))
                 try html.write(HTMLReport.render([report], catalog: pipelines.catalog)); try html.commit()
-                let rejects = cache + "/" + base + ".rejects.csv.gz"
+                let rejects = cache + "/" + returnStem(o.file.name) + ".rejects.csv.gz"
                 if o.entry.status == "processed" && o.entry.rowsRejected > 0 && fileExists(rejects) {
                     try makeDirectories(staging.path("rejects/" + folder))
                     try copyFile(from: rejects, to: staging.path("rejects/\(folder)/\(base).rejects.csv.gz"))
@@ -348,14 +348,9 @@ func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(
 /// control characters (a name is whatever the uploader typed) made `_`, so
 /// every output path stays one line of the commit manifest.
 func feedbackName(_ name: String) -> String {
-    String(String.UnicodeScalarView(stem(of: name).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
+    String(String.UnicodeScalarView(returnStem(name).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
 }
 
-/// A return file's name without `.csv.gz` / `.csv` / `.gz`.
-func stem(of name: String) -> String {
-    for suffix in [".csv.gz", ".csv", ".gz"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
-    return name
-}
 
 func describe(_ problem: ReturnFileName.ParseProblem, registry: PartnerRegistry) -> String {
     switch problem {

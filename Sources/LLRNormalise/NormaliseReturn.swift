@@ -26,7 +26,7 @@ public struct NormaliseResult: Sendable {
 /// the nightly merge's cache, re-read every night, uses 0 (stored: no
 /// compression work either way, about 5× the disk).
 public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String, level: Int32 = 1) -> NormaliseResult {
-    let stem = String(rejectsName(for: path).dropLast(".rejects.csv.gz".count))
+    let stem = returnStem(path)
     let events = outDir + "/" + stem + ".events.csv.gz"
     let ids = outDir + "/" + stem + ".identifiers.csv.gz"
     let duplicates = outDir + "/" + stem + ".duplicates.csv.gz"

@@ -15,12 +15,5 @@ public func validateReturns(paths: [String], pipelines: Pipelines, options: Vali
 }
 
 /// `UHL_health_2024-25_Q1.csv.gz` → `UHL_health_2024-25_Q1.rejects.csv.gz`.
-public func rejectsName(for path: String) -> String {
-    var stem = baseName(path)
-    for ext in [".csv.gz", ".gz", ".csv"] where stem.lowercased().hasSuffix(ext) {
-        stem = String(stem.dropLast(ext.count))
-        break
-    }
-    return stem + ".rejects.csv.gz"
-}
+public func rejectsName(for path: String) -> String { returnStem(path) + ".rejects.csv.gz" }
 

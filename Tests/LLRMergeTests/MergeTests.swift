@@ -184,6 +184,17 @@ struct MergeTests {
         #expect(ledger.map(\.status).sorted() == ["processed", "replaced"])
     }
 
+    @Test("a return named in capitals (.CSV.GZ) is merged like any other")
+    func capitalExtension() throws {
+        let box = try inbox { $0.hasPrefix("UAVA_vcs_2024-25_Q1") }
+        try FileManager.default.moveItem(atPath: box + "/UAVA_vcs_2024-25_Q1.csv.gz", toPath: box + "/UAVA_vcs_2024-25_Q1.CSV.GZ")
+        let out = tempDir()
+        let r = try merge(box, out: out)
+        #expect(r.files.first?.entry.status == "processed")
+        let lineage = table(out + "/lineage.csv.gz")
+        #expect(!lineage.isEmpty && lineage.count == r.files.first?.entry.rows)
+    }
+
     @Test("a corrupt file and a misnamed file become findings; the night still completes")
     func badFiles() throws {
         let box = try inbox(smallPartners)

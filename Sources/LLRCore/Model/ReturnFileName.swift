@@ -56,6 +56,14 @@ public struct ReturnFileName: Sendable, Equatable {
     }
 }
 
+/// A return file's name without its `.csv.gz`, `.gz` or `.csv` (any case):
+/// the stem every file made from the return is named after.
+public func returnStem(_ path: String) -> String {
+    let name = baseName(path)
+    for ext in [".csv.gz", ".gz", ".csv"] where name.lowercased().hasSuffix(ext) { return String(name.dropLast(ext.count)) }
+    return name
+}
+
 public func baseName(_ path: String) -> String {
     guard let i = path.lastIndex(of: "/") else { return path }
     return String(path[path.index(after: i)...])
