@@ -122,7 +122,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     // The state remembers source persons by a keyed pseudonym of partner + own id.
-    var memberName = [String](repeating: "", count: n)
     var firstOfMember: [UInt64: Int32] = [:]
     for g in 0..<n where firstOfMember[memberKeys[g]] == nil { firstOfMember[memberKeys[g]] = Int32(g) }
     let distinctMembers = firstOfMember.values.sorted()
@@ -131,19 +130,23 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         let l = loaded[Int(rowReturn[g])], r = l.rows[Int(rowIndex[g])]
         return pseudonyms.id("member", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(r.ownId)))
     }
-    var nameOf: [UInt64: String] = [:]
-    for (i, g) in distinctMembers.enumerated() { nameOf[memberKeys[Int(g)]] = names[i] }
-    for g in 0..<n { memberName[g] = nameOf[memberKeys[g]]! }
+    // Each row's source person as an index into `names`.
+    var indexOfKey: [UInt64: Int32] = [:]
+    for (i, g) in distinctMembers.enumerated() { indexOfKey[memberKeys[Int(g)]] = Int32(i) }
+    let memberOf = memberKeys.map { indexOfKey[$0]! }
+    @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
     var state: LinkageState?
     if let path = options.statePath {
         do { state = try LinkageState(path: path) } catch { throw DedupeFailure(description: "the linkage state \(path) cannot be used: \(error.description)") }
     }
+    // The person id each source person had on earlier nights, looked up once.
+    let priorId: [String?] = state.map { s in names.map { s.personId(ofMember: $0) } } ?? []
     var carried: [(Int32, Int32)] = []
-    if let state {
+    if state != nil {
         var firstOfPerson: [String: Int32] = [:]
         for g in 0..<n {
-            guard let id = state.personId(ofMember: memberName[g]) else { continue }
+            guard let id = priorId[Int(memberOf[g])] else { continue }
             if let f = firstOfPerson[id] { carried.append((f, Int32(g))) } else { firstOfPerson[id] = Int32(g) }
         }
     }
@@ -161,10 +164,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // An earlier id goes to the cluster holding most of the records that had it: when a
     // partner's id turns out to cover two children, the id cannot end up on both.
     var holders: [String: [Int: Int]] = [:]
-    if let state {
+    if state != nil {
         for c in 0..<result.clusterCount {
             for g in clusterMembers[c] {
-                if let id = state.personId(ofMember: memberName[Int(g)]) { holders[id, default: [:]][c, default: 0] += 1 }
+                if let id = priorId[Int(memberOf[Int(g)])] { holders[id, default: [:]][c, default: 0] += 1 }
             }
         }
     }
@@ -183,13 +186,13 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         } else {
             // A new child: the id comes from the earliest record (quarter first), so adding later quarters keeps it.
             let anchor = clusterMembers[c].min { a, b in
-                (ret(Int(a)).source.name.quarter, memberName[Int(a)]) < (ret(Int(b)).source.name.quarter, memberName[Int(b)])
+                (ret(Int(a)).source.name.quarter, memberName(Int(a))) < (ret(Int(b)).source.name.quarter, memberName(Int(b)))
             }!
             anchorOf[c] = anchor
         }
     }
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
-    let anchors = fresh.map { memberName[Int(anchorOf[$0])] }
+    let anchors = fresh.map { memberName(Int(anchorOf[$0])) }
     let freshIds = concurrentMap(fresh.count, jobs: options.jobs) { i in pseudonyms.id("person", Array(anchors[i].utf8)) }
     for (i, c) in fresh.enumerated() {
         // Two children whose earliest records share a partner's id (one id reused for two
