@@ -97,25 +97,12 @@ public func runMeasured(_ executable: String, _ arguments: [String], quiet: Bool
 }
 
 func threadCount(_ pid: pid_t) -> Int {
-    guard let text = try? readSmallFile("/proc/\(pid)/status") else { return 0 }
+    guard let bytes = readSmallFile("/proc/\(pid)/status") else { return 0 }
+    let text = String(decoding: bytes, as: UTF8.self)
     for line in text.split(separator: "\n") where line.hasPrefix("Threads:") {
         return Int(String(line.dropFirst(8).filter { $0 != " " && $0 != "\t" })) ?? 0
     }
     return 0
-}
-
-func readSmallFile(_ path: String) throws -> String {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw OutputError("cannot read \(path)") }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// The row accounting of a merged dataset: every row received is in the

@@ -93,7 +93,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         clock.lap(name)
         result.seconds = clock.laps
     }
-    let asOf = options.asOf ?? today()
+    let asOf = options.asOf ?? CivilDate.today
     result.asOf = asOf
     result.startedAt = timestampUTC()
 
@@ -120,7 +120,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     for i in files.indices {
         switch ReturnFileName.parse(files[i].name, registry: pipelines.registry) {
         case .success(let name): files[i].returnName = name
-        case .failure(let problem): files[i].nameProblem = describe(problem, registry: pipelines.registry)
+        case .failure(let problem): files[i].nameProblem = "the name breaks the convention PARTNER_family_YYYY-YY_Qn[_vN].csv.gz: " + problem.message(registry: pipelines.registry)
         }
     }
     let byName = Dictionary(grouping: known, by: \.fileName)
@@ -352,14 +352,6 @@ func feedbackName(_ name: String) -> String {
 }
 
 
-func describe(_ problem: ReturnFileName.ParseProblem, registry: PartnerRegistry) -> String {
-    switch problem {
-    case .shape(let s): return "the name breaks the convention PARTNER_family_YYYY-YY_Qn[_vN].csv.gz: \(s)"
-    case .unknownPartner(let p): return "'\(p)' is not a partner code (codes: \(registry.partners.map(\.code).joined(separator: ", ")))"
-    case .wrongFamily(let p, let expected, let found): return "\(p) sends \(expected) returns, not '\(found)'"
-    }
-}
-
 /// Finding codes over the returns that count (not replaced), most frequent first.
 func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {
     var counts: [String: Int] = [:]
@@ -377,17 +369,16 @@ func inputsFingerprint(_ files: [InboxFile], asOf: CivilDate, pipelinesDir: Stri
     h.update(data: Array("as-of \(asOf)\n".utf8))
     for rel in listFiles(pipelinesDir, prefix: "") {
         h.update(data: Array("\(rel)\n".utf8))
-        if let bytes = try? readWhole(pipelinesDir + "/" + rel) { h.update(data: bytes) }
+        if let bytes = readSmallFile(pipelinesDir + "/" + rel) { h.update(data: bytes) }
     }
-    return hexString(h.finalize())
+    return h.finalize().withUnsafeBytes { hexString($0) }
 }
 
-func today() -> CivilDate { CivilDate(dayNumber: Int(time(nil)) / 86400) }
 
 /// Now, as `2026-11-22T04:20:19Z`.
 func timestampUTC() -> String {
     let t = Int(time(nil))
     let secs = t % 86400
     func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return "\(CivilDate(dayNumber: t / 86400))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+    return "\(CivilDate(epochSeconds: t))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
 }

@@ -71,12 +71,7 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         if quarter == nil { quarter = name.quarter }
         version = name.version
     case .failure(let problem):
-        let what: String
-        switch problem {
-        case .shape(let s): what = s
-        case .unknownPartner(let p): what = "'\(p)' is not a partner code (codes: \(pipelines.registry.partners.map(\.code).joined(separator: ", ")))"
-        case .wrongFamily(let p, let expected, let found): what = "\(p) sends \(expected) returns, not '\(found)'"
-        }
+        let what = problem.message(registry: pipelines.registry)
         if let partner, let quarter {
             conventional = ReturnFileName(partner: partner.code, family: partner.family, quarter: quarter).conventional
         }

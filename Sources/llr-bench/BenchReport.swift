@@ -49,7 +49,7 @@ struct BenchReport {
     var machine: String
     var command: String
     var sizes: [SizeResult] = []
-    let date = String(timestampNow().prefix(10))
+    let date = CivilDate.today.description
 
     func json() -> String {
         var w = JSONWriter()
@@ -117,9 +117,4 @@ struct BenchReport {
         }
         return m
     }
-}
-
-func timestampNow() -> String {
-    let t = Int(time(nil))
-    return CivilDate(dayNumber: t / 86400).description
 }

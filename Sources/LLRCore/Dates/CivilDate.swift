@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Calendar arithmetic on day numbers (days since 1970-01-01), after Howard
 /// Hinnant's civil-from-days algorithms: no Foundation, no allocation.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -20,6 +26,12 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public var dayNumber: Int { CivilDate.dayNumber(year: year, month: month, day: day) }
+
+    /// The UTC day of a Unix time (a file's modification time, now).
+    public init(epochSeconds s: Int) { self.init(dayNumber: s >= 0 ? s / 86400 : (s - 86399) / 86400) }
+
+    /// Today, in UTC.
+    public static var today: CivilDate { CivilDate(epochSeconds: Int(time(nil))) }
 
     @inline(__always) public static func dayNumber(year y0: Int, month m: Int, day d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0

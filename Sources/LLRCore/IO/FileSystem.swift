@@ -55,3 +55,19 @@ public func copyFile(from: String, to: String) throws(OutputError) {
     }
     try out.commit()
 }
+
+/// A small file's bytes, whole (a key, a manifest, a /proc entry); nil when
+/// it cannot be read, with errno saying why.
+public func readSmallFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { if errno == EINTR { continue }; return nil }
+        if n == 0 { return out }
+        out += buffer[0..<n]
+    }
+}

@@ -59,8 +59,7 @@ public final class ReturnByteStream {
                 throw SourceProblem(.source, "this is a folder, not a return file")
             }
             fileBytes = Int64(st.st_size)
-            let secs = Int(st.st_mtim.tv_sec)
-            modificationDay = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+            modificationDay = CivilDate(epochSeconds: Int(st.st_mtim.tv_sec)).dayNumber
         }
         try refill()
         if inEnd == 0 {

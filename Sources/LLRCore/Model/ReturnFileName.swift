@@ -22,6 +22,15 @@ public struct ReturnFileName: Sendable, Equatable {
         case shape(String)
         case unknownPartner(String)
         case wrongFamily(partner: String, expected: String, found: String)
+
+        /// What is wrong, in the words a partner fixes it by.
+        public func message(registry: PartnerRegistry) -> String {
+            switch self {
+            case .shape(let s): return s
+            case .unknownPartner(let p): return "'\(p)' is not a partner code (codes: \(registry.partners.map(\.code).joined(separator: ", ")))"
+            case .wrongFamily(let p, let expected, let found): return "\(p) sends \(expected) returns, not '\(found)'"
+            }
+        }
     }
 
     /// Parses a base name against the registry; the problem says what to fix.

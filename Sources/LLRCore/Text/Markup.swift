@@ -49,3 +49,18 @@ public func htmlEscaped(_ s: String) -> String {
     }
     return out
 }
+
+/// Lowercase hex of some bytes (a digest, a MAC), written straight into the String.
+public func hexString(_ bytes: UnsafeRawBufferPointer) -> String {
+    String(unsafeUninitializedCapacity: 2 * bytes.count) { out in
+        hexDigits.withUnsafeBufferPointer { hex in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = hex[Int(b >> 4)]
+                out[2 * i + 1] = hex[Int(b & 15)]
+            }
+        }
+        return 2 * bytes.count
+    }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

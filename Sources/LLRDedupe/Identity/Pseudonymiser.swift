@@ -31,16 +31,8 @@ public struct Pseudonymiser: Sendable {
     /// when asked for; otherwise the run is refused with what to do.
     public static func resolve(keyFile: String?, demo: Bool, environmentKey: String?) throws(KeyProblem) -> Pseudonymiser {
         if let keyFile {
-            guard let fd = fopen(keyFile, "rb") else {
+            guard var bytes = readSmallFile(keyFile) else {
                 throw KeyProblem(description: "cannot read the key file \(keyFile): \(String(cString: strerror(errno)))")
-            }
-            defer { fclose(fd) }
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = fread(&buffer, 1, buffer.count, fd)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buffer[0..<n])
             }
             while let last = bytes.last, last == 0x0A || last == 0x0D || last == 0x20 { bytes.removeLast() }
             guard bytes.count >= 16 else { throw KeyProblem(description: "the key file \(keyFile) holds \(bytes.count) bytes; use at least 16 random bytes (e.g. openssl rand -hex 32 > \(keyFile))") }
@@ -64,21 +56,10 @@ public struct Pseudonymiser: Sendable {
         }
         var outer = keyed.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { m in
-            String(unsafeUninitializedCapacity: 24) { out in
-                hexDigits.withUnsafeBufferPointer { hex in
-                    for i in 0..<12 {
-                        out[2 * i] = hex[Int(m[i] >> 4)]
-                        out[2 * i + 1] = hex[Int(m[i] & 15)]
-                    }
-                }
-                return 24
-            }
-        }
+        return outer.finalize().withUnsafeBytes { hexString(UnsafeRawBufferPointer(rebasing: $0.prefix(12))) }
     }
 }
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 private let zeroByte: [UInt8] = [0]
 
 /// HMAC-SHA256 (RFC 2104) with the key's inner and outer pads hashed once:

@@ -58,8 +58,7 @@ func inspect(_ path: String, name: String, asOf: CivilDate?) -> InboxFile {
     var st = stat()
     if fstat(fd, &st) == 0 {
         file.bytes = Int64(st.st_size)
-        let secs = Int(st.st_mtim.tv_sec)
-        let day = CivilDate(dayNumber: secs >= 0 ? secs / 86400 : (secs - 86399) / 86400)
+        let day = CivilDate(epochSeconds: Int(st.st_mtim.tv_sec))
         file.received = asOf.map { min($0, day) } ?? day
     }
     var hasher = SHA256()
@@ -76,15 +75,8 @@ func inspect(_ path: String, name: String, asOf: CivilDate?) -> InboxFile {
         if n == 0 { break }
         hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
     }
-    file.sha256 = hexString(hasher.finalize())
+    file.sha256 = hasher.finalize().withUnsafeBytes { hexString($0) }
     return file
-}
-
-func hexString<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-    return String(decoding: out, as: UTF8.self)
 }
 
 public struct MergeFailure: Error, CustomStringConvertible {

@@ -48,7 +48,7 @@ public struct Staging: Sendable {
     }
 
     private func publish() throws(MergeFailure) {
-        let text = (try? String(decoding: readWhole(manifest), as: UTF8.self)) ?? ""
+        let text = readSmallFile(manifest).map { String(decoding: $0, as: UTF8.self) } ?? ""
         for relative in text.split(separator: "\n").map(String.init) where !relative.isEmpty {
             let from = dir + "/" + relative, to = outDir + "/" + relative
             guard fileExists(from) else { continue }  // moved before the interruption
@@ -69,19 +69,4 @@ func listFiles(_ dir: String, prefix: String) -> [String] {
         if isDirectory(full) { out += listFiles(full, prefix: prefix + name + "/") } else { out.append(prefix + name) }
     }
     return out
-}
-
-/// A small file's bytes (a manifest, a report), for the few places that need them whole.
-func readWhole(_ path: String) throws(MergeFailure) -> [UInt8] {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw MergeFailure("cannot read \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { if errno == EINTR { continue }; throw MergeFailure("cannot read \(path)") }
-        if n == 0 { return out }
-        out += buffer[0..<n]
-    }
 }
