@@ -68,7 +68,8 @@ public enum ValidateBenchmark {
     }
 
     /// Inflate then libcsv with callbacks that only count: the parse floor.
-    public static func inflateAndParse(_ path: String) throws -> Int {
+    /// Returns the records (header included) and the CSV and gzip bytes.
+    public static func inflateAndParse(_ path: String) throws -> (records: Int, csvBytes: Int64, gzipBytes: Int64) {
         let s = try ReturnByteStream(path: path)
         var parser = csv_parser()
         csv_init(&parser, UInt8(CSV_STRICT))
@@ -85,7 +86,7 @@ public enum ValidateBenchmark {
             }
             csv_fini(&parser, nil, { _, d in d!.assumingMemoryBound(to: (fields: Int, rows: Int).self).pointee.rows += 1 }, ctx)
         }
-        return counts.rows
+        return (counts.rows, s.decompressedBytes, s.fileBytes)
     }
 
     /// The project's reader (inflate, libcsv, line and row counting, UTF-8

@@ -40,9 +40,9 @@ public struct BenchDataset: Sendable {
         let files = (directoryEntries(dir + "/returns") ?? []).filter { $0.hasSuffix(".csv.gz") }.map { dir + "/returns/" + $0 }
         var csv: Int64 = 0, gz: Int64 = 0, n = 0
         for f in files {
-            let (c, g) = try ValidateBenchmark.inflateOnly(f)
-            csv += c; gz += g
-            n += try ValidateBenchmark.inflateAndParse(f) - 1
+            let parsed = try ValidateBenchmark.inflateAndParse(f)
+            csv += parsed.csvBytes; gz += parsed.gzipBytes
+            n += parsed.records - 1
         }
         return BenchDataset(rows: n, directory: dir, returns: files, csvBytes: csv, gzipBytes: gz)
     }

@@ -97,9 +97,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     result.asOf = asOf
     result.startedAt = timestampUTC()
 
-    for dir in [options.stateDir, options.outDir] {
-        do { try makeDirectories(dir) } catch { throw MergeFailure(error.description) }
-    }
+    try makeFolders(options.stateDir, options.outDir)
     let lock = try MergeLock(stateDir: options.stateDir)
     defer { withExtendedLifetime(lock) {} }
     let staging = Staging(outDir: options.outDir)
@@ -153,7 +151,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let cache = options.stateDir + "/normalised"
     let incoming = options.stateDir + "/incoming"
     removeTree(incoming)
-    do { try makeDirectories(cache); try makeDirectories(incoming) } catch { throw MergeFailure(error.description) }
+    try makeFolders(cache, incoming)
     let todo = result.files.indices.filter { result.files[$0].action != .unchanged }
     var validation = ValidationOptions()
     validation.asOf = options.asOf
@@ -211,7 +209,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         } catch { throw MergeFailure(error.description) }
         for p in result.dedupe!.problems { logger.warning("\(p)"); result.notices.append(p) }
         logger.info("deduplication stages: \(result.dedupe!.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))")
-        do { try makeDirectories(staging.path("restricted")) } catch { throw MergeFailure(error.description) }
+        try makeFolders(staging.path("restricted"))
         for name in ["person_identifiers.csv.gz", "review.csv"] where rename(staging.path(name), staging.path("restricted/" + name)) != 0 {
             throw MergeFailure("cannot move \(name) into restricted/: \(String(cString: strerror(errno)))")
         }
@@ -262,9 +260,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 /// follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
                   logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
-    for dir in ["published", "rejects", "outbox"] {
-        do { try makeDirectories(staging.path(dir)) } catch { throw MergeFailure(error.description) }
-    }
+    try makeFolders(staging.path("published"), staging.path("rejects"), staging.path("outbox"))
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])

@@ -83,3 +83,10 @@ public struct MergeFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
 }
+
+/// `mkdir -p` of each folder, failing as the merge fails.
+func makeFolders(_ paths: String...) throws(MergeFailure) {
+    for p in paths {
+        do { try makeDirectories(p) } catch { throw MergeFailure(error.description) }
+    }
+}

@@ -31,7 +31,7 @@ public struct Staging: Sendable {
     /// Starts an empty staging folder.
     public func begin() throws(MergeFailure) {
         removeTree(dir)
-        do { try makeDirectories(dir) } catch { throw MergeFailure(error.description) }
+        try makeFolders(dir)
     }
 
     public func path(_ relative: String) -> String { dir + "/" + relative }
@@ -52,7 +52,7 @@ public struct Staging: Sendable {
         for relative in text.split(separator: "\n").map(String.init) where !relative.isEmpty {
             let from = dir + "/" + relative, to = outDir + "/" + relative
             guard fileExists(from) else { continue }  // moved before the interruption
-            do { try makeDirectories(parentDirectory(to)) } catch { throw MergeFailure(error.description) }
+            try makeFolders(parentDirectory(to))
             if rename(from, to) != 0 {
                 throw MergeFailure("cannot move \(relative) into \(outDir): \(String(cString: strerror(errno))); the next run will try again")
             }
