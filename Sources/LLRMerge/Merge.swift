@@ -97,19 +97,22 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     result.asOf = asOf
     result.startedAt = timestampUTC()
 
-    try makeFolders(options.stateDir, options.outDir)
-    let lock = try MergeLock(stateDir: options.stateDir)
+    // A dry run reads what is there and creates nothing: no folders, no
+    // lock file, no ledger (a first dry run sees an empty ledger).
+    if !options.dryRun { try makeFolders(options.stateDir, options.outDir) }
+    let lock = options.dryRun && !fileExists(options.stateDir) ? nil : try MergeLock(stateDir: options.stateDir)
     defer { withExtendedLifetime(lock) {} }
     let staging = Staging(outDir: options.outDir)
     if !options.dryRun, let notice = try staging.recover() {
         logger.notice("\(notice)")
         result.notices.append(notice)
     }
-    let ledger: Ledger
+    let ledgerPath = options.stateDir + "/ledger.sqlite"
+    let ledger: Ledger?
     var known: [LedgerEntry]
     do {
-        ledger = try Ledger(path: options.stateDir + "/ledger.sqlite")
-        known = try ledger.entries()
+        ledger = options.dryRun && !fileExists(ledgerPath) ? nil : try Ledger(path: ledgerPath)
+        known = try ledger?.entries() ?? []
     } catch { throw MergeFailure("the ledger in \(options.stateDir) cannot be used: \(error.description)") }
 
     // 1. What is in the inbox, and what is new.
@@ -121,6 +124,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         case .failure(let problem): files[i].nameProblem = "the name breaks the convention PARTNER_family_YYYY-YY_Qn[_vN].csv.gz: " + problem.message(registry: pipelines.registry)
         }
     }
+    markSameReturnTwice(&files)
     let byName = Dictionary(grouping: known, by: \.fileName)
     result.files = files.map { f in
         let seen = byName[f.name] ?? []
@@ -133,7 +137,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     }
     lap("inbox")
     let fingerprint = inputsFingerprint(files, asOf: asOf, pipelinesDir: pipelines.directory)
-    if options.dryRun { return result }
+    guard let ledger, !options.dryRun else { return result }
     let last: (run: Int, fingerprint: String)?
     do { last = try ledger.lastRun() } catch { throw MergeFailure("the ledger cannot be read: \(error.description)") }
     if let last, last.fingerprint == fingerprint, fileExists(options.outDir + "/run-report.json") {
@@ -162,7 +166,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let normalised = concurrentMap(work.count, jobs: options.jobs) { i -> (ValidationReport, NormaliseResult?) in
         defer { progress.step("validating and normalising", of: work.count) }
         let f = work[i]
-        if f.returnName == nil {
+        if f.returnName == nil || f.nameProblem != nil {
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
         let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming, level: 0)
@@ -318,6 +322,30 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     return indicators.value
 }
 
+/// Two inbox files that name the same return (`X.csv` beside `X.csv.gz`,
+/// or names differing only in case) would share one place in the normalised
+/// cache and count twice in the quality table. One is taken: the file named
+/// exactly by the convention (`.csv.gz`, lower case), else the first name in
+/// byte order; every other copy becomes an unrecognised file whose feedback
+/// names the one taken, so the partner can remove the extra copy.
+func markSameReturnTwice(_ files: inout [InboxFile]) {
+    var byStem: [String: [Int]] = [:]
+    for i in files.indices where files[i].returnName != nil && files[i].nameProblem == nil {
+        byStem[returnStem(files[i].name).lowercased(), default: []].append(i)
+    }
+    func conventional(_ i: Int) -> Bool { files[i].name == returnStem(files[i].name) + ".csv.gz" }
+    for group in byStem.values where group.count > 1 {
+        let taken = group.min { a, b in
+            let ca = conventional(a), cb = conventional(b)
+            return ca != cb ? ca : Array(files[a].name.utf8).lexicographicallyPrecedes(Array(files[b].name.utf8))
+        }!
+        for i in group where i != taken {
+            files[i].nameProblem = "\(files[taken].name) in the inbox is the same return (\(returnStem(files[taken].name))); only \(files[taken].name) is taken. "
+                + "Remove one of the two copies, keeping the one you mean to send"
+        }
+    }
+}
+
 /// A file-level error (unreadable, not CSV, no rows) or outputs that could
 /// not be written: the return's rows do not go into the dataset.
 func unreadable(_ report: ValidationReport, _ norm: NormaliseResult) -> String? {
@@ -340,13 +368,16 @@ func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(
     }
 }
 
-/// The name a file's feedback goes under in `outbox/`: its stem, with
-/// control characters (a name is whatever the uploader typed) made `_`, so
-/// every output path stays one line of the commit manifest.
+/// The name a file's feedback goes under in the outbox: the return's stem
+/// when the file is named as the convention says (`X.csv.gz` → `X`), else
+/// the whole name (`X.csv`, `X.CSV.GZ`, `notes.txt`), so two files that name
+/// one return never share a report. Control characters (a name is whatever
+/// the uploader typed) become `_`, so every output path stays one line of
+/// the commit manifest.
 func feedbackName(_ name: String) -> String {
-    String(String.UnicodeScalarView(returnStem(name).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
+    let base = name == returnStem(name) + ".csv.gz" ? returnStem(name) : name
+    return String(String.UnicodeScalarView(base.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
 }
-
 
 /// Finding codes over the returns that count (not replaced), most frequent first.
 func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {

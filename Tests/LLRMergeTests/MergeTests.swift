@@ -216,7 +216,7 @@ struct MergeTests {
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/LP/LP_police_2024-25_Q1.report.html"))
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/notes from UHL.txt.report.json"))
         #expect(byName["line\nbreak.csv"]?.status == "unrecognised")
-        #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/line_break.report.json"))
+        #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/line_break.csv.report.json"))
         let html = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
         #expect(html.contains("LP_police_2024-25_Q1.csv.gz</b>: failed"))
 
@@ -226,6 +226,27 @@ struct MergeTests {
         let fixed = try merge(box, out: out)
         #expect(fixed.files.first { $0.file.name == "LP_police_2024-25_Q1.csv.gz" }?.entry.status == "processed")
         #expect(table(out + "/lineage.csv.gz").contains { $0["source_file"] == "LP_police_2024-25_Q1.csv.gz" })
+    }
+
+    @Test("the same return twice in the inbox (X.csv beside X.csv.gz) is taken once; the extra copy gets feedback")
+    func sameReturnTwice() throws {
+        let box = try inbox { $0.hasPrefix("UAVA_") }
+        let gz = "UAVA_vcs_2024-25_Q1.csv.gz"
+        try gunzip(box + "/" + gz).write(toFile: box + "/UAVA_vcs_2024-25_Q1.csv", atomically: true, encoding: .utf8)
+        let out = tempDir()
+        let r = try merge(box, out: out)
+        let byName = Dictionary(uniqueKeysWithValues: r.files.map { ($0.file.name, $0.entry) })
+        #expect(byName[gz]?.status == "processed")
+        #expect(byName["UAVA_vcs_2024-25_Q1.csv"]?.status == "unrecognised")
+        #expect(byName["UAVA_vcs_2024-25_Q1.csv"]?.problem.contains("only \(gz) is taken") == true)
+        let lineage = table(out + "/lineage.csv.gz").filter { $0["source_file"]!.hasPrefix("UAVA_vcs_2024-25_Q1") }
+        #expect(lineage.count == byName[gz]?.rows)
+        #expect(Set(lineage.map { $0["source_file"]! }) == [gz])
+        let q1 = r.quality.first { $0.partner == "UAVA" && $0.quarter.quarter == 1 }
+        #expect(q1?.file == gz && q1?.rows == byName[gz]?.rows)
+        let taken = try String(contentsOfFile: out + "/outbox/UAVA/UAVA_vcs_2024-25_Q1.report.json", encoding: .utf8)
+        let extra = try String(contentsOfFile: out + "/outbox/UAVA/UAVA_vcs_2024-25_Q1.csv.report.json", encoding: .utf8)
+        #expect(taken.contains(gz) && extra.contains("UAVA_vcs_2024-25_Q1.csv\""))
     }
 
     @Test("a second merge on the same state refuses to start while one runs")
@@ -295,12 +316,17 @@ struct MergeTests {
 
     @Test("--dry-run lists the inbox and writes nothing")
     func dryRun() throws {
-        let out = tempDir()
+        let out = tempDir() + "/night"
         let r = try merge(try inbox(smallPartners), out: out, dryRun: true)
         #expect(!r.files.isEmpty && r.files.allSatisfy { $0.action == .new })
-        #expect(!FileManager.default.fileExists(atPath: out + "/events.csv.gz"))
-        let ledger = try Ledger(path: out + "/state/ledger.sqlite").entries()
-        #expect(ledger.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: out), "a first dry run creates no folder, lock or ledger")
+        _ = try merge(try inbox(smallPartners), out: out)
+        let before = try datasetFiles(out)
+        let ledgerBefore = try Ledger(path: out + "/state/ledger.sqlite").entries().count
+        let again = try merge(try inbox(smallPartners), out: out, dryRun: true)
+        #expect(!again.files.isEmpty && again.files.allSatisfy { $0.action == .unchanged })
+        #expect(try datasetFiles(out) == before)
+        #expect(try Ledger(path: out + "/state/ledger.sqlite").entries().count == ledgerBefore)
     }
 }
 
