@@ -66,7 +66,7 @@ public struct ProcessCost: Sendable {
 /// Runs a stage's command-line shell as a child process and measures it:
 /// wall time, peak memory and CPU from wait4, threads from /proc.
 public func runMeasured(_ executable: String, _ arguments: [String], quiet: Bool = true) -> ProcessCost {
-    var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)

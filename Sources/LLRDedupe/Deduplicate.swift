@@ -253,20 +253,33 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
 
     // Event ids from the owning row's partner and record key.
     let owners = (0..<n).filter { owner[$0] == Int32($0) }
-    let eventIds = concurrentMap(owners.count, jobs: options.jobs) { i -> String in
-        let g = owners[i]
-        let l = loaded[Int(rowReturn[g])], r = l.rows[Int(rowIndex[g])]
-        return pseudonyms.id("event", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(r.sourceKey)))
+    let partnerBytes = loaded.map { Array($0.source.name.partner.utf8) }
+    let idRuns = concurrentChunks(owners.count, jobs: options.jobs) { range -> [UInt8] in
+        var run: [UInt8] = []
+        run.reserveCapacity(range.count * Pseudonymiser.idLength)
+        for i in range {
+            let g = owners[i]
+            let l = loaded[Int(rowReturn[g])], span = l.rows[Int(rowIndex[g])].sourceKey
+            partnerBytes[Int(rowReturn[g])].withUnsafeBytes { partner in
+                l.arena.withUnsafeBytes { a in
+                    pseudonyms.appendId("event", partner, UnsafeRawBufferPointer(rebasing: a[Int(span.offset)..<Int(span.offset + span.count)]), to: &run)
+                }
+            }
+        }
+        return run
     }
-    var eventId = [String](repeating: "", count: n)
-    for (i, g) in owners.enumerated() { eventId[g] = eventIds[i] }
-    for g in 0..<n { eventId[g] = eventId[Int(owner[g])] }
+    var eventIds = IdColumn()
+    for run in idRuns { eventIds.append(fixedWidth: Pseudonymiser.idLength, run) }
+    var slotOfOwner = [Int32](repeating: -1, count: n)
+    for (i, g) in owners.enumerated() { slotOfOwner[g] = Int32(i) }
+    let eventSlot = (0..<n).map { slotOfOwner[Int(owner[$0])] }
     summary.events = owners.count
     lap("ids")
 
     let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, firstRow: firstRow,
                                 recordKeys: keys, owner: owner,
-                                eventId: eventId, cluster: result.cluster, personId: personId, records: records, linkage: linkage)
+                                eventIds: eventIds, eventSlot: eventSlot, cluster: result.cluster, personId: personId,
+                                personIds: IdColumn(personId), records: records, linkage: linkage)
     // The linkage state is saved on its own worker while the outputs are written.
     let saving = DispatchGroup()
     let saveFailure = Locked<String?>(nil)

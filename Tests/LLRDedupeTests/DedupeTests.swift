@@ -269,6 +269,10 @@ func sampleStems(quarter: String) throws -> [String] {
             let mac = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
             let hex = mac.prefix(12).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
             #expect(p.id("person", Array("LP|NP-1".utf8)) == hex)
+            // The event ids' path: the two parts hashed in turn, no joined copy.
+            var out: [UInt8] = []
+            Array("LP".utf8).withUnsafeBytes { a in Array("NP-1".utf8).withUnsafeBytes { b in p.appendId("person", a, b, to: &out) } }
+            #expect(String(decoding: out, as: UTF8.self) == hex)
         }
     }
 

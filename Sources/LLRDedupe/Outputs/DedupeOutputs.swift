@@ -11,16 +11,25 @@ struct OutputContext: Sendable {
     /// Partner + record key of each row, as the spells step hashed it.
     let recordKeys: [UInt64]
     let owner: [Int32]
-    let eventId: [String]
+    /// Each event's id (by owner slot), and each row's slot.
+    let eventIds: IdColumn
+    let eventSlot: [Int32]
     let cluster: [Int32]
     let personId: [String]
+    /// The same person ids as bytes, for the writers.
+    let personIds: IdColumn
     let records: PersonRecords
     let linkage: LinkageSettings
 
     var count: Int { rowReturn.count }
     func ret(_ g: Int) -> LoadedReturn { loaded[Int(rowReturn[g])] }
     func row(_ g: Int) -> LoadedRow { loaded[Int(rowReturn[g])].rows[Int(rowIndex[g])] }
-    func person(_ g: Int) -> String { personId[Int(cluster[g])] }
+    /// A row's event id and person id as CSV cells (ids need no escaping, but
+    /// go through the same cell writer as every other value).
+    @inline(__always) func addIds(_ g: Int, _ w: inout CSVRowBuilder, _ events: IdCells, _ persons: IdCells) {
+        w.add(events[Int(eventSlot[g])])
+        w.add(persons[Int(cluster[g])])
+    }
 }
 
 public let dedupeOutputFiles = ["events.csv.gz", "persons.csv.gz", "person_identifiers.csv.gz", "links.csv.gz", "review.csv", "lineage.csv.gz"]
@@ -69,6 +78,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             // lineage: every source row received, with what became of it.
             var byKey: [UInt64: Int32] = [:]
             if c.active.contains(false) {
+                byKey.reserveCapacity(n)
                 for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
             }
             let lineage = try CSVOutput(path: outDir + "/lineage.csv.gz",
@@ -83,6 +93,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
                 if c.active[ri] {
                     var gOfRow: [Int32: Int32] = [:]
+                    gOfRow.reserveCapacity(l.rows.count)
                     for k in l.rows.indices {
                         let g = c.firstRow[ri] + k
                         gOfRow[l.rows[k].sourceRow] = Int32(g)
@@ -96,16 +107,21 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                     for rej in l.rejected { entries.append((rej, 3, -1)) }
                 }
                 entries.sort { $0.0 < $1.0 }
-                let statuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
                 var counts = [Int](repeating: 0, count: 5)
-                for (row, status, g) in entries {
-                    counts[Int(status)] += 1
-                    try lineage.writeRow { w in
-                        w.add(file); w.add(Int(row)); w.add(partner); w.add(statuses[Int(status)].rawValue)
-                        if g >= 0 { w.add(c.eventId[Int(g)]); w.add(c.person(Int(g))) } else { w.add(""); w.add("") }
+                let fileCell = encodedCell(file), partnerCell = encodedCell(partner)
+                try c.eventIds.withCells { ev in
+                    try c.personIds.withCells { pe in
+                        for (row, status, g) in entries {
+                            counts[Int(status)] += 1
+                            try lineage.writeRow { w in
+                                w.addEncoded(fileCell[...]); w.add(Int(row)); w.addEncoded(partnerCell[...])
+                                w.addEncoded(statusCells[Int(status)][...])
+                                if g >= 0 { c.addIds(Int(g), &w, ev, pe) } else { w.addEncoded(emptyPair[...]) }
+                            }
+                        }
                     }
                 }
-                for (i, s) in statuses.enumerated() { status[s.rawValue, default: 0] += counts[i] }
+                for (i, s) in lineageStatuses.enumerated() { status[s.rawValue, default: 0] += counts[i] }
                 received += entries.count
             }
             pending.add(lineage)
@@ -126,14 +142,22 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
                 "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
                 "source_records"] + attributeHeader, level: 1, background: true)
-            for g in owners {
-                let l = c.ret(g), r = c.row(g)
-                try events.writeRow { w in
-                    w.add(c.eventId[g]); w.add(c.person(g))
-                    w.addEncoded(l.bytes(r.core))
-                    w.add(partnerSets.name(groupPartners[g]))
-                    w.add(Int(groupSize[g]))
-                    if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
+            var setNames: [UInt64: [UInt8]] = [:]
+            try c.eventIds.withCells { ev in
+                try c.personIds.withCells { pe in
+                    for g in owners {
+                        let l = c.ret(g), r = c.row(g)
+                        let mask = groupPartners[g]
+                        let sources: [UInt8]
+                        if let known = setNames[mask] { sources = known } else { sources = partnerSets.name(mask); setNames[mask] = sources }
+                        try events.writeRow { w in
+                            c.addIds(g, &w, ev, pe)
+                            w.addEncoded(l.bytes(r.core))
+                            w.add(sources)
+                            w.add(Int(groupSize[g]))
+                            if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
+                        }
+                    }
                 }
             }
             pending.add(events)
@@ -185,7 +209,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                                                 level: 1, background: true)
             for (_, g32) in identityRows {
                 let g = Int(g32), l = c.ret(g), r = c.row(g)
-                try identifiers.writeRow { w in w.add(c.person(g)); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
+                try identifiers.writeRow { w in w.add(c.personId[Int(c.cluster[g])]); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
             }
             pending.add(identifiers)
         },
@@ -196,7 +220,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
             for e in sortedEdges {
                 try links.writeRow { w in
-                    w.add(c.person(Int(e.a)))
+                    w.add(c.personId[Int(c.cluster[Int(e.a)])])
                     w.add(c.ret(Int(e.a)).source.sourceFile); w.add(Int(c.row(Int(e.a)).sourceRow))
                     w.add(c.ret(Int(e.b)).source.sourceFile); w.add(Int(c.row(Int(e.b)).sourceRow))
                     w.add(ruleName(e.rule, c.linkage))
@@ -215,7 +239,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 text.add(weightText(e.weight))
                 for g in [Int(e.a), Int(e.b)] {
                     let l = c.ret(g), r = c.row(g)
-                    text.add(c.person(g)); text.add(l.source.sourceFile); text.add(Int(r.sourceRow))
+                    text.add(c.personId[Int(c.cluster[g])]); text.add(l.source.sourceFile); text.add(Int(r.sourceRow))
                     for s in [r.forename, r.surname, r.dob, r.postcode] { text.add(Array(l.bytes(s))) }
                 }
                 text.endRow()
@@ -234,6 +258,19 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     summary.rowsReceived = lineageCounts.value.1
     try pending.commitAll()
 }
+
+/// One value as a CSV cell, escaped once for rows that repeat it.
+func encodedCell(_ value: String) -> [UInt8] {
+    var b = CSVRowBuilder()
+    b.add(value)
+    return b.bytes
+}
+
+/// A lineage row's status by its number in the writer (0 kept … 4 rejected).
+private let lineageStatuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
+private let statusCells = lineageStatuses.map { encodedCell($0.rawValue) }
+/// Two empty cells: a lineage row with no event (rejected, or superseded with nothing kept).
+private let emptyPair: [UInt8] = [0x2C]
 
 /// The `;`-joined codes of each set of partners (a bit mask over codes in
 /// order), made once per set and shared by the writers.
