@@ -70,7 +70,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var typeIndex: [String: Int16] = [:]
     for (i, t) in pipelines.mappings.canonicalEventTypes.enumerated() { typeIndex[t] = Int16(i) }
     let types = typeIndex
-    let loaded = concurrentMap(ordered.count, jobs: options.jobs) { i in LoadedReturn(ordered[i], eventTypes: types) }
+    let loaded = concurrentMap(ordered.count, jobs: options.jobs) { i in LoadedReturn(ordered[i], eventTypes: types, superseded: !active[i]) }
     for l in loaded { summary.problems.append(contentsOf: l.problems) }
     lap("read")
 

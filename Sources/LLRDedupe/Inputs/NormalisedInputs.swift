@@ -110,12 +110,15 @@ final class LoadedReturn: @unchecked Sendable {
     let problems: [String]
     let attributeHeader: [String]
 
-    init(_ source: NormalisedReturn, eventTypes: [String: Int16]) {
+    /// A superseded return is read for its lineage only: each row's number
+    /// and record key (to name the row that replaced it), none of its
+    /// details or identifiers, which nothing downstream reads.
+    init(_ source: NormalisedReturn, eventTypes: [String: Int16], superseded: Bool = false) {
         self.source = source
         partnerSeed = identifierHash(Array(source.name.partner.utf8))
         let reader = LoadedReturnReader(source)
-        reader.readEvents(eventTypes)
-        reader.readIdentifiers()
+        reader.readEvents(eventTypes, keysOnly: superseded)
+        if !superseded { reader.readIdentifiers() }
         reader.readRejects()
         reader.readDuplicates()
         arena = reader.arena
@@ -157,7 +160,7 @@ private final class LoadedReturnReader {
         return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
     }
 
-    func readEvents(_ eventTypes: [String: Int16]) {
+    func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
         var col: [String: Int] = [:]
         var attrFrom = 0, attrTo = 0
         // Canonical types by a hash of their bytes, so a row looks its type up without an allocation.
@@ -172,6 +175,12 @@ private final class LoadedReturnReader {
             guard let rowCol = col["source_row"], let keyCol = col["source_key"], let typeCol = col["event_type"],
                   let startCol = col["event_start"], let sexCol = col["sex"], r.storedCount >= attrTo else {
                 problems.append("\(source.events): row \(r.rowNumber) lacks the aligned columns; normalise the return again")
+                return
+            }
+            if keysOnly {
+                rows.append(LoadedRow(sourceRow: rowNumber(r.cell(rowCol)) ?? 0, eventType: -1, sex: 0, start: Int32.min, startMinute: Int32.min,
+                                      end: Int32.min, sourceKey: store(r.cell(keyCol)), personSourceId: .empty, core: .empty, attributes: .empty,
+                                      identity: .empty, forename: .empty, surname: .empty, dob: .empty, postcode: .empty, nhs: .empty, upn: .empty))
                 return
             }
             let start = isoDateNumber(r.cell(startCol))
