@@ -322,3 +322,48 @@ func sampleStems(quarter: String) throws -> [String] {
         #expect(throws: DedupeFailure.self) { try linkPersonFile(input: dir + "/people.csv", settings: settings, out: dir + "/out.csv", jobs: 1) }
     }
 }
+
+@Suite("loading normalised returns")
+struct LoadingTests {
+    /// The details share the bytes of the identity fragment when they were
+    /// written there as they are; a value the fragment had to quote or
+    /// escape (a comma, a leading `=`) is read back as its own plain value.
+    @Test func detailsReadBackExactlyWhateverTheQuoting() throws {
+        let dir = tempDir()
+        let stem = "UAVA_vcs_2024-25_Q1"
+        for suffix in normalisedSuffixes where FileManager.default.fileExists(atPath: normalisedSample + "/" + stem + suffix) {
+            try FileManager.default.copyItem(atPath: normalisedSample + "/" + stem + suffix, toPath: dir + "/" + stem + suffix)
+        }
+        // Rewrite the identifiers with awkward values in the first row.
+        var header: [String] = []
+        var rows: [[String]] = []
+        _ = CSVFileRows.read(path: dir + "/" + stem + ".identifiers.csv.gz", header: { header = $0 }) { r in
+            rows.append((0..<r.storedCount).map { String(decoding: r.cell($0), as: UTF8.self) })
+        }
+        let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+        rows[0][col["person_source_id"]!] = "=ID,1"
+        rows[0][col["forename"]!] = "ANNE \"NAN\""
+        rows[0][col["surname"]!] = "-SMITH"
+        let out = try CSVOutput(path: dir + "/" + stem + ".identifiers.csv.gz", header: header, escapeFormulas: false)
+        for row in rows { try out.writeRow { w in for c in row { w.add(c) } } }
+        try out.commit()
+
+        let (returns, problems) = discoverNormalised([dir], registry: contract.registry)
+        #expect(problems.isEmpty)
+        let loaded = LoadedReturn(try #require(returns.first), eventTypes: [:])
+        #expect(loaded.problems.isEmpty, "\(loaded.problems)")
+        func text(_ s: ByteSpan) -> String { String(decoding: loaded.bytes(s), as: UTF8.self) }
+        let byRow = Dictionary(uniqueKeysWithValues: loaded.rows.map { ($0.sourceRow, $0) })
+        let first = try #require(byRow[Int32(rows[0][col["source_row"]!])!])
+        #expect(text(first.personSourceId) == "=ID,1")
+        #expect(text(first.forename) == "ANNE \"NAN\"")
+        #expect(text(first.surname) == "-SMITH")
+        // A plain row's details lie inside its identity fragment: stored once.
+        let plain = try #require(byRow[Int32(rows[1][col["source_row"]!])!])
+        let fragment = Int(plain.identity.offset)..<Int(plain.identity.offset + plain.identity.count)
+        for s in [plain.personSourceId, plain.forename, plain.surname, plain.dob, plain.postcode] where s.count > 0 {
+            #expect(fragment.contains(Int(s.offset)) && fragment.contains(Int(s.offset + s.count) - 1))
+        }
+        #expect(text(plain.forename) == rows[1][col["forename"]!] && text(plain.dob) == rows[1][col["dob"]!])
+    }
+}

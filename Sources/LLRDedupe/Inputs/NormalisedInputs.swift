@@ -121,8 +121,10 @@ final class LoadedReturn: @unchecked Sendable {
         if !superseded { reader.readIdentifiers() }
         reader.readRejects()
         reader.readDuplicates()
-        arena = reader.arena
-        rows = reader.rows
+        // Held for the whole run: trimmed to size (a grown array keeps up to
+        // half its capacity unused, about a gigabyte at ten million rows).
+        arena = exactCopy(reader.arena)
+        rows = exactCopy(reader.rows)
         rejected = reader.rejected
         duplicates = reader.duplicates
         problems = reader.problems
@@ -130,6 +132,16 @@ final class LoadedReturn: @unchecked Sendable {
     }
 
     @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
+}
+
+/// The elements of `a` in an array of exactly their size.
+func exactCopy<T>(_ a: [T]) -> [T] {
+    a.withUnsafeBufferPointer { src in
+        [T](unsafeUninitializedCapacity: src.count) { dst, n in
+            if let from = src.baseAddress, let to = dst.baseAddress { to.initialize(from: from, count: src.count) }
+            n = src.count
+        }
+    }
 }
 
 /// Reads a normalised return's four files into the arena and rows.
@@ -159,6 +171,23 @@ private final class LoadedReturnReader {
         }
         return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
     }
+
+    /// The same, with where each cell went in `cells` (a cell written as is,
+    /// unquoted, is its own plain value there: its span's count equals its own).
+    private func storeCSV(_ r: RecordView, _ from: Int, _ to: Int, cells: inout [ByteSpan]) -> ByteSpan {
+        let start = arena.count
+        cells.removeAll(keepingCapacity: true)
+        for i in from..<to {
+            if i > from { arena.append(0x2C) }
+            let at = arena.count
+            appendCSVCell(r.cell(i), to: &arena)
+            cells.append(ByteSpan(offset: UInt32(at), count: UInt32(arena.count - at)))
+        }
+        return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
+    }
+
+    /// Reused for every row's identity cells.
+    private var cellSpans: [ByteSpan] = []
 
     func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
         var col: [String: Int] = [:]
@@ -215,14 +244,20 @@ private final class LoadedReturnReader {
                 return
             }
             matched += 1
-            rows[i].personSourceId = store(r.cell(idCol))
-            rows[i].identity = storeCSV(r, idCol, upnCol + 1)
-            rows[i].forename = store(r.cell(f))
-            rows[i].surname = store(r.cell(s))
-            rows[i].dob = store(r.cell(d))
-            rows[i].postcode = store(r.cell(p))
-            rows[i].nhs = store(r.cell(nhs))
-            rows[i].upn = store(r.cell(upnCol))
+            rows[i].identity = storeCSV(r, idCol, upnCol + 1, cells: &cellSpans)
+            // The details are inside the identity fragment; a cell that had to
+            // be quoted or escaped there is stored again as its plain value.
+            func span(_ column: Int) -> ByteSpan {
+                column >= idCol && column <= upnCol && cellSpans[column - idCol].count == UInt32(r.cell(column).count)
+                    ? cellSpans[column - idCol] : store(r.cell(column))
+            }
+            rows[i].personSourceId = span(idCol)
+            rows[i].forename = span(f)
+            rows[i].surname = span(s)
+            rows[i].dob = span(d)
+            rows[i].postcode = span(p)
+            rows[i].nhs = span(nhs)
+            rows[i].upn = span(upnCol)
         }
         if let problem { problems.append(problem) }
         if matched < rows.count {
