@@ -96,10 +96,11 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     for g in 0..<n { spellOf[g] = spellWinner[keys[g]]! }
+    spellWinner = [:]  // the big tables of one step are let go before the next step's are built
     lap("spells")
 
     // 4. Person linkage.
-    let records = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
+    var records: PersonRecords! = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
     var memberKeys = [UInt64](repeating: 0, count: n)
     for g in 0..<n {
         let l = ret(g), r = row(g)
@@ -134,6 +135,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var indexOfKey: [UInt64: Int32] = [:]
     for (i, g) in distinctMembers.enumerated() { indexOfKey[memberKeys[Int(g)]] = Int32(i) }
     let memberOf = memberKeys.map { indexOfKey[$0]! }
+    indexOfKey = [:]
+    firstOfMember = [:]
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
     var state: LinkageState?
@@ -152,6 +155,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     }
     lap("prepare linkage")
     let result = PersonLinker(settings: linkage).link(records, carried: carried, jobs: options.jobs)
+    records = nil  // the comparison copies of every name (a tenth of the peak) are not needed to write
     summary.link = result.stats
     lap("link")
 
@@ -279,7 +283,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let context = OutputContext(loaded: loaded, active: active, rowReturn: rowReturn, rowIndex: rowIndex, firstRow: firstRow,
                                 recordKeys: keys, owner: owner,
                                 eventIds: eventIds, eventSlot: eventSlot, cluster: result.cluster, personId: personId,
-                                personIds: IdColumn(personId), records: records, linkage: linkage)
+                                personIds: IdColumn(personId), linkage: linkage)
     // The linkage state is saved on its own worker while the outputs are written.
     let saving = DispatchGroup()
     let saveFailure = Locked<String?>(nil)

@@ -18,7 +18,6 @@ struct OutputContext: Sendable {
     let personId: [String]
     /// The same person ids as bytes, for the writers.
     let personIds: IdColumn
-    let records: PersonRecords
     let linkage: LinkageSettings
 
     var count: Int { rowReturn.count }
