@@ -284,18 +284,20 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
                                 recordKeys: keys, owner: owner,
                                 eventIds: eventIds, eventSlot: eventSlot, cluster: result.cluster, personId: personId,
                                 personIds: IdColumn(personId), linkage: linkage)
-    // The linkage state is saved on its own worker while the outputs are written.
+    // The linkage state is saved on its own worker while the outputs are
+    // written (before them, on this thread, when the run is kept to one core).
     let saving = DispatchGroup()
     let saveFailure = Locked<String?>(nil)
     if let state {
         let box = StateBox(state)
         let members = names.indices.map { i in (names[i], personId[Int(result.cluster[Int(distinctMembers[i])])]) }
         let persons = result.clusterCount, created = newPersons, aliases = newAliases
-        DispatchQueue.global().async(group: saving) {
+        let save: @Sendable () -> Void = {
             do { try box.state.save(members: members, newPersons: created, newAliases: aliases, records: n, persons: persons) } catch {
                 saveFailure.value = "\(error)"
             }
         }
+        if options.jobs > 1 { DispatchQueue.global().async(group: saving, execute: save) } else { save() }
     }
     do {
         try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, jobs: options.jobs, summary: &summary)

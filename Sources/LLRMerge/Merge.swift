@@ -169,7 +169,8 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         if f.returnName == nil || f.nameProblem != nil {
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
-        let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming, level: 0)
+        let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming, level: 0,
+                                background: options.jobs > 1)
         return (r.report, r)
     }
     for (k, i) in todo.enumerated() {

@@ -85,14 +85,15 @@ final class EventNormaliser {
     private var lastQuarter = (ByteRun.empty, ByteRun.empty)
     private var buffers = [[UInt8]](repeating: [], count: 5)
 
-    init(pipelines: Pipelines, partner: String, sourceFile: String, eventsPath: String, identifiersPath: String, level: Int32 = 1) throws {
+    init(pipelines: Pipelines, partner: String, sourceFile: String, eventsPath: String, identifiersPath: String, level: Int32 = 1,
+         background: Bool = true) throws {
         self.pipelines = pipelines
         mappings = pipelines.mappings
         self.partner = partner
         self.sourceFile = sourceFile
         // Level 1 gzip on Dispatch workers: intermediate files between stages.
-        events = try FastCSVGzipRows(path: eventsPath, header: AlignedSchema.events, level: level)
-        identifiers = try FastCSVGzipRows(path: identifiersPath, header: AlignedSchema.identifiers, level: level)
+        events = try FastCSVGzipRows(path: eventsPath, header: AlignedSchema.events, level: level, background: background)
+        identifiers = try FastCSVGzipRows(path: identifiersPath, header: AlignedSchema.identifiers, level: level, background: background)
         for i in buffers.indices { buffers[i].reserveCapacity(256) }
     }
 

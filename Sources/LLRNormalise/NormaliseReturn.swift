@@ -24,8 +24,10 @@ public struct NormaliseResult: Sendable {
 /// deduplication can account for every row received. `level` is the gzip
 /// level of the events and identifiers: 1 for files handed between stages;
 /// the nightly merge's cache, re-read every night, uses 0 (stored: no
-/// compression work either way, about 5× the disk).
-public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String, level: Int32 = 1) -> NormaliseResult {
+/// compression work either way, about 5× the disk). `background` false
+/// keeps the compression on this thread (a run asked to use one core).
+public func normaliseReturn(path: String, pipelines: Pipelines, options: ValidationOptions, outDir: String, level: Int32 = 1,
+                            background: Bool = true) -> NormaliseResult {
     let stem = returnStem(path)
     let events = outDir + "/" + stem + ".events.csv.gz"
     let ids = outDir + "/" + stem + ".identifiers.csv.gz"
@@ -35,7 +37,8 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
     var partner = options.partner.flatMap { pipelines.registry.resolve($0)?.code }
     if partner == nil, case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) { partner = name.partner }
     do {
-        let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids, level: level)
+        let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids, level: level,
+                                              background: background)
         let copies = try CSVOutput(path: duplicates, header: ["source_row", "duplicate_of"])
         var failure: String?
         let report = validateReturn(path: path, pipelines: pipelines, options: opts, duplicateRows: { row, first in
@@ -61,8 +64,9 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
 }
 
 /// Normalises several returns, one file per worker; results in input order.
+/// With one job everything, compression included, stays on one core.
 public func normaliseReturns(paths: [String], pipelines: Pipelines, options: ValidationOptions, outDir: String, jobs: Int) -> [NormaliseResult] {
     concurrentMap(paths.count, jobs: jobs) { i in
-        normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir)
+        normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir, background: jobs > 1)
     }
 }

@@ -24,7 +24,7 @@ struct RunDedupe: ParsableCommand {
     @Option(help: ArgumentHelp("The Pipelines folder (default: the project's).", valueName: "dir"))
     var pipelines: String?
 
-    @Option(help: "Files read and pairs scored at the same time (default: the number of cores).")
+    @Option(help: "Cores to use: files read and pairs scored at the same time and, from 2, compression on workers of its own; 1 keeps the run on one core (default: the number of cores).")
     var jobs: Int = coreCount
 
     @Flag(help: "Also print the estimated m and u of every comparison level.")

@@ -47,7 +47,7 @@ struct MergeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for the ledger, the linkage state and the normalised returns (restricted; default: OUT/state).", valueName: "dir"))
     var state: String?
 
-    @Option(help: "Files processed at the same time (default: the number of cores). The outputs are the same whatever it is.")
+    @Option(help: "Cores to use: files processed at the same time and, from 2, compression and the linkage state on workers of their own; 1 keeps the run on one core (default: the number of cores). The outputs are the same whatever it is.")
     var jobs: Int = coreCount
 
     @Option(help: ArgumentHelp("The night this run stands for, yyyy-mm-dd (default: today). Late and missing returns are judged against it.", valueName: "date"))

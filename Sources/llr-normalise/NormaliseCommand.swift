@@ -37,7 +37,7 @@ struct NormaliseCommand: ParsableCommand {
 
     @OptionGroup var contract: ContractOptions
 
-    @Option(help: "Files normalised at the same time (default: the number of cores).")
+    @Option(help: "Cores to use: files normalised at the same time and, from 2, compression on workers of its own; 1 keeps the run on one core (default: the number of cores).")
     var jobs: Int = coreCount
 
     func validate() throws {

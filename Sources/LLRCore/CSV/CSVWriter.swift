@@ -232,11 +232,12 @@ public final class FastCSVGzipRows {
     private var first = true
     public private(set) var rowsWritten = 0
 
-    public init(path: String, header: [String], level: Int32 = 1) throws(OutputError) {
+    /// `background` false compresses on the caller's thread (one core).
+    public init(path: String, header: [String], level: Int32 = 1, background: Bool = true) throws(OutputError) {
         let gzip = try GzipWriter(path: path, level: level)
         self.gzip = gzip
         let box = GzipBox(gzip)
-        background = BackgroundWriter(label: "gzip " + baseName(path), sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
+        self.background = BackgroundWriter(label: "gzip " + baseName(path), inline: !background, sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
                                       finish: { () throws(OutputError) in try box.writer.commit() })
         buffer = .allocate(capacity: capacity)
         for h in header {

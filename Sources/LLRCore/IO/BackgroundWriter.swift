@@ -4,7 +4,8 @@ import Dispatch
 /// on producing rows. Chunks of one output stay in order (a serial queue);
 /// a semaphore shared by all outputs bounds the chunks in flight, so a fast
 /// producer waits instead of filling memory. The bytes written are the same
-/// as writing in line.
+/// as writing in line. With `inline` (a run asked to use one core) each
+/// chunk is compressed and written on the caller's thread instead.
 public final class BackgroundWriter: @unchecked Sendable {
     /// At most this many chunks (of ~32–64 KiB) queued across all outputs.
     static let inFlight = DispatchSemaphore(value: 32)
@@ -14,16 +15,20 @@ public final class BackgroundWriter: @unchecked Sendable {
     private var failure: OutputError?
     private let sink: (_ chunk: [UInt8]) throws(OutputError) -> Void
     private let finish: () throws(OutputError) -> Void
+    private let inline: Bool
 
     /// `sink` takes each chunk and `finish` commits; both run on the worker.
-    public init(label: String, sink: @escaping (_ chunk: [UInt8]) throws(OutputError) -> Void, finish: @escaping () throws(OutputError) -> Void) {
+    public init(label: String, inline: Bool = false, sink: @escaping (_ chunk: [UInt8]) throws(OutputError) -> Void,
+                finish: @escaping () throws(OutputError) -> Void) {
         queue = DispatchQueue(label: label)
+        self.inline = inline
         self.sink = sink
         self.finish = finish
     }
 
     public func write(_ chunk: [UInt8]) throws(OutputError) {
         if let f = lock.withLock({ failure }) { throw f }
+        if inline { return try sink(chunk) }
         BackgroundWriter.inFlight.wait()
         queue.async { [self] in
             defer { BackgroundWriter.inFlight.signal() }
@@ -34,6 +39,7 @@ public final class BackgroundWriter: @unchecked Sendable {
 
     /// Waits for every chunk, then commits; the first failure is thrown.
     public func commit() throws(OutputError) {
+        if inline { return try finish() }
         queue.sync { [self] in
             if lock.withLock({ failure }) != nil { return }
             do { try finish() } catch let e as OutputError { lock.withLock { failure = e } } catch {}

@@ -81,7 +81,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
             }
             let lineage = try CSVOutput(path: outDir + "/lineage.csv.gz",
-                                            header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: true)
+                                            header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: jobs > 1)
             var received = 0
             var status: [String: Int] = [:]
             for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
@@ -140,7 +140,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             let events = try CSVOutput(path: outDir + "/events.csv.gz", header: [
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
                 "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
-                "source_records"] + attributeHeader, level: 1, background: true)
+                "source_records"] + attributeHeader, level: 1, background: jobs > 1)
             var setNames: [UInt64: [UInt8]] = [:]
             try c.eventIds.withCells { ev in
                 try c.personIds.withCells { pe in
@@ -177,7 +177,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             var probabilistic = [Bool](repeating: false, count: result.clusterCount)
             for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
             let persons = try CSVOutput(path: outDir + "/persons.csv.gz",
-                                            header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: true)
+                                            header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: jobs > 1)
             for k in clusterOrder {
                 try persons.writeRow { w in
                     w.add(c.personId[k])
@@ -205,7 +205,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             identityRows.sort { $0 < $1 }
             let identifiers = try CSVOutput(path: outDir + "/person_identifiers.csv.gz",
                                                 header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
-                                                level: 1, background: true)
+                                                level: 1, background: jobs > 1)
             for (_, g32) in identityRows {
                 let g = Int(g32), l = c.ret(g), r = c.row(g)
                 try identifiers.writeRow { w in w.add(c.personId[Int(c.cluster[g])]); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
