@@ -272,7 +272,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     let tasks: [(String, @Sendable () throws -> Void)] = [
         ("llr.sqlite", {
             guard hasData else { return }
-            let db = try AnalystDatabase(path: staging.path("llr.sqlite"))
+            let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
             for t in ["events", "persons", "links", "lineage"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
             try db.index()
             database.value = db

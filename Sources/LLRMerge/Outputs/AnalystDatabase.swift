@@ -130,13 +130,17 @@ public final class AnalystDatabase: @unchecked Sendable {
     let db: SQLiteDatabase
 
     /// Starts the database under a temporary name, in one transaction.
-    public init(path: String) throws(MergeFailure) {
+    /// With `jobs` above 1, SQLite sorts for the indexes on that many threads
+    /// (at 10M rows an index builds in 17 s instead of 25: by then the
+    /// merge's other work is done and the second core is free).
+    public init(path: String, jobs: Int = 1) throws(MergeFailure) {
         self.path = path
         temp = path + ".tmp-\(getpid())"
         unlink(temp)
         do {
             db = try SQLiteDatabase(path: temp)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-262144; BEGIN")
+            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-262144; "
+                           + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
         } catch { unlink(temp); throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
