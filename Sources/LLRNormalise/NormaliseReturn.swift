@@ -65,8 +65,9 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
 
 /// Normalises several returns, one file per worker; results in input order.
 /// With one job everything, compression included, stays on one core.
-public func normaliseReturns(paths: [String], pipelines: Pipelines, options: ValidationOptions, outDir: String, jobs: Int) -> [NormaliseResult] {
+public func normaliseReturns(paths: [String], pipelines: Pipelines, options: ValidationOptions, outDir: String, jobs: Int,
+                             level: Int32 = 1) -> [NormaliseResult] {
     concurrentMap(paths.count, jobs: jobs) { i in
-        normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir, background: jobs > 1)
+        normaliseReturn(path: paths[i], pipelines: pipelines, options: options, outDir: outDir, level: level, background: jobs > 1)
     }
 }

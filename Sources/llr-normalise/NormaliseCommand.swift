@@ -40,9 +40,13 @@ struct NormaliseCommand: ParsableCommand {
     @Option(help: "Cores to use: files normalised at the same time and, from 2, compression on workers of its own; 1 keeps the run on one core (default: the number of cores).")
     var jobs: Int = coreCount
 
+    @Option(help: ArgumentHelp("gzip level of the events and identifiers files: 1 small and quick (default), 0 stored uncompressed inside gzip (about 5× the disk, no compression work; what llr-merge keeps), up to 9.", valueName: "n"))
+    var level: Int32 = 1
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one return file, e.g. llr-normalise --out aligned UHL_health_2024-25_Q1.csv.gz") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !(0...9).contains(level) { throw ValidationError("--level must be 0 to 9 (0 stores, 1 is quickest to compress)") }
     }
 
     func run() throws {
@@ -54,7 +58,7 @@ struct NormaliseCommand: ParsableCommand {
         options.partner = contract.partner
         options.period = contract.quarter
         options.asOf = contract.asOfDate
-        let results = normaliseReturns(paths: files, pipelines: pipelines, options: options, outDir: out, jobs: jobs)
+        let results = normaliseReturns(paths: files, pipelines: pipelines, options: options, outDir: out, jobs: jobs, level: level)
         var failed = false
         for r in results {
             let s = r.report.stats

@@ -189,6 +189,23 @@ struct NormaliseCommandLineTests {
         #expect(out.contains("1 × sex 'lad'"))
     }
 
+    @Test func levelZeroStoresTheSameRowsAndOneCoreGivesTheSameBytes() throws {
+        let file = packageRoot + "/SampleData/returns/LCC_council_2024-25_Q1.csv.gz"
+        let quick = tempDir(), stored = tempDir(), single = tempDir()
+        #expect(try run(["--out", quick, file]).0 != 2)
+        #expect(try run(["--out", stored, "--level", "0", file]).0 != 2)
+        #expect(try run(["--out", single, "--jobs", "1", file]).0 != 2)
+        for kind in ["events", "identifiers"] {
+            let name = "/LCC_council_2024-25_Q1.\(kind).csv.gz"
+            #expect(try gunzip(stored + name) == gunzip(quick + name))
+            let size = { (path: String) in try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int }
+            #expect(try size(stored + name) > 2 * size(quick + name), "level 0 stores the text as it is")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: single + name)) == Data(contentsOf: URL(fileURLWithPath: quick + name)))
+        }
+        let (status, _, err) = try run(["--out", tempDir(), "--level", "10", file])
+        #expect(status == 2 && err.contains("0 to 9"))
+    }
+
     @Test func badArgumentsExitTwo() throws {
         #expect(try run([]).0 == 2)
         let (status, _, err) = try run(["--out", tempDir(), "--period", "Q1", packageRoot + "/SampleData/returns/UHL_health_2024-25_Q1.csv.gz"])
