@@ -128,8 +128,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let distinctMembers = firstOfMember.values.sorted()
     let names = concurrentMap(distinctMembers.count, jobs: options.jobs) { i -> String in
         let g = Int(distinctMembers[i])
-        let l = loaded[Int(rowReturn[g])], r = l.rows[Int(rowIndex[g])]
-        return pseudonyms.id("member", Array(l.source.name.partner.utf8) + [0x7C] + Array(l.bytes(r.ownId)))
+        let l = loaded[Int(rowReturn[g])]
+        var id: [UInt8] = []
+        l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
+        return String(decoding: id, as: UTF8.self)
     }
     // Each row's source person as an index into `names`.
     var indexOfKey: [UInt64: Int32] = [:]
@@ -257,18 +259,13 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
 
     // Event ids from the owning row's partner and record key.
     let owners = (0..<n).filter { owner[$0] == Int32($0) }
-    let partnerBytes = loaded.map { Array($0.source.name.partner.utf8) }
     let idRuns = concurrentChunks(owners.count, jobs: options.jobs) { range -> [UInt8] in
         var run: [UInt8] = []
         run.reserveCapacity(range.count * Pseudonymiser.idLength)
         for i in range {
             let g = owners[i]
-            let l = loaded[Int(rowReturn[g])], span = l.rows[Int(rowIndex[g])].sourceKey
-            partnerBytes[Int(rowReturn[g])].withUnsafeBytes { partner in
-                l.arena.withUnsafeBytes { a in
-                    pseudonyms.appendId("event", partner, UnsafeRawBufferPointer(rebasing: a[Int(span.offset)..<Int(span.offset + span.count)]), to: &run)
-                }
-            }
+            let l = loaded[Int(rowReturn[g])]
+            l.appendId("event", of: l.rows[Int(rowIndex[g])].sourceKey, pseudonyms, to: &run)
         }
         return run
     }

@@ -334,10 +334,9 @@ func markSameReturnTwice(_ files: inout [InboxFile]) {
     for i in files.indices where files[i].returnName != nil && files[i].nameProblem == nil {
         byStem[returnStem(files[i].name).lowercased(), default: []].append(i)
     }
-    func conventional(_ i: Int) -> Bool { files[i].name == returnStem(files[i].name) + ".csv.gz" }
     for group in byStem.values where group.count > 1 {
         let taken = group.min { a, b in
-            let ca = conventional(a), cb = conventional(b)
+            let ca = namedByConvention(files[a].name), cb = namedByConvention(files[b].name)
             return ca != cb ? ca : Array(files[a].name.utf8).lexicographicallyPrecedes(Array(files[b].name.utf8))
         }!
         for i in group where i != taken {
@@ -376,9 +375,12 @@ func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(
 /// the uploader typed) become `_`, so every output path stays one line of
 /// the commit manifest.
 func feedbackName(_ name: String) -> String {
-    let base = name == returnStem(name) + ".csv.gz" ? returnStem(name) : name
+    let base = namedByConvention(name) ? returnStem(name) : name
     return String(String.UnicodeScalarView(base.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
 }
+
+/// Whether a file is named exactly as the convention says: its stem, then `.csv.gz`.
+func namedByConvention(_ name: String) -> Bool { name == returnStem(name) + ".csv.gz" }
 
 /// Finding codes over the returns that count (not replaced), most frequent first.
 func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {

@@ -91,7 +91,7 @@ final class EventNormaliser {
         mappings = pipelines.mappings
         self.partner = partner
         self.sourceFile = sourceFile
-        // Level 1 gzip on Dispatch workers: intermediate files between stages.
+        // gzip at `level` (1 for files between stages, 0 for the merge's cache), on Dispatch workers unless kept to one core.
         events = try FastCSVGzipRows(path: eventsPath, header: AlignedSchema.events, level: level, background: background)
         identifiers = try FastCSVGzipRows(path: identifiersPath, header: AlignedSchema.identifiers, level: level, background: background)
         for i in buffers.indices { buffers[i].reserveCapacity(256) }

@@ -63,4 +63,14 @@ public func hexString(_ bytes: UnsafeRawBufferPointer) -> String {
     }
 }
 
+/// Lowercase hex of some bytes appended to `out` (ids written straight into a row buffer).
+public func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    hexDigits.withUnsafeBufferPointer { hex in
+        for b in bytes {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 15)])
+        }
+    }
+}
+
 private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

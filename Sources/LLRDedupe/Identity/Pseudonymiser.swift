@@ -73,16 +73,9 @@ public struct Pseudonymiser: Sendable {
         }
         var outer = keyed.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        outer.finalize().withUnsafeBytes { mac in
-            for b in mac.prefix(Pseudonymiser.idLength / 2) {
-                out.append(hexDigit(b >> 4))
-                out.append(hexDigit(b & 15))
-            }
-        }
+        outer.finalize().withUnsafeBytes { appendHex(UnsafeRawBufferPointer(rebasing: $0.prefix(Pseudonymiser.idLength / 2)), to: &out) }
     }
 }
-
-@inline(__always) private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
 private let separatorByte: [UInt8] = [0x7C]
 private let zeroByte: [UInt8] = [0]

@@ -102,6 +102,7 @@ final class LoadedReturn: @unchecked Sendable {
     let source: NormalisedReturn
     /// Seeds the hashes of partner-local keys, so LP's E-1 is not UHL's E-1.
     let partnerSeed: UInt64
+    private let partnerBytes: [UInt8]
     // Constants once read, so the writers' millions of reads need no exclusivity checks.
     let arena: [UInt8]
     let rows: [LoadedRow]
@@ -115,7 +116,8 @@ final class LoadedReturn: @unchecked Sendable {
     /// details or identifiers, which nothing downstream reads.
     init(_ source: NormalisedReturn, eventTypes: [String: Int16], superseded: Bool = false) {
         self.source = source
-        partnerSeed = identifierHash(Array(source.name.partner.utf8))
+        partnerBytes = Array(source.name.partner.utf8)
+        partnerSeed = identifierHash(partnerBytes)
         let reader = LoadedReturnReader(source)
         reader.readEvents(eventTypes, keysOnly: superseded)
         if !superseded { reader.readIdentifiers() }
@@ -132,6 +134,16 @@ final class LoadedReturn: @unchecked Sendable {
     }
 
     @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
+
+    /// The pseudonym of this partner | a key of one of its rows (a record
+    /// key for an event, an own id for a source person), appended to `out`.
+    func appendId(_ domain: StaticString, of key: ByteSpan, _ pseudonyms: Pseudonymiser, to out: inout [UInt8]) {
+        partnerBytes.withUnsafeBytes { partner in
+            arena.withUnsafeBytes { a in
+                pseudonyms.appendId(domain, partner, UnsafeRawBufferPointer(rebasing: a[Int(key.offset)..<Int(key.offset + key.count)]), to: &out)
+            }
+        }
+    }
 }
 
 /// The elements of `a` in an array of exactly their size.
@@ -162,31 +174,22 @@ private final class LoadedReturnReader {
         return s
     }
 
-    /// Cells `from..<to` of a record as one CSV fragment.
+    /// Cells `from..<to` of a record as one CSV fragment, with where each
+    /// cell went in `cellSpans` (a cell written as is, unquoted, is its own
+    /// plain value there: its span's count equals its own).
     private func storeCSV(_ r: RecordView, _ from: Int, _ to: Int) -> ByteSpan {
         let start = arena.count
-        for i in from..<to {
-            if i > from { arena.append(0x2C) }
-            appendCSVCell(r.cell(i), to: &arena)
-        }
-        return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
-    }
-
-    /// The same, with where each cell went in `cells` (a cell written as is,
-    /// unquoted, is its own plain value there: its span's count equals its own).
-    private func storeCSV(_ r: RecordView, _ from: Int, _ to: Int, cells: inout [ByteSpan]) -> ByteSpan {
-        let start = arena.count
-        cells.removeAll(keepingCapacity: true)
+        cellSpans.removeAll(keepingCapacity: true)
         for i in from..<to {
             if i > from { arena.append(0x2C) }
             let at = arena.count
             appendCSVCell(r.cell(i), to: &arena)
-            cells.append(ByteSpan(offset: UInt32(at), count: UInt32(arena.count - at)))
+            cellSpans.append(ByteSpan(offset: UInt32(at), count: UInt32(arena.count - at)))
         }
         return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
     }
 
-    /// Reused for every row's identity cells.
+    /// Where `storeCSV` put each cell of the last fragment (reused, row after row).
     private var cellSpans: [ByteSpan] = []
 
     func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
@@ -244,7 +247,7 @@ private final class LoadedReturnReader {
                 return
             }
             matched += 1
-            rows[i].identity = storeCSV(r, idCol, upnCol + 1, cells: &cellSpans)
+            rows[i].identity = storeCSV(r, idCol, upnCol + 1)
             // The details are inside the identity fragment; a cell that had to
             // be quoted or escaped there is stored again as its plain value.
             func span(_ column: Int) -> ByteSpan {

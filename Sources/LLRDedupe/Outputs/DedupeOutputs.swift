@@ -64,14 +64,13 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     let returnPartner = c.loaded.map { partnerNumber[$0.source.name.partner]! }
     let partnerOf = (0..<n).map { returnPartner[Int(c.rowReturn[$0])] }
     guard partnerCodes.count <= 64 else { throw OutputError("more than 64 partners: widen the partner sets in DedupeOutputs") }
-    let partnerSets = PartnerSetNames(partnerCodes)
     // Person ids in sorted order: rank[cluster].
     let clusterOrder = (0..<result.clusterCount).sorted { c.personId[$0] < c.personId[$1] }
     var ranks = [Int32](repeating: 0, count: result.clusterCount)
     for (i, k) in clusterOrder.enumerated() { ranks[k] = Int32(i) }
     let rank = ranks
 
-    // The six files are built at once, the longest first; each compresses on its own worker too.
+    // The writers run on `jobs` workers in this order; from 2 jobs each output compresses on its own worker too.
     let writers: [@Sendable () throws -> Void] = [
         {
             // lineage: every source row received, with what became of it.
@@ -141,14 +140,12 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
                 "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
                 "source_records"] + attributeHeader, level: 1, background: jobs > 1)
-            var setNames: [UInt64: [UInt8]] = [:]
+            var partnerSets = PartnerSetNames(partnerCodes)
             try c.eventIds.withCells { ev in
                 try c.personIds.withCells { pe in
                     for g in owners {
                         let l = c.ret(g), r = c.row(g)
-                        let mask = groupPartners[g]
-                        let sources: [UInt8]
-                        if let known = setNames[mask] { sources = known } else { sources = partnerSets.name(mask); setNames[mask] = sources }
+                        let sources = partnerSets.name(groupPartners[g])
                         try events.writeRow { w in
                             c.addIds(g, &w, ev, pe)
                             w.addEncoded(l.bytes(r.core))
@@ -178,12 +175,14 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
             let persons = try CSVOutput(path: outDir + "/persons.csv.gz",
                                             header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: jobs > 1)
+            var partnerSets = PartnerSetNames(partnerCodes)
             for k in clusterOrder {
+                let names = partnerSets.name(partners[k])
                 try persons.writeRow { w in
                     w.add(c.personId[k])
                     w.add(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
                     w.add(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
-                    w.add(partnerSets.name(partners[k]))
+                    w.add(names)
                     w.add(Int(sourceIds[k]))
                     w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
                 }
@@ -272,21 +271,18 @@ private let statusCells = lineageStatuses.map { encodedCell($0.rawValue) }
 private let emptyPair: [UInt8] = [0x2C]
 
 /// The `;`-joined codes of each set of partners (a bit mask over codes in
-/// order), made once per set and shared by the writers.
-final class PartnerSetNames: @unchecked Sendable {
+/// order), made once per set; one per writer, so no lock.
+struct PartnerSetNames {
     private let codes: [String]
-    private let lock = MutexLock()
     private var names: [UInt64: [UInt8]] = [:]
 
     init(_ codes: [String]) { self.codes = codes }
 
-    func name(_ mask: UInt64) -> [UInt8] {
-        lock.withLock {
-            if let known = names[mask] { return known }
-            let text = Array(codes.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { codes[$0] }.joined(separator: ";").utf8)
-            names[mask] = text
-            return text
-        }
+    mutating func name(_ mask: UInt64) -> [UInt8] {
+        if let known = names[mask] { return known }
+        let text = Array(codes.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { codes[$0] }.joined(separator: ";").utf8)
+        names[mask] = text
+        return text
     }
 }
 

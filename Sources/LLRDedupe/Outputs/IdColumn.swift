@@ -3,7 +3,7 @@
 /// as Strings would be a million heap blocks, each retained and released
 /// wherever a row is written.
 struct IdColumn: Sendable {
-    private(set) var bytes: [UInt8] = []
+    private var bytes: [UInt8] = []
     private var ends: [Int32] = []
 
     init() {}
@@ -11,8 +11,6 @@ struct IdColumn: Sendable {
     init(_ ids: [String]) {
         for id in ids { append(id) }
     }
-
-    var count: Int { ends.count }
 
     mutating func append(_ id: String) {
         bytes.append(contentsOf: id.utf8)
@@ -28,8 +26,6 @@ struct IdColumn: Sendable {
             ends.append(Int32(end))
         }
     }
-
-    subscript(_ i: Int) -> String { withCells { String(decoding: $0[i], as: UTF8.self) } }
 
     /// The ids as buffers for the time of `body`.
     func withCells<R>(_ body: (IdCells) throws -> R) rethrows -> R {
