@@ -172,39 +172,18 @@ func sampleStems(quarter: String) throws -> [String] {
         let stem = "UHL_health_2024-25_Q1"
         let events = try CSVOutput(path: "\(dir)/\(stem).events.csv.gz", header: AlignedSchema.events)
         let ids = try CSVOutput(path: "\(dir)/\(stem).identifiers.csv.gz", header: AlignedSchema.identifiers)
+        /// One row of `columns`, each cell by its name, blank where not given.
+        func write(_ out: CSVOutput, _ columns: [String], _ cells: [String: String]) throws {
+            try out.writeRow { w in for c in columns { w.add(cells[c] ?? "") } }
+        }
         for (row, nhs, name) in [(2, "9434765919", "AMELIA"), (3, "9434765870", "OLIVIA")] {
-            try events.writeRow { w in
-                for c in AlignedSchema.events {
-                    switch c {
-                    case "source_file": w.add(stem + ".csv.gz")
-                    case "source_row": w.add(row)
-                    case "partner": w.add("UHL")
-                    case "family": w.add("health")
-                    case "source_key": w.add("E-\(row)")
-                    case "event_type": w.add("ED_ATTENDANCE")
-                    case "event_start": w.add("2024-05-0\(row)")
-                    case "financial_year": w.add("2024-25")
-                    case "quarter": w.add("Q1")
-                    default: w.add("")
-                    }
-                }
-            }
-            try ids.writeRow { w in
-                for c in AlignedSchema.identifiers {
-                    switch c {
-                    case "source_file": w.add(stem + ".csv.gz")
-                    case "source_row": w.add(row)
-                    case "partner": w.add("UHL")
-                    case "source_key": w.add("E-\(row)")
-                    case "person_source_id": w.add("RWE-1")
-                    case "forename": w.add(name)
-                    case "surname": w.add("JONES")
-                    case "dob": w.add("2015-03-0\(row)")
-                    case "nhs_number": w.add(nhs)
-                    default: w.add("")
-                    }
-                }
-            }
+            let key = ["source_file": stem + ".csv.gz", "source_row": "\(row)", "partner": "UHL", "source_key": "E-\(row)"]
+            try write(events, AlignedSchema.events, key.merging([
+                "family": "health", "event_type": "ED_ATTENDANCE", "event_start": "2024-05-0\(row)", "financial_year": "2024-25", "quarter": "Q1",
+            ]) { $1 })
+            try write(ids, AlignedSchema.identifiers, key.merging([
+                "person_source_id": "RWE-1", "forename": name, "surname": "JONES", "dob": "2015-03-0\(row)", "nhs_number": nhs,
+            ]) { $1 })
         }
         try events.commit()
         try ids.commit()

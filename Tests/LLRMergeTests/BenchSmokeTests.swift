@@ -10,17 +10,9 @@ struct BenchSmokeTests {
     @Test("llr-bench runs every stage at 3,000 rows and checks the merged answer")
     func smoke() throws {
         let dir = tempDir()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-bench")
-        p.arguments = ["--rows", "3000", "--jobs", "1,2", "--runs", "1", "--dir", dir, "--out", dir + "/bench.json", "--markdown", dir + "/BENCH.md",
-                       "--pipelines", packageRoot + "/Pipelines"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let r = try runTool("llr-bench", ["--rows", "3000", "--jobs", "1,2", "--runs", "1", "--dir", dir, "--out", dir + "/bench.json",
+                                          "--markdown", dir + "/BENCH.md", "--pipelines", packageRoot + "/Pipelines"])
+        #expect(r.status == 0, "\(r.text)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/bench.json"))) as? [String: Any]
         let size = try #require((json?["sizes"] as? [[String: Any]])?.first)
         let stages = (size["stages"] as? [[String: Any]] ?? []).map { "\($0["stage"]!) \($0["jobs"]!)" }

@@ -381,16 +381,8 @@ struct IndicatorTests {
 @Suite("llr-merge command line")
 struct MergeCommandTests {
     func run(_ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-merge")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        let r = try runTool("llr-merge", args)
+        return (r.status, r.text)
     }
 
     @Test("help names every option; mistakes exit 2 with the fix")

@@ -159,16 +159,8 @@ struct NormaliseEndToEndTests {
 @Suite("llr-normalise command line")
 struct NormaliseCommandLineTests {
     func run(_ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/llr-normalise")
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try runTool("llr-normalise", args)
+        return (r.status, r.out, r.err)
     }
 
     @Test func writesTheThreeFilesPerReturn() throws {

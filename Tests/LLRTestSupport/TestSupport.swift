@@ -31,3 +31,32 @@ public func gunzip(_ path: String) throws -> String {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+/// What a run of one of the built command-line tools did.
+public struct ToolRun: Sendable {
+    public var status: Int32
+    public var out: String
+    public var err: String
+    /// Both streams, for checks that do not care which one a line went to.
+    public var text: String { out + err }
+}
+
+/// Runs `.build/debug/<tool>` with `args` (`make test` builds the
+/// executables before the tests), reading both streams to their ends.
+public func runTool(_ tool: String, _ args: [String]) throws -> ToolRun {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/" + tool)
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // stderr is drained on its own thread, so a tool that writes a lot to it cannot block on a full pipe.
+    let errText = Locked<Data>(Data())
+    let drained = DispatchGroup()
+    DispatchQueue.global().async(group: drained) { errText.value = err.fileHandleForReading.readDataToEndOfFile() }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
+    p.waitUntilExit()
+    return ToolRun(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: errText.value, as: UTF8.self))
+}

@@ -8,23 +8,9 @@ import Testing
 /// and what it prints. `make test` builds the executables before the tests.
 @Suite("llr-validate command line")
 struct CommandLineTests {
-    let binary = packageRoot + "/.build/debug/llr-validate"
-
-    struct Run { var status: Int32; var out: String; var err: String }
-
-    func run(_ args: [String]) throws -> Run {
-        #expect(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    func run(_ args: [String]) throws -> ToolRun {
+        #expect(FileManager.default.isExecutableFile(atPath: packageRoot + "/.build/debug/llr-validate"), "build first: swift build")
+        return try runTool("llr-validate", args)
     }
 
     let samples = packageRoot + "/Tests/Fixtures/returns/"
