@@ -107,7 +107,7 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .target(name: "LLRTestSupport", dependencies: ["LLRCore"], path: "Tests/LLRTestSupport"),
-        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRTestSupport"]),
+        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRSynth", "LLRTestSupport"]),
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),

@@ -253,7 +253,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     private func isAllEmpty(_ r: RecordView) -> Bool {
         if r.defect != nil { return false }
         // libcsv already trims unquoted cells; only quoted spaces can remain.
-        for b in r.storedBytes where !isASCIISpace(b) { return false }
+        for i in 0..<r.storedCount {
+            for b in r.cell(i) where !isASCIISpace(b) { return false }
+        }
         return r.storedCount > 0 || r.cellCount == 0
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LLRTestSupport
+import LLRSynth
 import Testing
 @testable import LLRCore
 
@@ -102,6 +103,42 @@ struct ReadingTests {
             break
         }
         #expect(text.utf8.count > 3 * 256 * 1024)
+    }
+
+    /// The reader splits quote-free lines itself and leaves the rest to
+    /// libcsv; random text full of quotes, spaces, tabs, CR, CRLF, blank
+    /// lines, bad UTF-8 and cells crossing 256 KiB chunks must give the same
+    /// records, lines, cells and defects as libcsv alone.
+    @Test(arguments: [1, 2, 3, 4, 5, 6])
+    func ownSplittingMatchesLibcsv(seed: UInt64) {
+        var rng = SynthRandom(seed: seed)
+        let pieces: [[UInt8]] = [
+            Array("a".utf8), Array("bc d".utf8), Array("LE1 6ZG".utf8), [0x20], [0x09], [0x2C], [0x2C], [0x2C],
+            [0x0A], [0x0A], [0x0D, 0x0A], [0x0D], [0x22], Array("\"x,\ny\"".utf8), Array("\"q\"\"r\"".utf8),
+            Array("Zoë".utf8), [0xEB], Array("  , ,".utf8), Array("12/03/2024 10:00".utf8),
+        ]
+        var text: [UInt8] = []
+        // Mostly ordinary lines, so the plain path runs, with noise mixed in.
+        while text.count < 700_000 {
+            if rng.next() % 4 == 0 {
+                for _ in 0..<(1 + rng.next() % 12) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            } else {
+                let cells = 1 + Int(rng.next() % 9)
+                text += Array((0..<cells).map { "c\($0)_\(rng.next() % 1000)" }.joined(separator: ",").utf8)
+                text += rng.next() % 3 == 0 ? [0x0D, 0x0A] : [0x0A]
+            }
+            if rng.next() % 5000 == 0 { text += [UInt8](repeating: 0x41, count: 300_000) }
+        }
+        let limits = ReadLimits(maxCellBytes: seed % 2 == 0 ? 200_000 : 1 << 20)
+        let (own, ownProblem) = parseBytes(text, gzip: seed % 3 == 0, limits: limits)
+        let (reference, referenceProblem) = parseBytes(text, gzip: seed % 3 == 0, limits: limits, plainLines: false)
+        #expect(ownProblem == nil && referenceProblem == nil)
+        #expect(own.count == reference.count)
+        #expect(own.count > 10_000)
+        for (a, b) in zip(own, reference) where a != b {
+            Issue.record("row \(a.row): \(a) differs from libcsv's \(b)")
+            break
+        }
     }
 
     @Test func carriageReturnOnlyLineEnds() {

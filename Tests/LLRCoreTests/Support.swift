@@ -34,6 +34,8 @@ func readAll(_ path: String, limit: Int64 = 4 << 30) -> (bytes: [UInt8], problem
 struct SeenRecord: Equatable {
     var row: Int
     var line: Int
+    var endLine: Int = 0
+    var cellCount: Int = 0
     var cells: [String]
     var blank: Bool
     var defect: RecordDefect?
@@ -44,7 +46,7 @@ final class Recorder: RecordSink {
     var records: [SeenRecord] = []
     func consume(_ r: RecordView) {
         records.append(SeenRecord(
-            row: r.rowNumber, line: r.line, cells: (0..<r.storedCount).map { r.cell($0).string() }, blank: r.isBlank,
+            row: r.rowNumber, line: r.line, endLine: r.endLine, cellCount: r.cellCount, cells: (0..<r.storedCount).map { r.cell($0).string() }, blank: r.isBlank,
             defect: r.defect, invalidUTF8: Array(r.invalidUTF8Cells)))
     }
 }
@@ -53,14 +55,18 @@ func parse(_ text: String, gzip: Bool = false, limits: ReadLimits = ReadLimits()
     parseBytes(Array(text.utf8), gzip: gzip, limits: limits)
 }
 
-func parseBytes(_ bytes: [UInt8], gzip: Bool = false, limits: ReadLimits = ReadLimits()) -> ([SeenRecord], SourceProblem?) {
+/// `plainLines: false` reads every byte through libcsv, the reference the
+/// reader's own splitting of quote-free lines is compared with.
+func parseBytes(_ bytes: [UInt8], gzip: Bool = false, limits: ReadLimits = ReadLimits(), plainLines: Bool = true) -> ([SeenRecord], SourceProblem?) {
     let dir = tempDir()
     let path = dir + "/t.csv"
     writeFile(path, gzip ? gzipBytes(bytes) : bytes)
     let rec = Recorder()
     do {
         let stream = try ReturnByteStream(path: path, maxDecompressedBytes: limits.maxDecompressedBytes)
-        let problem = CSVRecordReader(limits: limits).read(stream, into: rec)
+        let reader = CSVRecordReader(limits: limits)
+        reader.splitsPlainLines = plainLines
+        let problem = reader.read(stream, into: rec)
         return (rec.records, problem)
     } catch {
         return ([], error)

@@ -8,4 +8,14 @@ static inline void llr_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 1);
 }
 
+/* Splits one line of a return that holds no quote and no carriage return
+   into cells exactly as libcsv does (cells end at commas; spaces and tabs
+   around a cell are dropped, inside it kept): the cells are copied to `out`,
+   each followed by one separator byte, and starts[k] is where cell k begins
+   (cell k ends one byte before starts[k + 1]). Returns the number of cells,
+   0 for a blank line (nothing but spaces and tabs), or -1 when the line needs
+   libcsv (a quote or carriage return) or has more than max_cells cells.
+   `out` must hold len + 1 bytes and `starts` max_cells + 1 entries. */
+long llr_split_plain_line(const unsigned char *line, long len, unsigned char *out, int *starts, long max_cells);
+
 #endif

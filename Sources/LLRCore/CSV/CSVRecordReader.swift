@@ -1,4 +1,5 @@
 import CLibCSV
+import CLLRSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -56,14 +57,12 @@ public struct RecordView {
     @usableFromInline let base: UnsafePointer<UInt8>
     @usableFromInline let starts: UnsafePointer<Int32>
 
+    /// Cell `i`: it starts at `starts[i]` and ends one byte before
+    /// `starts[i + 1]`, the byte between being a separator (so a quote-free
+    /// line is stored as it came, its commas the separators).
     @inlinable public func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         let s = Int(starts[i])
-        return UnsafeBufferPointer(start: base + s, count: Int(starts[i + 1]) - s)
-    }
-
-    /// All stored cells, back to back.
-    @inlinable public var storedBytes: UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: base, count: Int(starts[storedCount]))
+        return UnsafeBufferPointer(start: base + s, count: Int(starts[i + 1]) - 1 - s)
     }
 
     /// A hash of the whole row, cell boundaries included, so that `a,bc`
@@ -138,24 +137,37 @@ struct RecordState {
         guard index < maxStoredCells else { return }
         let keep = n > maxCellBytes ? 256 : n
         let used = Int(starts[storedCount])
-        if used + keep > arenaCapacity { growArena(used + keep) }
+        if used + keep + 1 > arenaCapacity { growArena(used + keep + 1) }
         if keep > 0, let p {
             (arena + used).update(from: p.assumingMemoryBound(to: UInt8.self), count: keep)
-            if mayHaveNonASCII && !UTF8Check.isASCII(arena + used, keep) && UTF8Check.firstInvalid(arena + used, keep) != nil {
-                if invalidCount == invalidCapacity {
-                    let fresh = UnsafeMutablePointer<Int>.allocate(capacity: invalidCapacity * 2)
-                    fresh.update(from: invalidCells, count: invalidCount)
-                    invalidCells.deallocate()
-                    invalidCells = fresh
-                    invalidCapacity *= 2
-                }
-                invalidCells[invalidCount] = index
-                invalidCount += 1
-            }
+            if mayHaveNonASCII { checkUTF8(index, arena + used, keep) }
         }
+        arena[used + keep] = 0x2C
         if storedCount + 2 > startsCapacity { growStarts() }
         storedCount += 1
-        starts[storedCount] = Int32(used + keep)
+        starts[storedCount] = Int32(used + keep + 1)
+    }
+
+    /// Notes cell `index` if its bytes are not valid UTF-8.
+    @inline(__always) mutating func checkUTF8(_ index: Int, _ p: UnsafePointer<UInt8>, _ n: Int) {
+        guard n > 0, !UTF8Check.isASCII(p, n), UTF8Check.firstInvalid(p, n) != nil else { return }
+        if invalidCount == invalidCapacity {
+            let fresh = UnsafeMutablePointer<Int>.allocate(capacity: invalidCapacity * 2)
+            fresh.update(from: invalidCells, count: invalidCount)
+            invalidCells.deallocate()
+            invalidCells = fresh
+            invalidCapacity *= 2
+        }
+        invalidCells[invalidCount] = index
+        invalidCount += 1
+    }
+
+    /// The UTF-8 check of every stored cell, for a record stored whole.
+    mutating func flagInvalidUTF8Cells() {
+        for i in 0..<storedCount {
+            let s = Int(starts[i])
+            checkUTF8(i, arena + s, Int(starts[i + 1]) - 1 - s)
+        }
     }
 
     /// What a record terminator from libcsv (`c` is CR, LF, or -1 at the end)
@@ -228,6 +240,9 @@ public final class CSVRecordReader {
     private unowned(unsafe) var sink: RecordSink!
     private let state: UnsafeMutablePointer<RecordState>
     private var skippingToLineEnd = false
+    /// Lines without quotes are split here rather than by libcsv (the same
+    /// cells; off only in the test that compares the two).
+    var splitsPlainLines = true
 
     public init(limits: ReadLimits = ReadLimits()) {
         self.limits = limits
@@ -317,7 +332,19 @@ public final class CSVRecordReader {
                 state.pointee.scanForNewlines = inQuotedCell || memchr(p + pos, 0x22, n - pos) != nil
                 state.pointee.mayHaveNonASCII = !UTF8Check.isASCII(p + pos, n - pos) || (recordOpen && state.pointee.mayHaveNonASCII)
             }
-            let len = n - pos
+            if splitsPlainLines && parser.pointee.pstate == 0 {
+                pos = readPlainLines(p, from: pos, to: n)
+                if pos == n { break }
+            }
+            // libcsv takes what the plain path cannot: a line with a quote
+            // or a bare carriage return, a record still open, or a line the
+            // chunk cut. One line at a time, so the plain path resumes as
+            // soon as the record closes; without the plain path, the chunk.
+            var end = n
+            if splitsPlainLines, let nl = memchr(p + pos, 0x0A, n - pos) {
+                end = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p + 1
+            }
+            let len = end - pos
             let used = csv_parse(parser, p + pos, len, fieldCallback, recordCallback, UnsafeMutableRawPointer(state))
             if used < len && csv_error(parser) == CSV_EPARSE {
                 parseError()
@@ -325,12 +352,53 @@ public final class CSVRecordReader {
                 pos += used
                 continue
             }
-            pos = n
+            pos = end
         }
         if parser.pointee.entry_pos > limits.maxCellBytes {
             oversizeCell(Int(parser.pointee.entry_pos))
             skippingToLineEnd = true
         }
+    }
+
+    /// Splits whole lines that hold no quote into cells exactly as libcsv
+    /// would (cells end at commas; spaces and tabs around a cell are
+    /// trimmed; a line of only spaces is blank; CRLF ends a record as CR
+    /// then LF), sixteen bytes at a time, without libcsv's per-byte state
+    /// machine and callbacks: most lines of a return have no quote, and
+    /// reading them was most of the cost of validating. Returns
+    /// where it stopped: the chunk's end, or the start of a line libcsv
+    /// takes instead (a quote, a bare CR, no line end before the chunk's, a
+    /// line longer than the record buffer, or more cells than are kept).
+    private func readPlainLines(_ p: UnsafePointer<UInt8>, from start: Int, to n: Int) -> Int {
+        let st = state
+        var lineStart = start
+        while lineStart < n {
+            guard let nl = memchr(p + lineStart, 0x0A, n - lineStart) else { return lineStart }
+            let lineEnd = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p
+            var contentEnd = lineEnd
+            let crlf = contentEnd > lineStart && p[contentEnd - 1] == 0x0D
+            if crlf { contentEnd -= 1 }
+            let length = contentEnd - lineStart
+            if length >= st.pointee.arenaCapacity || length > st.pointee.maxCellBytes { return lineStart }
+            let cells = llr_split_plain_line(p + lineStart, length, st.pointee.arena, st.pointee.starts,
+                                             min(st.pointee.maxStoredCells, st.pointee.startsCapacity - 1))
+            if cells < 0 { return lineStart }
+            if cells > 0 {
+                st.pointee.cellCount = cells
+                st.pointee.storedCount = cells
+                st.pointee.recordStartLine = st.pointee.currentLine
+                st.pointee.lastTerminatorWasCR = false
+                if st.pointee.mayHaveNonASCII { st.pointee.flagInvalidUTF8Cells() }
+            }
+            if crlf {
+                endRecord(0x0D)
+                endRecord(0x0A)
+            } else {
+                endRecord(0x0A)
+            }
+            lineStart = lineEnd + 1
+        }
+        return lineStart
     }
 
     private func finish() {
