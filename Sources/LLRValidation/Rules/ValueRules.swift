@@ -50,58 +50,104 @@ struct PartnerReferenceRule: RowRule {
     }
 }
 
-/// The configured rules of a family, dispatched by a switch rather than
-/// through existentials, so each rule's check is specialised for the validator.
+/// One compiled rule, pointing at its rule without owning it (`CompiledRules`
+/// does), so checking a row neither copies nor counts: when the enum held
+/// the rules themselves, binding a payload copied its code lists and
+/// condition texts, a retain and a release per rule per row.
 enum CompiledRule {
-    case nhsNumber(NHSNumberRule)
-    case upn(UPNRule)
-    case dateOrder(DateOrderRule)
-    case inPeriod(InPeriodRule)
-    case notAfterAsOf(NotAfterAsOfRule)
-    case age(AgeRule)
-    case requiredWhen(RequiredWhenRule)
-    case freeText(FreeTextRule)
-    case partnerReference(PartnerReferenceRule)
+    case nhsNumber(Unmanaged<Held<NHSNumberRule>>)
+    case upn(Unmanaged<Held<UPNRule>>)
+    case dateOrder(Unmanaged<Held<DateOrderRule>>)
+    case inPeriod(Unmanaged<Held<InPeriodRule>>)
+    case notAfterAsOf(Unmanaged<Held<NotAfterAsOfRule>>)
+    case age(Unmanaged<Held<AgeRule>>)
+    case requiredWhen(Unmanaged<Held<RequiredWhenRule>>)
+    case freeText(Unmanaged<Held<FreeTextRule>>)
+    case partnerReference(Unmanaged<Held<PartnerReferenceRule>>)
 
     @inline(__always) func check<Row: RowContext>(_ row: Row) {
         switch self {
-        case .nhsNumber(let r): r.check(row)
-        case .upn(let r): r.check(row)
-        case .dateOrder(let r): r.check(row)
-        case .inPeriod(let r): r.check(row)
-        case .notAfterAsOf(let r): r.check(row)
-        case .age(let r): r.check(row)
-        case .requiredWhen(let r): r.check(row)
-        case .freeText(let r): r.check(row)
-        case .partnerReference(let r): r.check(row)
+        case .nhsNumber(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .upn(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .dateOrder(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .inPeriod(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .notAfterAsOf(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .age(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .requiredWhen(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .freeText(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        case .partnerReference(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
+        }
+    }
+
+    fileprivate func free() {
+        switch self {
+        case .nhsNumber(let r): r.release()
+        case .upn(let r): r.release()
+        case .dateOrder(let r): r.release()
+        case .inPeriod(let r): r.release()
+        case .notAfterAsOf(let r): r.release()
+        case .age(let r): r.release()
+        case .requiredWhen(let r): r.release()
+        case .freeText(let r): r.release()
+        case .partnerReference(let r): r.release()
         }
     }
 }
 
-func compileRules(_ schema: FamilySchema, pipelines: Pipelines, quarter: FinancialQuarter?) -> [CompiledRule] {
+/// A family's rules compiled for one return, in the schema's order; owns
+/// the memory the `CompiledRule`s point at.
+final class CompiledRules {
+    let rules: [CompiledRule]
+
+    init(_ schema: FamilySchema, pipelines: Pipelines, quarter: FinancialQuarter?) {
+        rules = compileRules(schema, pipelines: pipelines, quarter: quarter)
+    }
+
+    deinit { for r in rules { r.free() } }
+
+    @inline(__always) func check<Row: RowContext>(_ row: Row) {
+        rules.withUnsafeBufferPointer { rs in
+            for i in rs.indices { rs[i].check(row) }
+        }
+    }
+}
+
+/// A rule in a class of its own: a `let` property of an object the caller
+/// keeps alive is read in place, where a struct in memory that could change
+/// during the call is copied first.
+final class Held<R: RowRule> {
+    let rule: R
+    init(_ rule: R) { self.rule = rule }
+}
+
+private func held<R: RowRule>(_ rule: R) -> Unmanaged<Held<R>> {
+    Unmanaged.passRetained(Held(rule))
+}
+
+private func compileRules(_ schema: FamilySchema, pipelines: Pipelines, quarter: FinancialQuarter?) -> [CompiledRule] {
     let cat = pipelines.catalog
     func idx(_ name: String) -> Int { schema.index(of: name)! }
     var out: [CompiledRule] = []
     for spec in schema.rules where spec.applies(to: quarter) {
         func sev(_ code: String) -> Severity { spec.severity ?? cat.severity(code) }
         switch spec.kind {
-        case .nhsNumber(let f): out.append(.nhsNumber(NHSNumberRule(field: idx(f), severity: sev("nhs-number-checksum"))))
-        case .upn(let f): out.append(.upn(UPNRule(field: idx(f), severity: sev("upn-checksum"))))
-        case .dateOrder(let s, let e): out.append(.dateOrder(DateOrderRule(start: idx(s), end: idx(e), severity: sev("date-order"))))
+        case .nhsNumber(let f): out.append(.nhsNumber(held(NHSNumberRule(field: idx(f), severity: sev("nhs-number-checksum")))))
+        case .upn(let f): out.append(.upn(held(UPNRule(field: idx(f), severity: sev("upn-checksum")))))
+        case .dateOrder(let s, let e): out.append(.dateOrder(held(DateOrderRule(start: idx(s), end: idx(e), severity: sev("date-order")))))
         case .inPeriod(let s, let e, let open):
-            out.append(.inPeriod(InPeriodRule(
+            out.append(.inPeriod(held(InPeriodRule(
                 start: idx(s), end: e.map(idx), openSpell: open.map { CompiledCondition($0, schema: schema) },
-                severity: spec.severity)))
+                severity: spec.severity))))
         case .notAfterAsOf(let fs):
-            for f in fs { out.append(.notAfterAsOf(NotAfterAsOfRule(field: idx(f), severity: sev("future-date")))) }
+            for f in fs { out.append(.notAfterAsOf(held(NotAfterAsOfRule(field: idx(f), severity: sev("future-date"))))) }
         case .age(let d, let a, let lo, let hi, let warn):
-            out.append(.age(AgeRule(dob: idx(d), at: idx(a), childMin: lo, childMax: hi, warnMax: warn, severity: sev("age-out-of-range"))))
+            out.append(.age(held(AgeRule(dob: idx(d), at: idx(a), childMin: lo, childMax: hi, warnMax: warn, severity: sev("age-out-of-range")))))
         case .requiredWhen(let f, let when, let otherwise):
-            out.append(.requiredWhen(RequiredWhenRule(field: idx(f), when: CompiledCondition(when, schema: schema), otherwiseEmpty: otherwise, severity: sev("conditional-required"))))
+            out.append(.requiredWhen(held(RequiredWhenRule(field: idx(f), when: CompiledCondition(when, schema: schema), otherwiseEmpty: otherwise, severity: sev("conditional-required")))))
         case .freeText(let f, let list):
-            out.append(.freeText(FreeTextRule(field: idx(f), list: pipelines.codelists[list]!, severity: sev("unmapped-value"))))
+            out.append(.freeText(held(FreeTextRule(field: idx(f), list: pipelines.codelists[list]!, severity: sev("unmapped-value")))))
         case .partnerReference(let f, let fam):
-            out.append(.partnerReference(PartnerReferenceRule(field: idx(f), family: fam, severity: sev("unmapped-value"))))
+            out.append(.partnerReference(held(PartnerReferenceRule(field: idx(f), family: fam, severity: sev("unmapped-value")))))
         }
     }
     return out
