@@ -388,7 +388,12 @@ public final class CSVRecordReader {
                 st.pointee.storedCount = cells
                 st.pointee.recordStartLine = st.pointee.currentLine
                 st.pointee.lastTerminatorWasCR = false
-                if st.pointee.mayHaveNonASCII { st.pointee.flagInvalidUTF8Cells() }
+                // Cells end at ASCII commas, so a line that is valid UTF-8
+                // has no invalid cell: one check of the line is enough.
+                if st.pointee.mayHaveNonASCII && !UTF8Check.isASCII(p + lineStart, length)
+                    && UTF8Check.firstInvalid(p + lineStart, length) != nil {
+                    st.pointee.flagInvalidUTF8Cells()
+                }
             }
             if crlf {
                 endRecord(0x0D)
