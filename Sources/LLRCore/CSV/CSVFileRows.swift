@@ -21,14 +21,24 @@ public final class CSVFileRows: RecordSink {
 
     /// Reads `path`; `header` sees the column names first. Returns a message
     /// when the file is missing or unreadable.
-    public static func read(path: String, header: @escaping ([String]) -> Void = { _ in }, row: @escaping (RecordView) -> Void) -> String? {
-        let sink = CSVFileRows()
-        sink.onHeader = header
-        sink.body = row
-        let stream: ReturnByteStream
-        do { stream = try ReturnByteStream(path: path) } catch { return "\(path): \(error.message)" }
-        let reader = CSVRecordReader()
-        if let problem = reader.read(stream, into: sink) { return "\(path): \(problem.message)" }
-        return nil
+    /// The closures do not escape, so what they capture (a caller's
+    /// struct, its locals) is checked for exclusive access when compiled.
+    public static func read(path: String, header: ([String]) -> Void = { _ in }, row: (RecordView) -> Void) -> String? {
+        withoutActuallyEscaping(header) { header in
+            withoutActuallyEscaping(row) { row in
+                let sink = CSVFileRows()
+                sink.onHeader = header
+                sink.body = row
+                defer {
+                    sink.onHeader = nil
+                    sink.body = nil
+                }
+                let stream: ReturnByteStream
+                do throws(SourceProblem) { stream = try ReturnByteStream(path: path) } catch { return "\(path): \(error.message)" }
+                let reader = CSVRecordReader()
+                if let problem = reader.read(stream, into: sink) { return "\(path): \(problem.message)" }
+                return nil
+            }
+        }
     }
 }

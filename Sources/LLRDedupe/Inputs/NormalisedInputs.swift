@@ -118,7 +118,7 @@ final class LoadedReturn: @unchecked Sendable {
         self.source = source
         partnerBytes = Array(source.name.partner.utf8)
         partnerSeed = identifierHash(partnerBytes)
-        let reader = LoadedReturnReader(source)
+        var reader = LoadedReturnReader(source)
         reader.readEvents(eventTypes, keysOnly: superseded)
         if !superseded { reader.readIdentifiers() }
         reader.readRejects()
@@ -156,8 +156,10 @@ func exactCopy<T>(_ a: [T]) -> [T] {
     }
 }
 
-/// Reads a normalised return's four files into the arena and rows.
-private final class LoadedReturnReader {
+/// Reads a normalised return's four files into the arena and rows. A
+/// struct read through non-escaping closures, so the per-cell appends are
+/// checked for exclusive access when compiled, not at run time.
+private struct LoadedReturnReader {
     let source: NormalisedReturn
     var arena: [UInt8] = []
     var rows: [LoadedRow] = []
@@ -165,10 +167,12 @@ private final class LoadedReturnReader {
     var duplicates: [(row: Int32, first: Int32)] = []
     var problems: [String] = []
     var attributeHeader: [String] = []
+    /// Where `storeCSV` put each cell of the last fragment (reused, row after row).
+    private var cellSpans: [ByteSpan] = []
 
     init(_ source: NormalisedReturn) { self.source = source }
 
-    private func store(_ p: UnsafeBufferPointer<UInt8>) -> ByteSpan {
+    private mutating func store(_ p: UnsafeBufferPointer<UInt8>) -> ByteSpan {
         let s = ByteSpan(offset: UInt32(arena.count), count: UInt32(p.count))
         arena.append(contentsOf: p)
         return s
@@ -177,7 +181,7 @@ private final class LoadedReturnReader {
     /// Cells `from..<to` of a record as one CSV fragment, with where each
     /// cell went in `cellSpans` (a cell written as is, unquoted, is its own
     /// plain value there: its span's count equals its own).
-    private func storeCSV(_ r: RecordView, _ from: Int, _ to: Int) -> ByteSpan {
+    private mutating func storeCSV(_ r: RecordView, _ from: Int, _ to: Int) -> ByteSpan {
         let start = arena.count
         cellSpans.removeAll(keepingCapacity: true)
         for i in from..<to {
@@ -189,101 +193,108 @@ private final class LoadedReturnReader {
         return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
     }
 
-    /// Where `storeCSV` put each cell of the last fragment (reused, row after row).
-    private var cellSpans: [ByteSpan] = []
+    /// Columns by name, found once from the header; -1 when absent.
+    private static func columns(_ header: [String], _ names: [String]) -> [Int] {
+        names.map { n in header.firstIndex(of: n) ?? -1 }
+    }
 
-    func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
-        var col: [String: Int] = [:]
+    mutating func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
+        var c: [Int] = []  // source_row, source_key, event_type, event_start, sex, event_end
         var attrFrom = 0, attrTo = 0
         // Canonical types by a hash of their bytes, so a row looks its type up without an allocation.
         var typeIndex: [UInt64: Int16] = [:]
         for (k, v) in eventTypes { typeIndex[identifierHash(Array(k.utf8))] = v }
-        let problem = CSVFileRows.read(path: source.events, header: { [self] h in
-            for (i, name) in h.enumerated() { col[name] = i }
-            attrFrom = (col["ethnicity_code"] ?? h.count - 1) + 1
+        let path = source.events
+        let problem = CSVFileRows.read(path: path, header: { h in
+            c = Self.columns(h, ["source_row", "source_key", "event_type", "event_start", "sex", "event_end"])
+            attrFrom = (h.firstIndex(of: "ethnicity_code") ?? h.count - 1) + 1
             attrTo = h.count
-            attributeHeader = Array(h[min(attrFrom, h.count)...])
-        }) { [self] r in
-            guard let rowCol = col["source_row"], let keyCol = col["source_key"], let typeCol = col["event_type"],
-                  let startCol = col["event_start"], let sexCol = col["sex"], r.storedCount >= attrTo else {
-                problems.append("\(source.events): row \(r.rowNumber) lacks the aligned columns; normalise the return again")
+            self.attributeHeader = Array(h[min(attrFrom, h.count)...])
+        }) { r in
+            guard c.count == 6, c[0...4].allSatisfy({ $0 >= 0 }), r.storedCount >= attrTo else {
+                self.problems.append("\(path): row \(r.rowNumber) lacks the aligned columns; normalise the return again")
                 return
             }
+            let rowCol = c[0], keyCol = c[1], typeCol = c[2], startCol = c[3], sexCol = c[4], endCol = c[5]
             if keysOnly {
-                rows.append(LoadedRow(sourceRow: rowNumber(r.cell(rowCol)) ?? 0, eventType: -1, sex: 0, start: Int32.min, startMinute: Int32.min,
-                                      end: Int32.min, sourceKey: store(r.cell(keyCol)), personSourceId: .empty, core: .empty, attributes: .empty,
-                                      identity: .empty, forename: .empty, surname: .empty, dob: .empty, postcode: .empty, nhs: .empty, upn: .empty))
+                let key = self.store(r.cell(keyCol))
+                self.rows.append(LoadedRow(sourceRow: rowNumber(r.cell(rowCol)) ?? 0, eventType: -1, sex: 0, start: Int32.min, startMinute: Int32.min,
+                                           end: Int32.min, sourceKey: key, personSourceId: .empty, core: .empty, attributes: .empty,
+                                           identity: .empty, forename: .empty, surname: .empty, dob: .empty, postcode: .empty, nhs: .empty, upn: .empty))
                 return
             }
             let start = isoDateNumber(r.cell(startCol))
             let day = start == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: start))
-            let endDate = col["event_end"].map { isoDateNumber(r.cell($0)) } ?? 0
-            rows.append(LoadedRow(
+            let endDate = endCol >= 0 ? isoDateNumber(r.cell(endCol)) : 0
+            let key = self.store(r.cell(keyCol))
+            let core = self.storeCSV(r, typeCol, attrFrom)
+            let attributes = self.storeCSV(r, attrFrom, attrTo)
+            self.rows.append(LoadedRow(
                 sourceRow: rowNumber(r.cell(rowCol)) ?? 0,
                 eventType: typeIndex[identifierHash(r.cell(typeCol))] ?? -1,
                 sex: r.cell(sexCol).first ?? 0,
                 start: day, startMinute: day == Int32.min ? Int32.min : day &* 1440 &+ minuteOfDay(r.cell(startCol)),
                 end: endDate == 0 ? Int32.min : Int32(dayNumber(yyyymmdd: endDate)),
-                sourceKey: store(r.cell(keyCol)), personSourceId: .empty,
-                core: storeCSV(r, typeCol, attrFrom), attributes: storeCSV(r, attrFrom, attrTo), identity: .empty,
+                sourceKey: key, personSourceId: .empty,
+                core: core, attributes: attributes, identity: .empty,
                 forename: .empty, surname: .empty, dob: .empty, postcode: .empty, nhs: .empty, upn: .empty))
         }
         if let problem { problems.append(problem) }
     }
 
-    func readIdentifiers() {
-        var col: [String: Int] = [:]
+    mutating func readIdentifiers() {
+        var c: [Int] = []  // source_row, person_source_id, upn, forename, surname, dob, postcode, nhs_number
         var byRow: [Int32: Int] = [:]
         for (i, r) in rows.enumerated() { byRow[r.sourceRow] = i }
         var matched = 0
-        let problem = CSVFileRows.read(path: source.identifiers, header: { h in
-            for (i, name) in h.enumerated() { col[name] = i }
-        }) { [self] r in
-            guard let rowCol = col["source_row"], let idCol = col["person_source_id"], let upnCol = col["upn"],
-                  let f = col["forename"], let s = col["surname"], let d = col["dob"], let p = col["postcode"], let nhs = col["nhs_number"],
-                  upnCol < r.storedCount,
-                  let row = rowNumber(r.cell(rowCol)), let i = byRow[row] else {
-                problems.append("\(source.identifiers): row \(r.rowNumber) has no matching event; normalise the return again")
+        let path = source.identifiers
+        let problem = CSVFileRows.read(path: path, header: { h in
+            c = Self.columns(h, ["source_row", "person_source_id", "upn", "forename", "surname", "dob", "postcode", "nhs_number"])
+        }) { r in
+            guard c.count == 8, c.allSatisfy({ $0 >= 0 }), c[2] < r.storedCount,
+                  let row = rowNumber(r.cell(c[0])), let i = byRow[row] else {
+                self.problems.append("\(path): row \(r.rowNumber) has no matching event; normalise the return again")
                 return
             }
+            let idCol = c[1], upnCol = c[2]
             matched += 1
-            rows[i].identity = storeCSV(r, idCol, upnCol + 1)
+            let identity = self.storeCSV(r, idCol, upnCol + 1)
             // The details are inside the identity fragment; a cell that had to
             // be quoted or escaped there is stored again as its plain value.
             func span(_ column: Int) -> ByteSpan {
-                column >= idCol && column <= upnCol && cellSpans[column - idCol].count == UInt32(r.cell(column).count)
-                    ? cellSpans[column - idCol] : store(r.cell(column))
+                column >= idCol && column <= upnCol && self.cellSpans[column - idCol].count == UInt32(r.cell(column).count)
+                    ? self.cellSpans[column - idCol] : self.store(r.cell(column))
             }
-            rows[i].personSourceId = span(idCol)
-            rows[i].forename = span(f)
-            rows[i].surname = span(s)
-            rows[i].dob = span(d)
-            rows[i].postcode = span(p)
-            rows[i].nhs = span(nhs)
-            rows[i].upn = span(upnCol)
+            self.rows[i].identity = identity
+            self.rows[i].personSourceId = span(idCol)
+            self.rows[i].forename = span(c[3])
+            self.rows[i].surname = span(c[4])
+            self.rows[i].dob = span(c[5])
+            self.rows[i].postcode = span(c[6])
+            self.rows[i].nhs = span(c[7])
+            self.rows[i].upn = span(upnCol)
         }
         if let problem { problems.append(problem) }
         if matched < rows.count {
-            problems.append("\(source.identifiers): \(rows.count - matched) events have no identifiers; they are linked on nothing")
+            problems.append("\(path): \(rows.count - matched) events have no identifiers; they are linked on nothing")
         }
     }
 
-    func readRejects() {
+    mutating func readRejects() {
         guard access(source.rejects, R_OK) == 0 else { return }
-        let problem = CSVFileRows.read(path: source.rejects) { [self] r in
-            if let n = rowNumber(r.cell(0)) { rejected.append(n) }
+        let problem = CSVFileRows.read(path: source.rejects) { r in
+            if let n = rowNumber(r.cell(0)) { self.rejected.append(n) }
         }
         if let problem { problems.append(problem) }
     }
 
-    func readDuplicates() {
+    mutating func readDuplicates() {
         guard access(source.duplicates, R_OK) == 0 else { return }
-        let problem = CSVFileRows.read(path: source.duplicates) { [self] r in
-            if r.storedCount >= 2, let a = rowNumber(r.cell(0)), let b = rowNumber(r.cell(1)) { duplicates.append((a, b)) }
+        let problem = CSVFileRows.read(path: source.duplicates) { r in
+            if r.storedCount >= 2, let a = rowNumber(r.cell(0)), let b = rowNumber(r.cell(1)) { self.duplicates.append((a, b)) }
         }
         if let problem { problems.append(problem) }
     }
-
 }
 
 @inline(__always) func dayNumber(yyyymmdd v: Int32) -> Int {
