@@ -23,6 +23,30 @@ struct OutputContext: Sendable {
     var count: Int { rowReturn.count }
     func ret(_ g: Int) -> LoadedReturn { loaded[Int(rowReturn[g])] }
     func row(_ g: Int) -> LoadedRow { loaded[Int(rowReturn[g])].rows[Int(rowIndex[g])] }
+    /// Rows written in date order are read from all over memory, a cache
+    /// miss at each level (the row's numbers, its record, its bytes): the
+    /// writers ask for each level some rows ahead of the one they write.
+    @inline(__always) func prefetchNumbers(_ g: Int) {
+        rowReturn.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + g) }
+        rowIndex.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + g) }
+        eventSlot.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + g) }
+        cluster.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + g) }
+    }
+
+    @inline(__always) func prefetchRecord(_ g: Int) {
+        loaded[Int(rowReturn[g])].rows.withUnsafeBufferPointer { rows in
+            let p = UnsafeRawPointer(rows.baseAddress! + Int(rowIndex[g]))
+            prefetchMemory(p)
+            prefetchMemory(p + MemoryLayout<LoadedRow>.stride - 1)
+        }
+    }
+
+    @inline(__always) func prefetchBytes(_ g: Int, _ span: KeyPath<LoadedRow, ByteSpan>) {
+        let l = ret(g)
+        let offset = Int(l.rows[Int(rowIndex[g])][keyPath: span].offset)
+        l.arena.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + offset) }
+    }
+
     /// A row's event id and person id as CSV cells (ids need no escaping, but
     /// go through the same cell writer as every other value).
     @inline(__always) func addIds(_ g: Int, _ w: inout CSVRowBuilder, _ events: IdCells, _ persons: IdCells) {
@@ -143,7 +167,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             var partnerSets = PartnerSetNames(partnerCodes)
             try c.eventIds.withCells { ev in
                 try c.personIds.withCells { pe in
-                    for g in owners {
+                    for (i, g) in owners.enumerated() {
+                        if i + 24 < owners.count { c.prefetchNumbers(owners[i + 24]) }
+                        if i + 12 < owners.count { c.prefetchRecord(owners[i + 12]) }
+                        if i + 4 < owners.count { c.prefetchBytes(owners[i + 4], \.core) }
                         let l = c.ret(g), r = c.row(g)
                         let sources = partnerSets.name(groupPartners[g])
                         try events.writeRow { w in
@@ -205,7 +232,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             let identifiers = try CSVOutput(path: outDir + "/person_identifiers.csv.gz",
                                                 header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
                                                 level: 1, background: jobs > 1)
-            for (_, g32) in identityRows {
+            for (i, (_, g32)) in identityRows.enumerated() {
+                if i + 24 < identityRows.count { c.prefetchNumbers(Int(identityRows[i + 24].1)) }
+                if i + 12 < identityRows.count { c.prefetchRecord(Int(identityRows[i + 12].1)) }
+                if i + 4 < identityRows.count { c.prefetchBytes(Int(identityRows[i + 4].1), \.identity) }
                 let g = Int(g32), l = c.ret(g), r = c.row(g)
                 try identifiers.writeRow { w in w.add(c.personId[Int(c.cluster[g])]); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
             }
@@ -214,15 +244,31 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
         {
             // links: every pair that joined two clusters, with its rule or weight.
             let links = try CSVOutput(path: outDir + "/links.csv.gz",
-                                          header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"], level: 1)
+                                          header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"],
+                                          level: 1, background: jobs > 1)
             let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
-            for e in sortedEdges {
-                try links.writeRow { w in
-                    w.add(c.personId[Int(c.cluster[Int(e.a)])])
-                    w.add(c.ret(Int(e.a)).source.sourceFile); w.add(Int(c.row(Int(e.a)).sourceRow))
-                    w.add(c.ret(Int(e.b)).source.sourceFile); w.add(Int(c.row(Int(e.b)).sourceRow))
-                    w.add(ruleName(e.rule, c.linkage))
-                    w.add(e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails ? weightText(e.weight) : "")
+            // File names and rule names escaped once, not on every row.
+            let fileCells = c.loaded.map { encodedCell($0.source.sourceFile) }
+            var ruleCells: [Int16: [UInt8]] = [:]
+            for e in sortedEdges where ruleCells[e.rule] == nil { ruleCells[e.rule] = encodedCell(ruleName(e.rule, c.linkage)) }
+            try c.personIds.withCells { pe in
+                for (i, e) in sortedEdges.enumerated() {
+                    if i + 16 < sortedEdges.count {
+                        c.prefetchNumbers(Int(sortedEdges[i + 16].a))
+                        c.prefetchNumbers(Int(sortedEdges[i + 16].b))
+                    }
+                    if i + 8 < sortedEdges.count {
+                        c.prefetchRecord(Int(sortedEdges[i + 8].a))
+                        c.prefetchRecord(Int(sortedEdges[i + 8].b))
+                    }
+                    let a = Int(e.a), b = Int(e.b)
+                    try links.writeRow { w in
+                        w.add(pe[Int(c.cluster[a])])
+                        w.addEncoded(fileCells[Int(c.rowReturn[a])][...]); w.add(Int(c.row(a).sourceRow))
+                        w.addEncoded(fileCells[Int(c.rowReturn[b])][...]); w.add(Int(c.row(b).sourceRow))
+                        w.addEncoded(ruleCells[e.rule]![...])
+                        w.add(e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails ? weightText(e.weight) : "")
+                    }
                 }
             }
             pending.add(links)
