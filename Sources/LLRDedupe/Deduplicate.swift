@@ -102,6 +102,9 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // 4. Person linkage.
     var records: PersonRecords! = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
     var memberKeys = [UInt64](repeating: 0, count: n)
+    // Each deterministic rule's field and placeholder values, found once
+    // rather than by name on every row.
+    let ruleFields = linkage.deterministic.map { IdentifierField($0) }
     for g in 0..<n {
         let l = ret(g), r = row(g)
         let partnerSeed = l.partnerSeed
@@ -109,23 +112,25 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             func buf(_ s: ByteSpan) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: a.baseAddress! + Int(s.offset), count: Int(s.count)) }
             memberKeys[g] = identifierHash(buf(r.ownId), seed: partnerSeed)
             records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
-                let rule = linkage.deterministic[i]
-                let value: UnsafeBufferPointer<UInt8>
-                switch rule.field {
-                case "nhs_number": value = buf(r.nhs)
-                case "upn": value = buf(r.upn)
-                case "person_source_id": value = buf(r.personSourceId)
-                default: return 0
-                }
-                if !rule.ignore.isEmpty && rule.ignore.contains(Array(value)) { return 0 }
-                return identifierHash(value, seed: rule.field == "person_source_id" ? partnerSeed : 0x5EED_1D5)
+                ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
             }
         }
     }
-    // The state remembers source persons by a keyed pseudonym of partner + own id.
-    var firstOfMember: [UInt64: Int32] = [:]
-    for g in 0..<n where firstOfMember[memberKeys[g]] == nil { firstOfMember[memberKeys[g]] = Int32(g) }
-    let distinctMembers = firstOfMember.values.sorted()
+    // The state remembers source persons by a keyed pseudonym of partner +
+    // own id: each distinct member once, in order of its first row.
+    var firstRows: [Int32] = []
+    var memberOf = [Int32](repeating: 0, count: n)
+    var memberIndex = HashIndex(capacity: n)
+    for g in 0..<n {
+        if let m = memberIndex.insert(memberKeys[g], row: firstRows.count) {
+            memberOf[g] = Int32(m)
+        } else {
+            memberOf[g] = Int32(firstRows.count)
+            firstRows.append(Int32(g))
+        }
+    }
+    memberIndex = HashIndex()
+    let distinctMembers = firstRows
     let names = concurrentMap(distinctMembers.count, jobs: options.jobs) { i -> String in
         let g = Int(distinctMembers[i])
         let l = loaded[Int(rowReturn[g])]
@@ -133,12 +138,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
         return String(decoding: id, as: UTF8.self)
     }
-    // Each row's source person as an index into `names`.
-    var indexOfKey: [UInt64: Int32] = [:]
-    for (i, g) in distinctMembers.enumerated() { indexOfKey[memberKeys[Int(g)]] = Int32(i) }
-    let memberOf = memberKeys.map { indexOfKey[$0]! }
-    indexOfKey = [:]
-    firstOfMember = [:]
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
     var state: LinkageState?
@@ -320,6 +319,37 @@ func globalRowNumbers(_ loaded: [LoadedReturn], active: [Bool]) -> (rowReturn: [
         for k in l.rows.indices { rowReturn.append(Int32(ri)); rowIndex.append(Int32(k)) }
     }
     return (rowReturn, rowIndex, firstRow)
+}
+
+/// Where a deterministic rule's value is in a row, and the placeholder
+/// values that identify no one.
+private struct IdentifierField {
+    enum Field { case nhs, upn, personSourceId, none }
+    let field: Field
+    let ignore: [[UInt8]]
+
+    init(_ rule: DeterministicRule) {
+        switch rule.field {
+        case "nhs_number": field = .nhs
+        case "upn": field = .upn
+        case "person_source_id": field = .personSourceId
+        default: field = .none
+        }
+        ignore = Array(rule.ignore)
+    }
+
+    /// The value's hash (0: none); a person's own id is partner-local.
+    @inline(__always) func hash(_ r: LoadedRow, _ buf: (ByteSpan) -> UnsafeBufferPointer<UInt8>, partnerSeed: UInt64) -> UInt64 {
+        let value: UnsafeBufferPointer<UInt8>
+        switch field {
+        case .nhs: value = buf(r.nhs)
+        case .upn: value = buf(r.upn)
+        case .personSourceId: value = buf(r.personSourceId)
+        case .none: return 0
+        }
+        if ignore.contains(where: { $0.elementsEqual(value) }) { return 0 }
+        return identifierHash(value, seed: field == .personSourceId ? partnerSeed : 0x5EED_1D5)
+    }
 }
 
 /// Hands the linkage state to the one worker that saves it.
