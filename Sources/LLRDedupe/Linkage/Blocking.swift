@@ -30,10 +30,14 @@ struct BlockingKeys: @unchecked Sendable {
                 }
                 column[p] = missing ? 0 : (h == 0 ? 1 : h)
             }
-            var sorted = (0..<profiles.count).filter { column[$0] != 0 }.map { Int32($0) }
-            sorted.sort { (column[Int($0)], $0) < (column[Int($1)], $1) }
+            // Sorted as (key, profile) pairs side by side: sorting numbers
+            // through the column was a cache miss per comparison.
+            var pairs: [(key: UInt64, profile: Int32)] = []
+            pairs.reserveCapacity(profiles.count)
+            for p in 0..<profiles.count where column[p] != 0 { pairs.append((column[p], Int32(p))) }
+            pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.profile < $1.profile }
             keys.append(column)
-            order.append(sorted)
+            order.append(pairs.map(\.profile))
         }
         self.keys = keys
         self.order = order

@@ -93,17 +93,14 @@ public struct PersonLinker: Sendable {
         // Deterministic rules, in order.
         for (r, _) in settings.deterministic.enumerated() {
             let column = records.identifiers[r]
-            var first: [UInt64: Int32] = [:]
-            first.reserveCapacity(n / 2)
+            var first = HashIndex(capacity: n / 2)
             for i in 0..<n where column[i] != 0 {
-                if let f = first[column[i]] {
+                if let f = first.insert(column[i], row: i).map({ Int32($0) }) {
                     switch uf.union(f, Int32(i)) {
                     case .merged: edges.append(LinkEdge(a: f, b: Int32(i), rule: Int16(r), weight: 0))
                     case .refused: stats.refusedByGuard += 1
                     case .same: break
                     }
-                } else {
-                    first[column[i]] = Int32(i)
                 }
             }
         }
@@ -200,8 +197,7 @@ struct ProfileTable: @unchecked Sendable {
     var count: Int { representative.count }
 
     init(_ r: PersonRecords) {
-        var index: [UInt64: Int32] = [:]
-        index.reserveCapacity(r.count)
+        var index = HashIndex(capacity: r.count)
         var profileOf = [Int32](repeating: 0, count: r.count)
         r.arena.withUnsafeBufferPointer { arena in
             for i in 0..<r.count {
@@ -209,11 +205,9 @@ struct ProfileTable: @unchecked Sendable {
                 h = mixHash(h ^ spanHash(arena, r.surname[i], seed: 2))
                 h = mixHash(h ^ spanHash(arena, r.postcode[i], seed: 3))
                 h = mixHash(h ^ UInt64(UInt32(bitPattern: r.dob[i])) ^ UInt64(r.sex[i]) << 40)
-                if let p = index[h] { profileOf[i] = p } else {
-                    let p = Int32(representative.count)
-                    index[h] = p
+                if let p = index.insert(h, row: representative.count) { profileOf[i] = Int32(p) } else {
+                    profileOf[i] = Int32(representative.count)
                     representative.append(Int32(i))
-                    profileOf[i] = p
                 }
             }
         }
