@@ -261,31 +261,21 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 
 /// Indicators, the database, the published extract, rejects and partner
 /// feedback, written concurrently into the staging folder: the database's
-/// big tables load (the lineage beside the others) while the indicators are
-/// counted; the lineage is taken in and the small tables follow. Returns
-/// the indicators.
+/// big tables load while the indicators are counted; its small tables
+/// follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
                   logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
     try makeFolders(staging.path("published"), staging.path("rejects"), staging.path("outbox"))
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
-    let lineagePart = Locked<LineagePart?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
-    // llr.sqlite in two parts that load at the same time: the lineage (the
-    // biggest table) in a file of its own, taken in at the end.
     let tasks: [(String, @Sendable () throws -> Void)] = [
         ("llr.sqlite", {
             guard hasData else { return }
             let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
-            for t in ["events", "persons", "links"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
+            for t in ["events", "persons", "links", "lineage"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
             try db.index()
             database.value = db
-        }),
-        ("llr.sqlite lineage", {
-            guard hasData else { return }
-            let part = try LineagePart(beside: staging.path("llr.sqlite"), jobs: jobs)
-            try part.load(csv: staging.path("lineage.csv.gz"))
-            lineagePart.value = part
         }),
         ("indicators, quality and the published extract", {
             try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
@@ -325,13 +315,10 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         do { try tasks[i].1(); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
     }
     if let f = failures.compactMap({ $0 }).first { throw MergeFailure("writing the dataset failed: \(f)") }
-    if let db = database.value, let part = lineagePart.value {
-        let started = monotonicSeconds()
-        try db.adopt(part)
+    if let db = database.value {
         try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
         try db.load(table: "quality", csv: staging.path("quality.csv.gz"))
         try db.finish()
-        logger.info("llr.sqlite, lineage taken in and finished: \(decimalText(monotonicSeconds() - started, places: 2)) s")
     }
     return indicators.value
 }

@@ -20,30 +20,10 @@ public final class AnalystDatabase: @unchecked Sendable {
 
     static let indexes = """
         CREATE INDEX events_person ON events(llr_person_id);
+        CREATE INDEX lineage_event ON lineage_rows(llr_event_id);
         CREATE INDEX links_person ON links(llr_person_id);
         CREATE UNIQUE INDEX persons_id ON persons(llr_person_id);
         """
-
-    static let lineageTables = """
-        CREATE TABLE source_files (file_id INTEGER PRIMARY KEY, source_file TEXT NOT NULL, partner TEXT NOT NULL);
-        CREATE TABLE lineage_rows (file_id INTEGER NOT NULL, source_row INTEGER NOT NULL, status TEXT NOT NULL,
-            llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
-        """
-    static let lineageIndex = "CREATE INDEX lineage_event ON lineage_rows(llr_event_id);"
-
-    /// A fresh database file for bulk loading: no journal (a file is only
-    /// used once complete), big pages, one transaction; with `jobs` above
-    /// 1, SQLite sorts for the indexes on that many threads (at 10M rows an
-    /// index builds in 17 s instead of 25).
-    static func openForLoading(_ path: String, jobs: Int) throws(MergeFailure) -> SQLiteDatabase {
-        unlink(path)
-        do {
-            let db = try SQLiteDatabase(path: path)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-262144; "
-                           + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
-            return db
-        } catch { unlink(path); throw MergeFailure("llr.sqlite: \(error.description)") }
-    }
 
     static let views = """
         CREATE VIEW lineage AS
@@ -109,7 +89,11 @@ public final class AnalystDatabase: @unchecked Sendable {
         var col: [String: Int] = [:]
         let row: SQLiteStatement, file: SQLiteStatement
         do {
-            try db.execute(lineageTables)
+            try db.execute("""
+                CREATE TABLE source_files (file_id INTEGER PRIMARY KEY, source_file TEXT NOT NULL, partner TEXT NOT NULL);
+                CREATE TABLE lineage_rows (file_id INTEGER NOT NULL, source_row INTEGER NOT NULL, status TEXT NOT NULL,
+                    llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
+                """)
             row = try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)")
             file = try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)")
         } catch { throw MergeFailure("cannot create the lineage tables in llr.sqlite: \(error.description)") }
@@ -146,35 +130,31 @@ public final class AnalystDatabase: @unchecked Sendable {
     let db: SQLiteDatabase
 
     /// Starts the database under a temporary name, in one transaction.
+    /// With `jobs` above 1, SQLite sorts for the indexes on that many threads
+    /// (at 10M rows an index builds in 17 s instead of 25: by then the
+    /// merge's other work is done and the second core is free).
     public init(path: String, jobs: Int = 1) throws(MergeFailure) {
         self.path = path
         temp = path + ".tmp-\(getpid())"
-        db = try AnalystDatabase.openForLoading(temp, jobs: jobs)
+        unlink(temp)
+        do {
+            db = try SQLiteDatabase(path: temp)
+            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-262144; "
+                           + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
+        } catch { unlink(temp); throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
     deinit { unlink(temp) }
 
-    /// A table from a CSV(.gz) the merge wrote.
+    /// A table from a CSV(.gz) the merge wrote (the lineage in its compact form).
     public func load(table: String, csv: String) throws(MergeFailure) {
-        try AnalystDatabase.loadTable(db, table: table, csv: csv)
+        if table == "lineage" { try AnalystDatabase.loadLineage(db, csv: csv) } else { try AnalystDatabase.loadTable(db, table: table, csv: csv) }
     }
 
     /// The indexes on the id columns (after the big tables are loaded:
     /// building an index once is cheaper than keeping it while inserting).
     public func index() throws(MergeFailure) {
         do { try db.execute(AnalystDatabase.indexes) } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
-    }
-
-    /// Takes in the lineage built beside this database: SQLite copies its
-    /// records and index entries as they are into empty tables of the same
-    /// shape, several times cheaper than loading them again.
-    public func adopt(_ part: LineagePart) throws(MergeFailure) {
-        do {
-            try db.execute("COMMIT; ATTACH DATABASE '\(part.path.replacingOccurrences(of: "'", with: "''"))' AS part; BEGIN")
-            try db.execute(AnalystDatabase.lineageTables + AnalystDatabase.lineageIndex)
-            try db.execute("INSERT INTO source_files SELECT * FROM part.source_files; INSERT INTO lineage_rows SELECT * FROM part.lineage_rows;")
-            try db.execute("COMMIT; DETACH DATABASE part; BEGIN")
-        } catch { throw MergeFailure("llr.sqlite: cannot take in the lineage: \(error.description)") }
     }
 
     /// Views, commit, and the rename into place.
@@ -184,32 +164,5 @@ public final class AnalystDatabase: @unchecked Sendable {
             try db.execute("COMMIT")
         } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
         if rename(temp, path) != 0 { throw MergeFailure("cannot put llr.sqlite in place: \(String(cString: strerror(errno)))") }
-    }
-}
-
-/// The lineage tables of llr.sqlite (a million rows a night at scale, the
-/// biggest part) built in a file of their own, so that they load and index
-/// on one worker while the other tables load on another; then
-/// `AnalystDatabase.adopt` copies them in.
-public final class LineagePart: @unchecked Sendable {
-    let path: String
-    private var db: SQLiteDatabase?
-
-    public init(beside databasePath: String, jobs: Int) throws(MergeFailure) {
-        path = databasePath + ".lineage.tmp-\(getpid())"
-        db = try AnalystDatabase.openForLoading(path, jobs: jobs)
-    }
-
-    deinit {
-        db = nil
-        unlink(path)
-    }
-
-    /// Loads and indexes the lineage, then closes the file for `adopt`.
-    public func load(csv: String) throws(MergeFailure) {
-        guard let db else { return }
-        try AnalystDatabase.loadLineage(db, csv: csv)
-        do { try db.execute(AnalystDatabase.lineageIndex + "COMMIT") } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
-        self.db = nil
     }
 }
