@@ -141,6 +141,18 @@ struct ReadingTests {
         }
     }
 
+    /// Exact copies are found by this hash: the same cells hash the same
+    /// however they were quoted, and cells that differ only in where a
+    /// comma falls do not.
+    @Test func equalRowsHashEquallyAndBoundariesCount() {
+        let (recs, _) = parse("h1,h2\na,b\n\"a\",b\n\"a,b\",c\n\"a\",\"b,c\"\na,\"b,c\"\nab,\nab\n")
+        #expect(recs[1].hash == recs[2].hash)
+        #expect(recs[3].hash != recs[4].hash)
+        #expect(recs[4].hash == recs[5].hash)
+        #expect(recs[6].hash != recs[7].hash)
+        #expect(recs[1].hash != recs[3].hash)
+    }
+
     @Test func carriageReturnOnlyLineEnds() {
         let (recs, _) = parse("a,b\r1,2\r\r3,4\r")
         #expect(recs.map(\.line) == [1, 2, 3, 4])

@@ -40,6 +40,7 @@ struct SeenRecord: Equatable {
     var blank: Bool
     var defect: RecordDefect?
     var invalidUTF8: [Int]
+    var hash: UInt64 = 0
 }
 
 final class Recorder: RecordSink {
@@ -47,7 +48,7 @@ final class Recorder: RecordSink {
     func consume(_ r: RecordView) {
         records.append(SeenRecord(
             row: r.rowNumber, line: r.line, endLine: r.endLine, cellCount: r.cellCount, cells: (0..<r.storedCount).map { r.cell($0).string() }, blank: r.isBlank,
-            defect: r.defect, invalidUTF8: Array(r.invalidUTF8Cells)))
+            defect: r.defect, invalidUTF8: Array(r.invalidUTF8Cells), hash: r.contentHash))
     }
 }
 

@@ -52,6 +52,9 @@ public struct RecordView {
     public let storedCount: Int
     public let isBlank: Bool
     public let defect: RecordDefect?
+    /// Whether a stored cell holds a comma (a quoted cell can): only then
+    /// do the stored bytes, cells and separators, not say where cells end.
+    public let commaInCell: Bool
     /// Indexes of stored cells that are not valid UTF-8 (usually empty).
     public let invalidUTF8Cells: UnsafeBufferPointer<Int>
     @usableFromInline let base: UnsafePointer<UInt8>
@@ -66,9 +69,13 @@ public struct RecordView {
     }
 
     /// A hash of the whole row, cell boundaries included, so that `a,bc`
-    /// and `ab,c` differ: equal rows have equal hashes.
+    /// and `ab,c` differ: equal rows have equal hashes. The stored bytes
+    /// carry a separator after each cell, so they alone fix the cells unless
+    /// a cell holds a comma; then the cell offsets are hashed too.
     public var contentHash: UInt64 {
-        let body = hashBytes(UnsafeRawPointer(base), Int(starts[storedCount]), seed: UInt64(truncatingIfNeeded: cellCount) &* 0x9E37_79B9_7F4A_7C15)
+        let counts = UInt64(truncatingIfNeeded: cellCount) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: storedCount)
+        let body = hashBytes(UnsafeRawPointer(base), Int(starts[storedCount]), seed: counts)
+        guard commaInCell else { return mixHash(body) }
         let shape = hashBytes(UnsafeRawPointer(starts), 4 * (storedCount + 1))
         return mixHash(body ^ (shape &* 0x2545_F491_4F6C_DD1D))
     }
@@ -101,6 +108,8 @@ struct RecordState {
     /// Whether cells may hold line breaks (the chunk has a quote); when not,
     /// cells are not scanned for them.
     var scanForNewlines = false
+    /// Whether a cell of this record holds a comma (see `RecordView.commaInCell`).
+    var commaInCell = false
     var invalidCells: UnsafeMutablePointer<Int>
     var invalidCount = 0
     var invalidCapacity = 16
@@ -141,6 +150,7 @@ struct RecordState {
         if keep > 0, let p {
             (arena + used).update(from: p.assumingMemoryBound(to: UInt8.self), count: keep)
             if mayHaveNonASCII { checkUTF8(index, arena + used, keep) }
+            if !commaInCell && memchr(arena + used, 0x2C, keep) != nil { commaInCell = true }
         }
         arena[used + keep] = 0x2C
         if storedCount + 2 > startsCapacity { growStarts() }
@@ -199,6 +209,7 @@ struct RecordState {
         storedCount = 0
         defect = nil
         invalidCount = 0
+        commaInCell = false
     }
 
     mutating func growArena(_ need: Int) {
@@ -472,7 +483,7 @@ public final class CSVRecordReader {
         let st = state.pointee
         let view = RecordView(
             rowNumber: rowsEmitted, line: st.recordStartLine, endLine: st.recordEndLine,
-            cellCount: st.cellCount, storedCount: st.storedCount, isBlank: blank, defect: st.defect,
+            cellCount: st.cellCount, storedCount: st.storedCount, isBlank: blank, defect: st.defect, commaInCell: st.commaInCell,
             invalidUTF8Cells: UnsafeBufferPointer(start: st.invalidCells, count: st.invalidCount), base: st.arena, starts: st.starts)
         sink.consume(view)
         state.pointee.reset()

@@ -3,21 +3,21 @@
 
 public typealias Bytes = UnsafeBufferPointer<UInt8>
 
-@inline(__always) public func isASCIISpace(_ b: UInt8) -> Bool {
+@inlinable @inline(__always) public func isASCIISpace(_ b: UInt8) -> Bool {
     b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A || b == 0x0B || b == 0x0C
 }
 
-@inline(__always) public func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+@inlinable @inline(__always) public func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
-@inline(__always) public func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+@inlinable @inline(__always) public func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
 
-@inline(__always) public func asciiUpper(_ b: UInt8) -> UInt8 { b &- 0x61 < 26 ? b &- 0x20 : b }
+@inlinable @inline(__always) public func asciiUpper(_ b: UInt8) -> UInt8 { b &- 0x61 < 26 ? b &- 0x20 : b }
 
-@inline(__always) public func asciiLower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b &+ 0x20 : b }
+@inlinable @inline(__always) public func asciiLower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b &+ 0x20 : b }
 
 extension UnsafeBufferPointer where Element == UInt8 {
     /// The slice without leading and trailing ASCII whitespace.
-    @inline(__always) public func trimmed() -> UnsafeBufferPointer<UInt8> {
+    @inlinable @inline(__always) public func trimmed() -> UnsafeBufferPointer<UInt8> {
         guard let base = baseAddress, count > 0 else { return self }
         var lo = 0
         var hi = count
