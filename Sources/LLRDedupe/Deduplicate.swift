@@ -120,7 +120,9 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // own id: each distinct member once, in order of its first row.
     var firstRows: [Int32] = []
     var memberOf = [Int32](repeating: 0, count: n)
-    var memberIndex = HashIndex(capacity: n)
+    // Grown as members appear: a person has several rows, so sizing it for
+    // every row would hold hundreds of megabytes at ten million.
+    var memberIndex = HashIndex(capacity: n / 4)
     for g in 0..<n {
         if let m = memberIndex.insert(memberKeys[g], row: firstRows.count) {
             memberOf[g] = Int32(m)

@@ -15,9 +15,10 @@ public struct HashIndex {
     private var mask: Int
     public private(set) var count = 0
 
+    /// Room for `capacity` hashes before the first growth (slots at most 70% full).
     public init(capacity: Int = 1024) {
         var cap = 16
-        while cap < capacity * 2 { cap <<= 1 }
+        while cap * 7 < capacity * 10 { cap <<= 1 }
         keys = [UInt64](repeating: 0, count: cap)
         rows = [UInt32](repeating: 0, count: cap)
         mask = cap - 1

@@ -197,7 +197,7 @@ struct ProfileTable: @unchecked Sendable {
     var count: Int { representative.count }
 
     init(_ r: PersonRecords) {
-        var index = HashIndex(capacity: r.count)
+        var index = HashIndex(capacity: r.count / 4)  // grows: many records share details
         var profileOf = [Int32](repeating: 0, count: r.count)
         r.arena.withUnsafeBufferPointer { arena in
             for i in 0..<r.count {
