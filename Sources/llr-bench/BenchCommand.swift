@@ -9,7 +9,9 @@
 // core, over the same files), then each stage's own executable as a child
 // process: llr-validate (one core, then --jobs J), llr-normalise,
 // llr-dedupe and the full llr-merge at each --jobs. Each is timed R times
-// after a warm-up and the median reported with rows/s, MB/s of gzip and of
+// after a warm-up (the floor and the first llr-validate in turns, round by
+// round, so a shared machine's drift weighs on both alike) and the median
+// reported with rows/s, MB/s of gzip and of
 // CSV, peak RSS, threads, CPU use and the ratio to the floor. The merged
 // output is then checked: every received row in the lineage once, statuses
 // adding up, person linkage precision/recall against the truth; a fast wrong
@@ -88,13 +90,6 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    func median(_ body: () throws -> Double) rethrows -> Double {
-        _ = try body()
-        var times: [Double] = []
-        for _ in 0..<runs { times.append(try body()) }
-        return times.sorted()[times.count / 2]
-    }
-
     func measureProcess(_ exe: String, _ args: [String], before: () -> Void = {}) throws -> ProcessCost {
         var costs: [ProcessCost] = []
         for k in 0...runs {
@@ -108,28 +103,35 @@ struct BenchCommand: ParsableCommand {
 
     func measure(_ data: BenchDataset, pipelinesDir: String, bin: String) throws -> SizeResult {
         var r = SizeResult(rows: data.rows, returns: data.returns.count, csvBytes: data.csvBytes, gzipBytes: data.gzipBytes)
-        let inflate = try median {
-            let t0 = monotonicSeconds()
-            for f in data.returns { _ = try ValidateBenchmark.inflateOnly(f) }
-            return monotonicSeconds() - t0
-        }
-        let parse = try median {
-            let t0 = monotonicSeconds()
-            for f in data.returns { _ = try ValidateBenchmark.inflateAndParse(f) }
-            return monotonicSeconds() - t0
-        }
-        r.floorSeconds = parse
-        r.stages.append(StageRow(name: "floor: zlib inflate", jobs: 1, cost: ProcessCost(seconds: inflate, peakRSSBytes: 0, threads: 1, cpuSeconds: inflate, status: 0)))
-        r.stages.append(StageRow(name: "floor: inflate + libcsv parse", jobs: 1, cost: ProcessCost(seconds: parse, peakRSSBytes: 0, threads: 1, cpuSeconds: parse, status: 0)))
-
         let work = dir + "/work-\(data.rows)"
         try makeDirectories(work)
         let common = ["--pipelines", pipelinesDir, "--as-of", "2025-05-15"]
-        for j in jobList {
-            let report = work + "/validate.json"
-            let c = try measureProcess(bin + "/llr-validate", ["--jobs", "\(j)", "--format", "json", "--output", report, "--max-findings", "0"] + common + data.returns)
+        let report = work + "/validate.json"
+        func validateArgs(_ j: Int) -> [String] { ["--jobs", "\(j)", "--format", "json", "--output", report, "--max-findings", "0"] + common + data.returns }
+        // The floor and the first validation are timed in turns, round after
+        // round, so that a shared machine's drifting speed weighs on both
+        // alike (measured one after the other, their ratio moved by half).
+        var inflates: [Double] = [], parses: [Double] = [], validations: [ProcessCost] = []
+        for k in 0...runs {
+            var t0 = monotonicSeconds()
+            for f in data.returns { _ = try ValidateBenchmark.inflateOnly(f) }
+            let inflate = monotonicSeconds() - t0
+            t0 = monotonicSeconds()
+            for f in data.returns { _ = try ValidateBenchmark.inflateAndParse(f) }
+            let parse = monotonicSeconds() - t0
+            let c = runMeasured(bin + "/llr-validate", validateArgs(jobList[0]))
+            if c.status > 1 { throw CommandFailure("llr-validate failed with status \(c.status)") }
+            if k > 0 { inflates.append(inflate); parses.append(parse); validations.append(c) }
+        }
+        let inflate = inflates.sorted()[inflates.count / 2], parse = parses.sorted()[parses.count / 2]
+        r.floorSeconds = parse
+        r.stages.append(StageRow(name: "floor: zlib inflate", jobs: 1, cost: ProcessCost(seconds: inflate, peakRSSBytes: 0, threads: 1, cpuSeconds: inflate, status: 0)))
+        r.stages.append(StageRow(name: "floor: inflate + libcsv parse", jobs: 1, cost: ProcessCost(seconds: parse, peakRSSBytes: 0, threads: 1, cpuSeconds: parse, status: 0)))
+        r.stages.append(StageRow(name: "llr-validate", jobs: jobList[0], cost: validations.sorted { $0.seconds < $1.seconds }[validations.count / 2]))
+        r.rowsRead = (try? validatedRows(report)) ?? 0
+        for j in jobList.dropFirst() {
+            let c = try measureProcess(bin + "/llr-validate", validateArgs(j))
             r.stages.append(StageRow(name: "llr-validate", jobs: j, cost: c))
-            if j == jobList[0] { r.rowsRead = (try? validatedRows(report)) ?? 0 }
         }
         let normalised = work + "/normalised"
         for j in jobList {
