@@ -82,7 +82,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     unowned let reader: CSVRecordReader
     private(set) var schema: FamilySchema?
     let quarter: FinancialQuarter?
+    let quarterDays: (first: Int, last: Int)?
     let asOf: CivilDate
+    let asOfDay: Int
     var registry: PartnerRegistry { pipelines.registry }
     let rejectsPath: String?
     private(set) var rejects: CSVOutput?
@@ -144,7 +146,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         self.pipelines = pipelines
         self.schema = schema
         self.quarter = quarter
+        quarterDays = quarter.map { ($0.firstDay.dayNumber, $0.lastDay.dayNumber) }
         self.asOf = asOf
+        asOfDay = asOf.dayNumber
         self.collector = collector
         self.reader = reader
         self.rejectsPath = rejectsPath

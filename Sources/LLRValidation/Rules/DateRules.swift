@@ -24,9 +24,8 @@ struct InPeriodRule: RowRule {
     let severity: Severity?
 
     func check<Row: RowContext>(_ row: Row) {
-        guard let q = row.quarter, let s = row.value(start) else { return }
+        guard let q = row.quarter, let (first, last) = row.quarterDays, let s = row.value(start) else { return }
         let day = Minutes.day(s)
-        let first = q.firstDay.dayNumber, last = q.lastDay.dayNumber
         if day > last {
             row.report("date-out-of-period", severity: severity ?? row.catalogSeverity("date-out-of-period"), field: start,
                        "\(row.fieldName(start)) \(row.text(start)) is after the end of \(q) (\(dayString(last))): it belongs in a later return")
@@ -47,7 +46,7 @@ struct NotAfterAsOfRule: RowRule {
     let severity: Severity
 
     func check<Row: RowContext>(_ row: Row) {
-        let limit = row.asOf.dayNumber
+        let limit = row.asOfDay
         guard let v = row.value(field), Minutes.day(v) > limit else { return }
         row.report("future-date", severity: severity, field: field,
                    "\(row.fieldName(field)) \(row.text(field)) is after the date of the return (\(dayString(limit)))")

@@ -16,7 +16,11 @@ protocol RowContext: AnyObject {
     func value(_ field: Int) -> Int64?
     func fieldName(_ field: Int) -> String
     var quarter: FinancialQuarter? { get }
+    /// The quarter's first and last days as day numbers, worked out once.
+    var quarterDays: (first: Int, last: Int)? { get }
     var asOf: CivilDate { get }
+    /// `asOf` as a day number, worked out once.
+    var asOfDay: Int { get }
     var registry: PartnerRegistry { get }
     func catalogSeverity(_ code: String) -> Severity
     func report(_ code: String, severity: Severity, field: Int?, _ message: @autoclosure () -> String)
