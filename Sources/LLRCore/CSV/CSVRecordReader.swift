@@ -323,6 +323,9 @@ public final class CSVRecordReader {
         let parser = parserPointer
         var pos = 0
         var flagsSet = false
+        // Lines libcsv has taken in a row: a file that quotes every cell
+        // goes to libcsv a chunk at a time instead of line by line.
+        var libcsvLines = 0
         while pos < n {
             if skippingToLineEnd {
                 // The rest of a line that could not be read: discard it.
@@ -343,18 +346,22 @@ public final class CSVRecordReader {
                 state.pointee.scanForNewlines = inQuotedCell || memchr(p + pos, 0x22, n - pos) != nil
                 state.pointee.mayHaveNonASCII = !UTF8Check.isASCII(p + pos, n - pos) || (recordOpen && state.pointee.mayHaveNonASCII)
             }
-            if splitsPlainLines && parser.pointee.pstate == 0 {
+            if splitsPlainLines && parser.pointee.pstate == 0 && libcsvLines < 16 {
+                let from = pos
                 pos = readPlainLines(p, from: pos, to: n)
                 if pos == n { break }
+                if pos > from { libcsvLines = 0 }
             }
             // libcsv takes what the plain path cannot: a line with a quote
             // or a bare carriage return, a record still open, or a line the
             // chunk cut. One line at a time, so the plain path resumes as
-            // soon as the record closes; without the plain path, the chunk.
+            // soon as the record closes; the rest of the chunk once sixteen
+            // lines running needed it, or without the plain path.
             var end = n
-            if splitsPlainLines, let nl = memchr(p + pos, 0x0A, n - pos) {
+            if splitsPlainLines && libcsvLines < 16, let nl = memchr(p + pos, 0x0A, n - pos) {
                 end = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p + 1
             }
+            libcsvLines += 1
             let len = end - pos
             let used = csv_parse(parser, p + pos, len, fieldCallback, recordCallback, UnsafeMutableRawPointer(state))
             if used < len && csv_error(parser) == CSV_EPARSE {
