@@ -401,7 +401,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
             locate(i, r, storedCount)
             guard present[i] else { continue }
             if !invalidUTF8.isEmpty && invalidUTF8.contains(columns[i]) { continue }
-            switch plan[i].check(trimmed[i], pivotYear: pivotYear) {
+            switch CellPlan.check(plan + i, trimmed[i], pivotYear: pivotYear) {
             case .empty: break
             case .ok(let v):
                 values[i] = v

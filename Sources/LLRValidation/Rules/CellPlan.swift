@@ -33,23 +33,26 @@ struct CellPlan {
         return (n &* 7) ^ (Int(p[0]) &* 31) ^ (Int(p[n - 1]) &* 131)
     }
 
-    @inline(__always) func check(_ cell: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Verdict {
-        if cell.count == 0 { return required ? .fail : .empty }
+    /// Checks `cell` against the plan at `plan`, read in place: a method on
+    /// the struct copied all of it to the stack for every cell.
+    @inline(__always) static func check(_ plan: UnsafePointer<CellPlan>, _ cell: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Verdict {
+        if cell.count == 0 { return plan.pointee.required ? .fail : .empty }
         var value: Int64 = 0
-        switch kind {
+        switch plan.pointee.kind {
         case .string: break
         case .integer:
             guard let v = parseInteger(cell) else { return .fail }
             value = v
         case .fixedDate:
-            guard case .value(let v) = DateFormat.parse(parts: parts, cell) else { return .fail }
+            guard case .value(let v) = DateFormat.parse(parts: plan.pointee.parts, cell) else { return .fail }
             value = v
         case .anyDate:
             guard case .value(let v) = DateFormat.parseAny(cell, pivotYear: pivotYear) else { return .fail }
             value = v
         }
-        if let codeBytes, let codeTable {
+        if let codeBytes = plan.pointee.codeBytes, let codeTable = plan.pointee.codeTable {
             let n = cell.count
+            let codeEnds = plan.pointee.codeEnds, codeMask = plan.pointee.codeMask
             var slot = CellPlan.codeSlot(cell.baseAddress!, n) & codeMask
             var found = false
             while true {
@@ -65,11 +68,12 @@ struct CellPlan {
             }
             if !found { return .fail }
         }
-        if hasPattern {
-            if patternNeedsFullCheck { return .fail }
-            if !PatternDFA.matches(classOf: classOf!, classCount: classCount, next: transitions!, accepting: accepting!, cell) { return .fail }
+        if plan.pointee.hasPattern {
+            if plan.pointee.patternNeedsFullCheck { return .fail }
+            if !PatternDFA.matches(classOf: plan.pointee.classOf!, classCount: plan.pointee.classCount, next: plan.pointee.transitions!,
+                                   accepting: plan.pointee.accepting!, cell) { return .fail }
         }
-        if value < minimum || value > maximum { return .fail }
+        if value < plan.pointee.minimum || value > plan.pointee.maximum { return .fail }
         return .ok(value)
     }
 }
