@@ -74,7 +74,7 @@ public struct RecordView {
     /// a cell holds a comma; then the cell offsets are hashed too.
     public var contentHash: UInt64 {
         let counts = UInt64(truncatingIfNeeded: cellCount) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: storedCount)
-        let body = hashBytes(UnsafeRawPointer(base), Int(starts[storedCount]), seed: counts)
+        let body = hashBytesWide(UnsafeRawPointer(base), Int(starts[storedCount]), seed: counts)
         guard commaInCell else { return mixHash(body) }
         let shape = hashBytes(UnsafeRawPointer(starts), 4 * (storedCount + 1))
         return mixHash(body ^ (shape &* 0x2545_F491_4F6C_DD1D))
