@@ -300,7 +300,7 @@ public final class CSVRecordReader {
                 if let problem = sniff(buffer, n) { return problem }
                 if n >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }
             }
-            feed(buffer + start, n - start)
+            feed(buffer + start, n - start, sink: sink)
         }
         finish()
         return nil
@@ -319,7 +319,7 @@ public final class CSVRecordReader {
 
     /// Hands a whole chunk to libcsv at once; records, lines and blank lines
     /// are counted in its callbacks.
-    private func feed(_ p: UnsafePointer<UInt8>, _ n: Int) {
+    private func feed(_ p: UnsafePointer<UInt8>, _ n: Int, sink: RecordSink) {
         let parser = parserPointer
         var pos = 0
         var flagsSet = false
@@ -348,7 +348,7 @@ public final class CSVRecordReader {
             }
             if splitsPlainLines && parser.pointee.pstate == 0 && libcsvLines < 16 {
                 let from = pos
-                pos = readPlainLines(p, from: pos, to: n)
+                pos = readPlainLines(p, from: pos, to: n, sink: sink)
                 if pos == n { break }
                 if pos > from { libcsvLines = 0 }
             }
@@ -387,7 +387,7 @@ public final class CSVRecordReader {
     /// where it stopped: the chunk's end, or the start of a line libcsv
     /// takes instead (a quote, a bare CR, no line end before the chunk's, a
     /// line longer than the record buffer, or more cells than are kept).
-    private func readPlainLines(_ p: UnsafePointer<UInt8>, from start: Int, to n: Int) -> Int {
+    private func readPlainLines(_ p: UnsafePointer<UInt8>, from start: Int, to n: Int, sink: RecordSink) -> Int {
         let st = state
         var lineStart = start
         while lineStart < n {
@@ -414,10 +414,10 @@ public final class CSVRecordReader {
                 }
             }
             if crlf {
-                endRecord(0x0D)
-                endRecord(0x0A)
+                endRecord(0x0D, to: sink)
+                endRecord(0x0A, to: sink)
             } else {
-                endRecord(0x0A)
+                endRecord(0x0A, to: sink)
             }
             lineStart = lineEnd + 1
         }
@@ -477,15 +477,22 @@ public final class CSVRecordReader {
         state.pointee.addCell(buf, min(full, 256))
     }
 
-    fileprivate func endRecord(_ c: Int32) {
+    fileprivate func endRecord(_ c: Int32) { endRecord(c, to: sink) }
+
+    /// `sink` passed down from `read` is held by the caller for the whole
+    /// read, so handing it each record costs no reference counting (the
+    /// stored one, reached from libcsv's callbacks, is retained per call).
+    @inline(__always) private func endRecord(_ c: Int32, to sink: RecordSink) {
         switch state.pointee.terminate(c) {
-        case .record: emit(blank: false)
-        case .blank: emit(blank: true)
+        case .record: emit(blank: false, to: sink)
+        case .blank: emit(blank: true, to: sink)
         case .nothing: break
         }
     }
 
-    private func emit(blank: Bool) {
+    private func emit(blank: Bool) { emit(blank: blank, to: sink) }
+
+    @inline(__always) private func emit(blank: Bool, to sink: RecordSink) {
         rowsEmitted += 1
         let st = state.pointee
         let view = RecordView(
