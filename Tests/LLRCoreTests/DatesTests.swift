@@ -69,6 +69,37 @@ struct DatesTests {
         }
     }
 
+    /// The by-position reading of full-width cells answers exactly what the
+    /// layout walk answers, and takes the common full-width cells.
+    @Test(arguments: ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y"])
+    func fullWidthReadingAgreesWithTheLayout(pattern: String) throws {
+        let format = try DateFormat(pattern)
+        let fixed = FixedWidthLayout(format.parts)
+        #expect(fixed.width > 0)
+        var state: UInt64 = 0x1234_5678_9ABC_DEF1
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let alphabet = Array("0123456789012345678901234567890123456789/-.: T9x".utf8)
+        var answered = 0
+        for trial in 0..<20_000 {
+            // Half shaped like the layout with random digits, half random bytes.
+            var cell = Array(pattern.replacingOccurrences(of: "%Y", with: "0000").replacingOccurrences(of: "%d", with: "00")
+                .replacingOccurrences(of: "%m", with: "00").replacingOccurrences(of: "%H", with: "00")
+                .replacingOccurrences(of: "%M", with: "00").replacingOccurrences(of: "%S", with: "00").utf8)
+            for k in cell.indices where trial % 2 == 1 || cell[k] == 0x30 { cell[k] = alphabet[Int(next() % UInt64(alphabet.count))] }
+            if trial % 5 == 0 { cell.removeLast() }
+            try cell.withUnsafeBufferPointer { b in
+                if let fast = fixed.parse(b) {
+                    answered += 1
+                    #expect(fast == format.parse(b), "\(String(decoding: cell, as: UTF8.self))")
+                    if fast != format.parse(b) { throw CancellationError() }
+                }
+            }
+        }
+        #expect(answered > 500)
+        let full = Array("03/04/2024".utf8)
+        if pattern == "%d/%m/%Y" { full.withUnsafeBufferPointer { #expect(fixed.parse($0) == .value(Int64(CivilDate.dayNumber(year: 2024, month: 4, day: 3)) * 1440)) } }
+    }
+
     @Test func datetimeKeepsTheMinute() throws {
         var s = "03/04/2024 21:15"
         let v = s.withUTF8 { try! DateFormat("%d/%m/%Y %H:%M").parse($0) }

@@ -191,3 +191,58 @@ public struct PatternError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ d: String) { description = d }
 }
+
+/// A fixed date layout with every number at its full width (`03/04/2024
+/// 09:05`): a cell of exactly that width is read by position instead of by
+/// walking the layout. `parse` answers nil for any other shape, which then
+/// goes to `DateFormat.parse(parts:)`; where it answers, it answers the same.
+public struct FixedWidthLayout: Sendable {
+    public let width: Int
+    @usableFromInline var day = -1, month = -1, year = -1, hour = -1, minute = -1, second = -1
+    /// Up to eight literal bytes and their positions, a byte each.
+    @usableFromInline var literalPositions: UInt64 = 0
+    @usableFromInline var literalBytes: UInt64 = 0
+    @usableFromInline var literalCount = 0
+
+    public init(_ parts: [DateFormat.Part]) {
+        var p = 0
+        var literals: [(at: Int, byte: UInt8)] = []
+        for part in parts {
+            switch part {
+            case .day: day = p; p += 2
+            case .month: month = p; p += 2
+            case .year: year = p; p += 4
+            case .hour: hour = p; p += 2
+            case .minute: minute = p; p += 2
+            case .second: second = p; p += 2
+            case .literal(let c): literals.append((p, c)); p += 1
+            case .space: literals.append((p, 0x20)); p += 1
+            }
+        }
+        for (k, l) in literals.prefix(8).enumerated() {
+            literalPositions |= UInt64(l.at & 0xFF) << (8 * UInt64(k))
+            literalBytes |= UInt64(l.byte) << (8 * UInt64(k))
+        }
+        literalCount = min(literals.count, 8)
+        let usable = literals.count <= 8 && p <= 255 && day >= 0 && month >= 0 && year >= 0
+        width = usable ? p : 0
+    }
+
+    @inlinable public func parse(_ b: UnsafeBufferPointer<UInt8>) -> DateFormat.Outcome? {
+        guard width > 0, b.count == width, let base = b.baseAddress else { return nil }
+        for k in 0..<literalCount {
+            let at = Int(truncatingIfNeeded: literalPositions >> (8 * UInt64(k))) & 0xFF
+            if base[at] != UInt8(truncatingIfNeeded: literalBytes >> (8 * UInt64(k))) { return nil }
+        }
+        @inline(__always) func two(_ at: Int) -> Int {
+            let a = base[at] &- 0x30, c = base[at + 1] &- 0x30
+            return a < 10 && c < 10 ? Int(a) * 10 + Int(c) : -1
+        }
+        let d = two(day), m = two(month), y1 = two(year), y2 = two(year + 2)
+        let h = hour < 0 ? 0 : two(hour), mi = minute < 0 ? 0 : two(minute), s = second < 0 ? 0 : two(second)
+        guard d >= 0, m >= 0, y1 >= 0, y2 >= 0, h >= 0, mi >= 0, s >= 0 else { return nil }
+        let y = y1 * 100 + y2
+        guard CivilDate.isReal(year: y, month: m, day: d), h < 24, mi < 60, s < 60 else { return .notReal }
+        return .value(Int64(CivilDate.dayNumber(year: y, month: m, day: d)) * Minutes.perDay + Int64(h * 60 + mi))
+    }
+}
