@@ -75,7 +75,7 @@ public struct RecordView {
     public var contentHash: UInt64 {
         let counts = UInt64(truncatingIfNeeded: cellCount) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: storedCount)
         let body = hashBytesWide(UnsafeRawPointer(base), Int(starts[storedCount]), seed: counts)
-        guard commaInCell else { return mixHash(body) }
+        guard commaInCell else { return body }
         let shape = hashBytes(UnsafeRawPointer(starts), 4 * (storedCount + 1))
         return mixHash(body ^ (shape &* 0x2545_F491_4F6C_DD1D))
     }
@@ -317,8 +317,8 @@ public final class CSVRecordReader {
         return nil
     }
 
-    /// Hands a whole chunk to libcsv at once; records, lines and blank lines
-    /// are counted in its callbacks.
+    /// Reads one chunk: quote-free lines through `readPlainLines`, the rest
+    /// through libcsv, whose callbacks count records, lines and blank lines.
     private func feed(_ p: UnsafePointer<UInt8>, _ n: Int, sink: RecordSink) {
         let parser = parserPointer
         var pos = 0
@@ -329,8 +329,8 @@ public final class CSVRecordReader {
         while pos < n {
             if skippingToLineEnd {
                 // The rest of a line that could not be read: discard it.
-                guard let nl = memchr(p + pos, 0x0A, n - pos) else { return }
-                pos = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p + 1
+                guard let nl = lineFeed(p, from: pos, to: n) else { return }
+                pos = nl + 1
                 skippingToLineEnd = false
                 state.pointee.currentLine += 1
                 state.pointee.lastTerminatorWasCR = false
@@ -358,9 +358,7 @@ public final class CSVRecordReader {
             // soon as the record closes; the rest of the chunk once sixteen
             // lines running needed it, or without the plain path.
             var end = n
-            if splitsPlainLines && libcsvLines < 16, let nl = memchr(p + pos, 0x0A, n - pos) {
-                end = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p + 1
-            }
+            if splitsPlainLines && libcsvLines < 16, let nl = lineFeed(p, from: pos, to: n) { end = nl + 1 }
             libcsvLines += 1
             let len = end - pos
             let used = csv_parse(parser, p + pos, len, fieldCallback, recordCallback, UnsafeMutableRawPointer(state))
@@ -391,8 +389,7 @@ public final class CSVRecordReader {
         let st = state
         var lineStart = start
         while lineStart < n {
-            guard let nl = memchr(p + lineStart, 0x0A, n - lineStart) else { return lineStart }
-            let lineEnd = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - p
+            guard let lineEnd = lineFeed(p, from: lineStart, to: n) else { return lineStart }
             var contentEnd = lineEnd
             let crlf = contentEnd > lineStart && p[contentEnd - 1] == 0x0D
             if crlf { contentEnd -= 1 }
@@ -513,6 +510,11 @@ private let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, Unsafe
 
 private let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { c, data in
     data!.assumingMemoryBound(to: RecordState.self).pointee.owner._withUnsafeGuaranteedRef { $0.endRecord(c) }
+}
+
+/// Where the next line feed in `p[from..<to]` is, if there is one.
+@inline(__always) func lineFeed(_ p: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {
+    memchr(p + from, 0x0A, to - from).map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - p }
 }
 
 /// Line feeds in a byte range.

@@ -5,6 +5,7 @@ import CLLRSupport
 @inline(__always) public func prefetchMemory(_ p: UnsafeRawPointer) {
     llr_prefetch(p)
 }
+
 /// An open-addressing set of 64-bit hashes, each with the row number that
 /// first had it (12 bytes a slot, at most 70% full). Used for `unique`
 /// columns other than the primary key. Two different values sharing a 64-bit

@@ -4,6 +4,8 @@
 public struct DateFormat: Sendable, Equatable {
     public enum Part: Equatable, Sendable { case day, month, year, hour, minute, second, literal(UInt8), space }
     public let parts: [Part]
+    /// The same layout read by position, for cells at its full width.
+    public let fixedWidth: FixedWidthLayout
     public let pattern: String
     public let isAny: Bool
 
@@ -11,7 +13,7 @@ public struct DateFormat: Sendable, Equatable {
 
     public init(_ pattern: String) throws(PatternError) {
         self.pattern = pattern
-        if pattern == "any" { parts = []; isAny = true; return }
+        if pattern == "any" { parts = []; fixedWidth = FixedWidthLayout([]); isAny = true; return }
         isAny = false
         var out: [Part] = []
         var it = Array(pattern.utf8).makeIterator()
@@ -33,6 +35,7 @@ public struct DateFormat: Sendable, Equatable {
             }
         }
         parts = out
+        fixedWidth = FixedWidthLayout(out)
     }
 
     /// A human form of the layout for messages: `dd/mm/yyyy HH:MM`.
@@ -94,11 +97,17 @@ public struct DateFormat: Sendable, Equatable {
     /// Parses a trimmed cell. `pivotYear` places two-digit years for `any`.
     public func parse(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int = 2000) -> Outcome {
         if isAny { return DateFormat.parseAny(b, pivotYear: pivotYear) }
-        return parts.withUnsafeBufferPointer { DateFormat.parse(parts: $0, b) }
+        return parts.withUnsafeBufferPointer { DateFormat.parse(parts: $0, fixedWidth: fixedWidth, b) }
     }
 
-    /// The fixed-layout parser over a layout held anywhere (the validator
-    /// keeps its layouts in plain memory to avoid reference counting).
+    /// A fixed layout held anywhere (the validator keeps its layouts in plain
+    /// memory): a cell at the layout's full width is read by position, any
+    /// other by walking the layout; both answer alike.
+    @inline(__always) public static func parse(parts: UnsafeBufferPointer<Part>, fixedWidth: FixedWidthLayout, _ b: UnsafeBufferPointer<UInt8>) -> Outcome {
+        fixedWidth.parse(b) ?? parse(parts: parts, b)
+    }
+
+    /// The fixed-layout parser walking the layout, part by part.
     @inline(__always) public static func parse(parts: UnsafeBufferPointer<Part>, _ b: UnsafeBufferPointer<UInt8>) -> Outcome {
         var i = 0
         let n = b.count
@@ -196,7 +205,7 @@ public struct PatternError: Error, CustomStringConvertible, Sendable {
 /// 09:05`): a cell of exactly that width is read by position instead of by
 /// walking the layout. `parse` answers nil for any other shape, which then
 /// goes to `DateFormat.parse(parts:)`; where it answers, it answers the same.
-public struct FixedWidthLayout: Sendable {
+public struct FixedWidthLayout: Equatable, Sendable {
     public let width: Int
     @usableFromInline var day = -1, month = -1, year = -1, hour = -1, minute = -1, second = -1
     /// Up to eight literal bytes and their positions, a byte each.

@@ -96,8 +96,7 @@ public func foldForMatching(_ s: String) -> [UInt8] { foldForMatching(s.utf8) }
         d = round(d, p.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
         i += 32
     }
-    let rest = hashBytes(p + i, n - i, seed: a ^ b.rotatedLeft(17) ^ c.rotatedLeft(29) ^ d.rotatedLeft(43))
-    return rest
+    return hashBytes(p + i, n - i, seed: a ^ b.rotatedLeft(17) ^ c.rotatedLeft(29) ^ d.rotatedLeft(43))
 }
 
 @inline(__always) public func mixHash(_ x: UInt64) -> UInt64 {

@@ -47,6 +47,14 @@ struct OutputContext: Sendable {
         l.arena.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + offset) }
     }
 
+    /// All three levels for a writer at position `i` of its row order: the
+    /// numbers 24 rows ahead, the record 12 ahead, the `span` bytes 4 ahead.
+    @inline(__always) func prefetch(ahead i: Int, of order: Int, bytes span: KeyPath<LoadedRow, ByteSpan>, row: (Int) -> Int) {
+        if i + 24 < order { prefetchNumbers(row(i + 24)) }
+        if i + 12 < order { prefetchRecord(row(i + 12)) }
+        if i + 4 < order { prefetchBytes(row(i + 4), span) }
+    }
+
     /// A row's event id and person id as CSV cells (ids need no escaping, but
     /// go through the same cell writer as every other value).
     @inline(__always) func addIds(_ g: Int, _ w: inout CSVRowBuilder, _ events: IdCells, _ persons: IdCells) {
@@ -168,9 +176,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             try c.eventIds.withCells { ev in
                 try c.personIds.withCells { pe in
                     for (i, g) in owners.enumerated() {
-                        if i + 24 < owners.count { c.prefetchNumbers(owners[i + 24]) }
-                        if i + 12 < owners.count { c.prefetchRecord(owners[i + 12]) }
-                        if i + 4 < owners.count { c.prefetchBytes(owners[i + 4], \.core) }
+                        c.prefetch(ahead: i, of: owners.count, bytes: \.core) { owners[$0] }
                         let l = c.ret(g), r = c.row(g)
                         let sources = partnerSets.name(groupPartners[g])
                         try events.writeRow { w in
@@ -233,9 +239,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                                                 header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
                                                 level: 1, background: jobs > 1)
             for (i, (_, g32)) in identityRows.enumerated() {
-                if i + 24 < identityRows.count { c.prefetchNumbers(Int(identityRows[i + 24].1)) }
-                if i + 12 < identityRows.count { c.prefetchRecord(Int(identityRows[i + 12].1)) }
-                if i + 4 < identityRows.count { c.prefetchBytes(Int(identityRows[i + 4].1), \.identity) }
+                c.prefetch(ahead: i, of: identityRows.count, bytes: \.identity) { Int(identityRows[$0].1) }
                 let g = Int(g32), l = c.ret(g), r = c.row(g)
                 try identifiers.writeRow { w in w.add(c.personId[Int(c.cluster[g])]); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
             }

@@ -46,7 +46,7 @@ struct CellPlan {
             guard let v = parseInteger(cell) else { return .fail }
             value = v
         case .fixedDate:
-            guard case .value(let v) = plan.pointee.fixedWidth.parse(cell) ?? DateFormat.parse(parts: plan.pointee.parts, cell) else { return .fail }
+            guard case .value(let v) = DateFormat.parse(parts: plan.pointee.parts, fixedWidth: plan.pointee.fixedWidth, cell) else { return .fail }
             value = v
         case .anyDate:
             guard case .value(let v) = DateFormat.parseAny(cell, pivotYear: pivotYear) else { return .fail }
@@ -114,7 +114,7 @@ final class CellPlans {
             }
             let dfa = f.pattern?.dfa
             plans[i] = CellPlan(
-                kind: kind, required: f.required, parts: parts, fixedWidth: FixedWidthLayout(f.format?.parts ?? []), codeBytes: codeBytes, codeEnds: copy(ends),
+                kind: kind, required: f.required, parts: parts, fixedWidth: f.format?.fixedWidth ?? FixedWidthLayout([]), codeBytes: codeBytes, codeEnds: copy(ends),
                 codeTable: f.codes == nil ? nil : UnsafePointer(copy(table).baseAddress), codeMask: tableSize - 1,
                 hasPattern: f.pattern != nil,
                 classOf: dfa.map { copy($0.classOf).baseAddress! }, classCount: dfa?.classCount ?? 0,

@@ -78,32 +78,19 @@ enum CompiledRule {
         case .partnerReference(let r): r._withUnsafeGuaranteedRef { $0.rule.check(row) }
         }
     }
-
-    fileprivate func free() {
-        switch self {
-        case .nhsNumber(let r): r.release()
-        case .upn(let r): r.release()
-        case .dateOrder(let r): r.release()
-        case .inPeriod(let r): r.release()
-        case .notAfterAsOf(let r): r.release()
-        case .age(let r): r.release()
-        case .requiredWhen(let r): r.release()
-        case .freeText(let r): r.release()
-        case .partnerReference(let r): r.release()
-        }
-    }
 }
 
-/// A family's rules compiled for one return, in the schema's order; owns
-/// the memory the `CompiledRule`s point at.
+/// A family's rules compiled for one return, in the schema's order, with
+/// the objects the `CompiledRule`s point at kept alive beside them.
 final class CompiledRules {
     let rules: [CompiledRule]
+    private let objects: [AnyObject]
 
     init(_ schema: FamilySchema, pipelines: Pipelines, quarter: FinancialQuarter?) {
-        rules = compileRules(schema, pipelines: pipelines, quarter: quarter)
+        var objects: [AnyObject] = []
+        rules = compileRules(schema, pipelines: pipelines, quarter: quarter, keeping: &objects)
+        self.objects = objects
     }
-
-    deinit { for r in rules { r.free() } }
 
     @inline(__always) func check<Row: RowContext>(_ row: Row) {
         rules.withUnsafeBufferPointer { rs in
@@ -120,11 +107,15 @@ final class Held<R: RowRule> {
     init(_ rule: R) { self.rule = rule }
 }
 
-private func held<R: RowRule>(_ rule: R) -> Unmanaged<Held<R>> {
-    Unmanaged.passRetained(Held(rule))
-}
-
-private func compileRules(_ schema: FamilySchema, pipelines: Pipelines, quarter: FinancialQuarter?) -> [CompiledRule] {
+/// The rules in the schema's order; `objects` gets each rule's object, to
+/// be kept for as long as the rules are used.
+private func compileRules(_ schema: FamilySchema, pipelines: Pipelines, quarter: FinancialQuarter?,
+                          keeping objects: inout [AnyObject]) -> [CompiledRule] {
+    func held<R: RowRule>(_ rule: R) -> Unmanaged<Held<R>> {
+        let object = Held(rule)
+        objects.append(object)
+        return Unmanaged.passUnretained(object)
+    }
     let cat = pipelines.catalog
     func idx(_ name: String) -> Int { schema.index(of: name)! }
     var out: [CompiledRule] = []
