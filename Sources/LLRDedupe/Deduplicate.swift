@@ -80,23 +80,22 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     @inline(__always) func ret(_ g: Int) -> LoadedReturn { loaded[Int(rowReturn[g])] }
 
     // 3. Spells: the same partner and record key in several quarters is one record; the latest quarter wins.
-    var spellWinner: [UInt64: Int32] = [:]
-    spellWinner.reserveCapacity(n)
+    // Sized for every row to be its own record, so slots never move.
+    var spellWinner = HashIndex(capacity: n)
     var spellOf = [Int32](repeating: 0, count: n)
     var keys = [UInt64](repeating: 0, count: n)
     for g in 0..<n {
         let l = ret(g)
         let k = recordKey(l, row(g))
         keys[g] = k
-        if let w = spellWinner[k] {
-            let lw = ret(Int(w))
-            if (l.source.name.quarter, Int(rowReturn[g])) > (lw.source.name.quarter, Int(rowReturn[Int(w)])) { spellWinner[k] = Int32(g) }
-        } else {
-            spellWinner[k] = Int32(g)
+        let (slot, inserted) = spellWinner.slot(k, insertingRow: g)
+        if !inserted {
+            let w = spellWinner.row(atSlot: slot)
+            if (l.source.name.quarter, Int(rowReturn[g])) > (ret(w).source.name.quarter, Int(rowReturn[w])) { spellWinner.setRow(g, atSlot: slot) }
         }
     }
-    for g in 0..<n { spellOf[g] = spellWinner[keys[g]]! }
-    spellWinner = [:]  // the big tables of one step are let go before the next step's are built
+    for g in 0..<n { spellOf[g] = Int32(spellWinner.row(of: keys[g])!) }
+    spellWinner = HashIndex()  // the big tables of one step are let go before the next step's are built
     lap("spells")
 
     // 4. Person linkage.
@@ -108,12 +107,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     for g in 0..<n {
         let l = ret(g), r = row(g)
         let partnerSeed = l.partnerSeed
-        l.arena.withUnsafeBufferPointer { a in
-            func buf(_ s: ByteSpan) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: a.baseAddress! + Int(s.offset), count: Int(s.count)) }
-            memberKeys[g] = identifierHash(buf(r.ownId), seed: partnerSeed)
-            records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
-                ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
-            }
+        let buf = l.bytes
+        memberKeys[g] = identifierHash(buf(r.ownId), seed: partnerSeed)
+        records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
+            ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
         }
     }
     // The state remembers source persons by a keyed pseudonym of partner +
@@ -223,20 +220,37 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             summary.problems.append("linkage.yaml: eventMatching names \(rule.eventType), which is not a canonical event type")
             continue
         }
-        var byPerson: [Int32: [Int32]] = [:]
-        for g in 0..<n where spellOf[g] == Int32(g) {
-            let r = row(g)
-            guard r.eventType == type, r.start != Int32.min, rule.families.contains(ret(g).source.name.family) else { continue }
-            byPerson[result.cluster[g], default: []].append(Int32(g))
+        // Each return's part in the rule: 0 none, 1 the first family, 2 another.
+        let role = loaded.map { l -> UInt8 in
+            let family = l.source.name.family
+            return family == rule.families[0] ? 1 : rule.families.contains(family) ? 2 : 0
         }
-        // Closest pairs first, one partner each: the same end day first, then the same start
-        // day, then the other family a day later (a council copy is dated the day it was
-        // recorded), then a day earlier; minutes break ties.
-        for (_, events) in byPerson.sorted(by: { $0.key < $1.key }) {
-            let primaries = events.filter { ret(Int($0)).source.name.family == rule.families[0] }
-            let others = events.filter { ret(Int($0)).source.name.family != rule.families[0] }
+        // The rule's events as (person, row), grouped by person with rows in order.
+        var candidates: [(Int32, Int32)] = []
+        for g in 0..<n where spellOf[g] == Int32(g) && role[Int(rowReturn[g])] != 0 {
+            let r = row(g)
+            guard r.eventType == type, r.start != Int32.min else { continue }
+            candidates.append((result.cluster[g], Int32(g)))
+        }
+        candidates.sort { $0 < $1 }
+        var primaries: [Int32] = [], others: [Int32] = []
+        var pairs: [(Int, Int, Int64, Int32, Int32)] = []
+        var used = Set<Int32>()
+        var next = 0
+        while next < candidates.count {
+            let person = candidates[next].0
+            primaries.removeAll(keepingCapacity: true)
+            others.removeAll(keepingCapacity: true)
+            while next < candidates.count && candidates[next].0 == person {
+                let g = candidates[next].1
+                if role[Int(rowReturn[Int(g)])] == 1 { primaries.append(g) } else { others.append(g) }
+                next += 1
+            }
             if primaries.isEmpty || others.isEmpty { continue }
-            var pairs: [(Int, Int, Int64, Int32, Int32)] = []
+            // Closest pairs first, one partner each: the same end day first, then the same start
+            // day, then the other family a day later (a council copy is dated the day it was
+            // recorded), then a day earlier; minutes break ties.
+            pairs.removeAll(keepingCapacity: true)
             for p in primaries {
                 for o in others {
                     let days = Int(row(Int(o)).start) - Int(row(Int(p)).start)
@@ -247,7 +261,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
                 }
             }
             pairs.sort { $0 < $1 }
-            var used = Set<Int32>()
+            used.removeAll(keepingCapacity: true)
             for (_, _, _, p, o) in pairs where !used.contains(p) && !used.contains(o) {
                 used.insert(p); used.insert(o)
                 owner[Int(o)] = p

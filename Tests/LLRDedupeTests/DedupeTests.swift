@@ -255,6 +255,33 @@ func sampleStems(quarter: String) throws -> [String] {
         }
     }
 
+    /// Ids are copied into the outputs as they are only while every id in
+    /// their column is letters and digits; one that is not (an id carried
+    /// from an edited state file, say) is escaped like any other cell.
+    @Test func idCellsAreCopiedOnlyWhenPlain() throws {
+        var pseudonyms = IdColumn()
+        pseudonyms.append(demo.id("person", Array("LP|1".utf8)))
+        pseudonyms.append("ABC123xyz")
+        var odd = pseudonyms
+        odd.append("=1+2,3")
+        #expect(pseudonyms.plain)
+        #expect(!odd.plain)
+        let path = tempDir() + "/ids.csv.gz"
+        let out = try FastCSVGzipRows(path: path, header: ["id"], background: false)
+        for column in [pseudonyms, odd] {
+            column.withCells { cells in
+                writeId(cells[1], out, plain: cells.plain)
+                try? out.endRow()
+                if column.plain == false {
+                    writeId(cells[2], out, plain: cells.plain)
+                    try? out.endRow()
+                }
+            }
+        }
+        try out.commit()
+        #expect(try gunzip(path) == "id\nABC123xyz\nABC123xyz\n\"'=1+2,3\"\n")
+    }
+
     /// A resubmission replaces its earlier version whole.
     @Test func resubmissionsSupersedeTheEarlierVersion() throws {
         let (out, summary) = try dedupe([normalisedSample])

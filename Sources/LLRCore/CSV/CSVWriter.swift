@@ -282,6 +282,11 @@ public final class FastCSVGzipRows {
         if quote { put(0x22) }
     }
 
+    public func cell(_ s: String) {
+        var s = s
+        s.withUTF8 { cell($0) }
+    }
+
     @inline(__always) private func put(_ b: UInt8) {
         if pos == capacity { spill() }
         buffer[pos] = b

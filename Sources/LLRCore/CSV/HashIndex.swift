@@ -2,7 +2,7 @@ import CLLRSupport
 
 /// Asks the CPU to start loading the cache line at `p`: for loops whose
 /// reads jump around memory, issued a few iterations ahead.
-@inline(__always) public func prefetchMemory(_ p: UnsafeRawPointer) {
+@inlinable @inline(__always) public func prefetchMemory(_ p: UnsafeRawPointer) {
     llr_prefetch(p)
 }
 
@@ -27,6 +27,14 @@ public struct HashIndex {
 
     /// Inserts `hash` for `row`; returns the earlier row when already present.
     public mutating func insert(_ hash: UInt64, row: Int) -> Int? {
+        let (i, inserted) = slot(hash, insertingRow: row)
+        return inserted ? nil : Int(rows[i])
+    }
+
+    /// The slot holding `hash`, inserting it with `row` when absent
+    /// (`inserted` says which). A slot stays put until the next insertion
+    /// that grows the table.
+    public mutating func slot(_ hash: UInt64, insertingRow row: Int) -> (slot: Int, inserted: Bool) {
         let h = hash == 0 ? 1 : hash
         if count * 10 >= keys.count * 7 { grow() }
         var i = Int(truncatingIfNeeded: h) & mask
@@ -36,12 +44,28 @@ public struct HashIndex {
                 keys[i] = h
                 rows[i] = UInt32(truncatingIfNeeded: row)
                 count += 1
-                return nil
+                return (i, true)
             }
+            if k == h { return (i, false) }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The row `hash` was inserted with, if it was.
+    public func row(of hash: UInt64) -> Int? {
+        let h = hash == 0 ? 1 : hash
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let k = keys[i]
+            if k == 0 { return nil }
             if k == h { return Int(rows[i]) }
             i = (i + 1) & mask
         }
     }
+
+    public func row(atSlot i: Int) -> Int { Int(rows[i]) }
+
+    public mutating func setRow(_ row: Int, atSlot i: Int) { rows[i] = UInt32(truncatingIfNeeded: row) }
 
     private mutating func grow() {
         let oldKeys = keys, oldRows = rows

@@ -103,9 +103,11 @@ final class LoadedReturn: @unchecked Sendable {
     /// Seeds the hashes of partner-local keys, so LP's E-1 is not UHL's E-1.
     let partnerSeed: UInt64
     private let partnerBytes: [UInt8]
-    // Constants once read, so the writers' millions of reads need no exclusivity checks.
-    let arena: [UInt8]
-    let rows: [LoadedRow]
+    // Constants once read, held in memory of the return's own rather than
+    // arrays: the writers' millions of reads take no reference count and no
+    // exclusivity check, and the pointers stay put for the return's life.
+    let arena: UnsafeBufferPointer<UInt8>
+    let rows: UnsafeBufferPointer<LoadedRow>
     let rejected: [Int32]
     let duplicates: [(row: Int32, first: Int32)]
     let problems: [String]
@@ -125,35 +127,38 @@ final class LoadedReturn: @unchecked Sendable {
         reader.readDuplicates()
         // Held for the whole run: trimmed to size (a grown array keeps up to
         // half its capacity unused, about a gigabyte at ten million rows).
-        arena = exactCopy(reader.arena)
-        rows = exactCopy(reader.rows)
+        arena = ownedCopy(reader.arena)
+        rows = ownedCopy(reader.rows)
         rejected = reader.rejected
         duplicates = reader.duplicates
         problems = reader.problems
         attributeHeader = reader.attributeHeader
     }
 
-    @inline(__always) func bytes(_ s: ByteSpan) -> ArraySlice<UInt8> { arena[Int(s.offset)..<Int(s.offset + s.count)] }
+    deinit {
+        arena.deallocate()
+        rows.deallocate()
+    }
+
+    @inline(__always) func bytes(_ s: ByteSpan) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: arena.baseAddress! + Int(s.offset), count: Int(s.count))
+    }
 
     /// The pseudonym of this partner | a key of one of its rows (a record
     /// key for an event, an own id for a source person), appended to `out`.
     func appendId(_ domain: StaticString, of key: ByteSpan, _ pseudonyms: Pseudonymiser, to out: inout [UInt8]) {
         partnerBytes.withUnsafeBytes { partner in
-            arena.withUnsafeBytes { a in
-                pseudonyms.appendId(domain, partner, UnsafeRawBufferPointer(rebasing: a[Int(key.offset)..<Int(key.offset + key.count)]), to: &out)
-            }
+            pseudonyms.appendId(domain, partner, UnsafeRawBufferPointer(bytes(key)), to: &out)
         }
     }
 }
 
-/// The elements of `a` in an array of exactly their size.
-func exactCopy<T>(_ a: [T]) -> [T] {
-    a.withUnsafeBufferPointer { src in
-        [T](unsafeUninitializedCapacity: src.count) { dst, n in
-            if let from = src.baseAddress, let to = dst.baseAddress { to.initialize(from: from, count: src.count) }
-            n = src.count
-        }
-    }
+/// The elements of `a` in memory of exactly their size (never empty, so the
+/// base address is never nil); the caller deallocates it.
+func ownedCopy<T>(_ a: [T]) -> UnsafeBufferPointer<T> {
+    let copy = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, a.count))
+    _ = copy.initialize(from: a)
+    return UnsafeBufferPointer(rebasing: copy[0..<a.count])
 }
 
 /// Reads a normalised return's four files into the arena and rows. A

@@ -34,17 +34,15 @@ struct OutputContext: Sendable {
     }
 
     @inline(__always) func prefetchRecord(_ g: Int) {
-        loaded[Int(rowReturn[g])].rows.withUnsafeBufferPointer { rows in
-            let p = UnsafeRawPointer(rows.baseAddress! + Int(rowIndex[g]))
-            prefetchMemory(p)
-            prefetchMemory(p + MemoryLayout<LoadedRow>.stride - 1)
-        }
+        let p = UnsafeRawPointer(loaded[Int(rowReturn[g])].rows.baseAddress! + Int(rowIndex[g]))
+        prefetchMemory(p)
+        prefetchMemory(p + MemoryLayout<LoadedRow>.stride - 1)
     }
 
     @inline(__always) func prefetchBytes(_ g: Int, _ span: KeyPath<LoadedRow, ByteSpan>) {
         let l = ret(g)
         let offset = Int(l.rows[Int(rowIndex[g])][keyPath: span].offset)
-        l.arena.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + offset) }
+        prefetchMemory(l.arena.baseAddress! + offset)
     }
 
     /// All three levels for a writer at position `i` of its row order: the
@@ -55,11 +53,30 @@ struct OutputContext: Sendable {
         if i + 4 < order { prefetchBytes(row(i + 4), span) }
     }
 
-    /// A row's event id and person id as CSV cells (ids need no escaping, but
-    /// go through the same cell writer as every other value).
-    @inline(__always) func addIds(_ g: Int, _ w: inout CSVRowBuilder, _ events: IdCells, _ persons: IdCells) {
-        w.add(events[Int(eventSlot[g])])
-        w.add(persons[Int(cluster[g])])
+    /// A row's event id and person id as CSV cells.
+    @inline(__always) func writeIds(_ g: Int, _ out: FastCSVGzipRows, _ events: IdCells, _ persons: IdCells) {
+        writeId(events[Int(eventSlot[g])], out, plain: events.plain)
+        writeId(persons[Int(cluster[g])], out, plain: persons.plain)
+    }
+}
+
+/// An id as a CSV cell: copied as it is when its column holds letters and
+/// digits only, escaped like any other value otherwise.
+@inline(__always) func writeId(_ id: UnsafeBufferPointer<UInt8>, _ out: FastCSVGzipRows, plain: Bool) {
+    if plain { out.verbatim(id) } else { out.cell(id) }
+}
+
+/// Constant cells (file names, partners, statuses, rules) escaped once and
+/// held where rows can copy them with no reference counting.
+final class EncodedCells {
+    private let arena = ByteRunArena()
+    private var runs: [String: ByteRun] = [:]
+
+    func cell(_ value: String) -> ByteRun {
+        if let r = runs[value] { return r }
+        let r = arena.run(encodedCell(value))
+        runs[value] = r
+        return r
     }
 }
 
@@ -111,8 +128,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 byKey.reserveCapacity(n)
                 for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
             }
-            let lineage = try CSVOutput(path: outDir + "/lineage.csv.gz",
-                                            header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: jobs > 1)
+            let lineage = try FastCSVGzipRows(path: outDir + "/lineage.csv.gz",
+                                              header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: jobs > 1)
+            let constants = EncodedCells()
+            let statusRuns = lineageStatuses.map { constants.cell($0.rawValue) }
             var received = 0
             var status: [String: Int] = [:]
             for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
@@ -138,16 +157,15 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 }
                 entries.sort { $0.0 < $1.0 }
                 var counts = [Int](repeating: 0, count: 5)
-                let fileCell = encodedCell(file), partnerCell = encodedCell(partner)
+                let fileCell = constants.cell(file), partnerCell = constants.cell(partner)
                 try c.eventIds.withCells { ev in
                     try c.personIds.withCells { pe in
                         for (row, status, g) in entries {
                             counts[Int(status)] += 1
-                            try lineage.writeRow { w in
-                                w.addEncoded(fileCell[...]); w.add(Int(row)); w.addEncoded(partnerCell[...])
-                                w.addEncoded(statusCells[Int(status)][...])
-                                if g >= 0 { c.addIds(Int(g), &w, ev, pe) } else { w.addEncoded(emptyPair[...]) }
-                            }
+                            lineage.verbatim(fileCell); lineage.int(Int(row)); lineage.verbatim(partnerCell)
+                            lineage.verbatim(statusRuns[Int(status)])
+                            if g >= 0 { c.writeIds(Int(g), lineage, ev, pe) } else { lineage.empty(); lineage.empty() }
+                            try lineage.endRow()
                         }
                     }
                 }
@@ -168,7 +186,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             }
             let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
             let attributeHeader = c.loaded.first?.attributeHeader ?? []
-            let events = try CSVOutput(path: outDir + "/events.csv.gz", header: [
+            let events = try FastCSVGzipRows(path: outDir + "/events.csv.gz", header: [
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
                 "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
                 "source_records"] + attributeHeader, level: 1, background: jobs > 1)
@@ -178,14 +196,12 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                     for (i, g) in owners.enumerated() {
                         c.prefetch(ahead: i, of: owners.count, bytes: \.core) { owners[$0] }
                         let l = c.ret(g), r = c.row(g)
-                        let sources = partnerSets.name(groupPartners[g])
-                        try events.writeRow { w in
-                            c.addIds(g, &w, ev, pe)
-                            w.addEncoded(l.bytes(r.core))
-                            w.add(sources)
-                            w.add(Int(groupSize[g]))
-                            if !attributeHeader.isEmpty { w.addEncoded(l.bytes(r.attributes)) }
-                        }
+                        c.writeIds(g, events, ev, pe)
+                        events.verbatim(l.bytes(r.core))
+                        events.verbatim(partnerSets.name(groupPartners[g]))
+                        events.int(Int(groupSize[g]))
+                        if !attributeHeader.isEmpty { events.verbatim(l.bytes(r.attributes)) }
+                        try events.endRow()
                     }
                 }
             }
@@ -206,19 +222,17 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x.0)] += 1 }
             var probabilistic = [Bool](repeating: false, count: result.clusterCount)
             for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
-            let persons = try CSVOutput(path: outDir + "/persons.csv.gz",
+            let persons = try FastCSVGzipRows(path: outDir + "/persons.csv.gz",
                                             header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: jobs > 1)
             var partnerSets = PartnerSetNames(partnerCodes)
             for k in clusterOrder {
-                let names = partnerSets.name(partners[k])
-                try persons.writeRow { w in
-                    w.add(c.personId[k])
-                    w.add(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
-                    w.add(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
-                    w.add(names)
-                    w.add(Int(sourceIds[k]))
-                    w.add(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
-                }
+                persons.cell(c.personId[k])
+                persons.cell(firstSeen[k] == Int32.max ? "" : isoDate(dayNumber: firstSeen[k]))
+                persons.cell(lastSeen[k] == Int32.min ? "" : isoDate(dayNumber: lastSeen[k]))
+                persons.verbatim(partnerSets.name(partners[k]))
+                persons.int(Int(sourceIds[k]))
+                persons.cell(probabilistic[k] ? "probabilistic" : (sourceIds[k] > 1 ? "deterministic" : "single"))
+                try persons.endRow()
             }
             pending.add(persons)
 
@@ -228,33 +242,38 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             var identityRows: [(Int32, Int32)] = []
             for g in 0..<n {
                 let l = c.ret(g), r = c.row(g)
-                let h = l.arena.withUnsafeBufferPointer { a in
-                    identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.identity.offset), count: Int(r.identity.count)),
-                                   seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ l.partnerSeed)
-                }
+                let h = identifierHash(l.bytes(r.identity), seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ l.partnerSeed)
                 if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
             }
             identityRows.sort { $0 < $1 }
-            let identifiers = try CSVOutput(path: outDir + "/person_identifiers.csv.gz",
-                                                header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
+            let identifiers = try FastCSVGzipRows(path: outDir + "/person_identifiers.csv.gz",
+                                                  header: ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"],
                                                 level: 1, background: jobs > 1)
-            for (i, (_, g32)) in identityRows.enumerated() {
-                c.prefetch(ahead: i, of: identityRows.count, bytes: \.identity) { Int(identityRows[$0].1) }
-                let g = Int(g32), l = c.ret(g), r = c.row(g)
-                try identifiers.writeRow { w in w.add(c.personId[Int(c.cluster[g])]); w.add(partnerCodes[Int(partnerOf[g])]); w.addEncoded(l.bytes(r.identity)) }
+            let partnerCells = EncodedCells()
+            let partnerRuns = partnerCodes.map { partnerCells.cell($0) }
+            try c.personIds.withCells { pe in
+                for (i, (_, g32)) in identityRows.enumerated() {
+                    c.prefetch(ahead: i, of: identityRows.count, bytes: \.identity) { Int(identityRows[$0].1) }
+                    let g = Int(g32), l = c.ret(g), r = c.row(g)
+                    writeId(pe[Int(c.cluster[g])], identifiers, plain: pe.plain)
+                    identifiers.verbatim(partnerRuns[Int(partnerOf[g])])
+                    identifiers.verbatim(l.bytes(r.identity))
+                    try identifiers.endRow()
+                }
             }
             pending.add(identifiers)
         },
         {
             // links: every pair that joined two clusters, with its rule or weight.
-            let links = try CSVOutput(path: outDir + "/links.csv.gz",
-                                          header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"],
+            let links = try FastCSVGzipRows(path: outDir + "/links.csv.gz",
+                                            header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"],
                                           level: 1, background: jobs > 1)
             let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
             // File names and rule names escaped once, not on every row.
-            let fileCells = c.loaded.map { encodedCell($0.source.sourceFile) }
-            var ruleCells: [Int16: [UInt8]] = [:]
-            for e in sortedEdges where ruleCells[e.rule] == nil { ruleCells[e.rule] = encodedCell(ruleName(e.rule, c.linkage)) }
+            let constants = EncodedCells()
+            let fileCells = c.loaded.map { constants.cell($0.source.sourceFile) }
+            var ruleCells: [Int16: ByteRun] = [:]
+            for e in sortedEdges where ruleCells[e.rule] == nil { ruleCells[e.rule] = constants.cell(ruleName(e.rule, c.linkage)) }
             try c.personIds.withCells { pe in
                 for (i, e) in sortedEdges.enumerated() {
                     if i + 16 < sortedEdges.count {
@@ -266,13 +285,12 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                         c.prefetchRecord(Int(sortedEdges[i + 8].b))
                     }
                     let a = Int(e.a), b = Int(e.b)
-                    try links.writeRow { w in
-                        w.add(pe[Int(c.cluster[a])])
-                        w.addEncoded(fileCells[Int(c.rowReturn[a])][...]); w.add(Int(c.row(a).sourceRow))
-                        w.addEncoded(fileCells[Int(c.rowReturn[b])][...]); w.add(Int(c.row(b).sourceRow))
-                        w.addEncoded(ruleCells[e.rule]![...])
-                        w.add(e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails ? weightText(e.weight) : "")
-                    }
+                    writeId(pe[Int(c.cluster[a])], links, plain: pe.plain)
+                    links.verbatim(fileCells[Int(c.rowReturn[a])]); links.int(Int(c.row(a).sourceRow))
+                    links.verbatim(fileCells[Int(c.rowReturn[b])]); links.int(Int(c.row(b).sourceRow))
+                    links.verbatim(ruleCells[e.rule]!)
+                    if e.rule == LinkEdge.probabilistic || e.rule == LinkEdge.sameDetails { links.cell(weightText(e.weight)) } else { links.empty() }
+                    try links.endRow()
                 }
             }
             pending.add(links)
@@ -288,7 +306,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 for g in [Int(e.a), Int(e.b)] {
                     let l = c.ret(g), r = c.row(g)
                     text.add(c.personId[Int(c.cluster[g])]); text.add(l.source.sourceFile); text.add(Int(r.sourceRow))
-                    for s in [r.forename, r.surname, r.dob, r.postcode] { text.add(Array(l.bytes(s))) }
+                    for s in [r.forename, r.surname, r.dob, r.postcode] { text.add(l.bytes(s)) }
                 }
                 text.endRow()
                 if text.bytes.count > 1 << 20 { try review.write(text.bytes); text.removeAll() }
@@ -316,23 +334,21 @@ func encodedCell(_ value: String) -> [UInt8] {
 
 /// A lineage row's status by its number in the writer (0 kept … 4 rejected).
 private let lineageStatuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
-private let statusCells = lineageStatuses.map { encodedCell($0.rawValue) }
-/// Two empty cells: a lineage row with no event (rejected, or superseded with nothing kept).
-private let emptyPair: [UInt8] = [0x2C]
 
 /// The `;`-joined codes of each set of partners (a bit mask over codes in
-/// order), made once per set; one per writer, so no lock.
+/// order) as a CSV cell, made once per set; one per writer, so no lock.
 struct PartnerSetNames {
     private let codes: [String]
-    private var names: [UInt64: [UInt8]] = [:]
+    private let cells = EncodedCells()
+    private var names: [UInt64: ByteRun] = [:]
 
     init(_ codes: [String]) { self.codes = codes }
 
-    mutating func name(_ mask: UInt64) -> [UInt8] {
+    mutating func name(_ mask: UInt64) -> ByteRun {
         if let known = names[mask] { return known }
-        let text = Array(codes.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { codes[$0] }.joined(separator: ";").utf8)
-        names[mask] = text
-        return text
+        let cell = cells.cell(codes.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { codes[$0] }.joined(separator: ";"))
+        names[mask] = cell
+        return cell
     }
 }
 
@@ -340,20 +356,21 @@ struct PartnerSetNames {
 final class PendingOutputs: @unchecked Sendable {
     private let lock = MutexLock()
     private var csv: [CSVOutput] = []
+    private var fast: [FastCSVGzipRows] = []
     private var plain: [AtomicOutputFile] = []
 
     func add(_ o: CSVOutput) { lock.withLock { csv.append(o) } }
+    func add(_ o: FastCSVGzipRows) { lock.withLock { fast.append(o) } }
     func add(_ o: AtomicOutputFile) { lock.withLock { plain.append(o) } }
 
     func commitAll() throws(OutputError) {
         for o in csv { try o.commit() }
+        for o in fast { try o.commit() }
         for o in plain { try o.commit() }
     }
 }
 
 /// A record's identity across quarters: its partner and record key.
 func recordKey(_ l: LoadedReturn, _ r: LoadedRow) -> UInt64 {
-    l.arena.withUnsafeBufferPointer { a in
-        identifierHash(UnsafeBufferPointer(start: a.baseAddress! + Int(r.sourceKey.offset), count: Int(r.sourceKey.count)), seed: l.partnerSeed)
-    }
+    identifierHash(l.bytes(r.sourceKey), seed: l.partnerSeed)
 }

@@ -5,6 +5,10 @@
 struct IdColumn: Sendable {
     private var bytes: [UInt8] = []
     private var ends: [Int32] = []
+    /// Every id is letters and digits only (as pseudonyms are), so a writer
+    /// may copy them as they are: such a cell needs no quotes and cannot
+    /// start like a formula. Checked as ids are added, whatever made them.
+    private(set) var plain = true
 
     init() {}
 
@@ -13,13 +17,25 @@ struct IdColumn: Sendable {
     }
 
     mutating func append(_ id: String) {
+        let from = bytes.count
         bytes.append(contentsOf: id.utf8)
         ends.append(Int32(bytes.count))
+        checkPlain(from)
+    }
+
+    private mutating func checkPlain(_ from: Int) {
+        guard plain else { return }
+        for i in from..<bytes.count {
+            let b = bytes[i]
+            if !((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)) { plain = false; return }
+        }
     }
 
     /// Ids of one width, back to back (as a worker made them).
     mutating func append(fixedWidth width: Int, _ run: [UInt8]) {
+        let from = bytes.count
         bytes.append(contentsOf: run)
+        checkPlain(from)
         var end = Int(ends.last ?? 0)
         for _ in 0..<run.count / width {
             end += width
@@ -30,7 +46,7 @@ struct IdColumn: Sendable {
     /// The ids as buffers for the time of `body`.
     func withCells<R>(_ body: (IdCells) throws -> R) rethrows -> R {
         try bytes.withUnsafeBufferPointer { b in
-            try ends.withUnsafeBufferPointer { e in try body(IdCells(base: b.baseAddress, ends: e.baseAddress)) }
+            try ends.withUnsafeBufferPointer { e in try body(IdCells(base: b.baseAddress, ends: e.baseAddress, plain: plain)) }
         }
     }
 }
@@ -38,6 +54,7 @@ struct IdColumn: Sendable {
 struct IdCells {
     let base: UnsafePointer<UInt8>?
     let ends: UnsafePointer<Int32>?
+    let plain: Bool
 
     @inline(__always) subscript(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         let from = i == 0 ? 0 : Int(ends![i - 1])
