@@ -96,6 +96,24 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     }
     for g in 0..<n { spellOf[g] = Int32(spellWinner.row(of: keys[g])!) }
     spellWinner = HashIndex()  // the big tables of one step are let go before the next step's are built
+
+    // An event's id is keyed on its spell's winning row. Every winner's id is
+    // made on a worker of its own while the linkage below runs, mostly on one
+    // core (the few winners a cross-agency match later folds into another
+    // event are made and not used).
+    let winners = (0..<n).filter { spellOf[$0] == Int32($0) }
+    let winnerIds = Locked<[UInt8]>([])
+    let idWork = DispatchGroup()
+    let makeWinnerIds: @Sendable () -> Void = { [loaded, rowReturn, rowIndex] in
+        var run: [UInt8] = []
+        run.reserveCapacity(winners.count * Pseudonymiser.idLength)
+        for g in winners {
+            let l = loaded[Int(rowReturn[g])]
+            l.appendId("event", of: l.rows[Int(rowIndex[g])].sourceKey, pseudonyms, to: &run)
+        }
+        winnerIds.value = run
+    }
+    if options.jobs > 1 { DispatchQueue.global().async(group: idWork, execute: makeWinnerIds) } else { makeWinnerIds() }
     lap("spells")
 
     // 4. Person linkage.
@@ -105,13 +123,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // rather than by name on every row.
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
     for g in 0..<n {
-        let l = ret(g), r = row(g)
-        let partnerSeed = l.partnerSeed
-        let buf = l.bytes
-        memberKeys[g] = identifierHash(buf(r.ownId), seed: partnerSeed)
-        records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
-            ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
-        }
+        let l = ret(g)
+        memberKeys[g] = identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
     }
     // The state remembers source persons by a keyed pseudonym of partner +
     // own id: each distinct member once, in order of its first row.
@@ -129,14 +142,31 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     memberIndex = HashIndex()
+    // The members' pseudonyms are made on a worker while this thread copies
+    // the records' details for the linkage.
     let distinctMembers = firstRows
-    let names = concurrentMap(distinctMembers.count, jobs: options.jobs) { i -> String in
-        let g = Int(distinctMembers[i])
-        let l = loaded[Int(rowReturn[g])]
+    let memberNames = Locked<[String]>([])
+    let nameWork = DispatchGroup()
+    let makeNames: @Sendable () -> Void = { [loaded, rowReturn, rowIndex] in
         var id: [UInt8] = []
-        l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
-        return String(decoding: id, as: UTF8.self)
+        memberNames.value = distinctMembers.map { g32 in
+            let g = Int(g32), l = loaded[Int(rowReturn[g])]
+            id.removeAll(keepingCapacity: true)
+            l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
+            return String(decoding: id, as: UTF8.self)
+        }
     }
+    if options.jobs > 1 { DispatchQueue.global().async(group: nameWork, execute: makeNames) } else { makeNames() }
+    for g in 0..<n {
+        let l = ret(g), r = row(g)
+        let partnerSeed = l.partnerSeed
+        let buf = l.bytes
+        records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
+            ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
+        }
+    }
+    nameWork.wait()
+    let names = memberNames.value
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
     var state: LinkageState?
@@ -272,20 +302,26 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     for g in 0..<n { owner[g] = owner[Int(spellOf[g])] }
     lap("events")
 
-    // Event ids from the owning row's partner and record key.
+    // Event ids: each owning row's, made above as a spell winner's.
     let owners = (0..<n).filter { owner[$0] == Int32($0) }
-    let idRuns = concurrentChunks(owners.count, jobs: options.jobs) { range -> [UInt8] in
-        var run: [UInt8] = []
-        run.reserveCapacity(range.count * Pseudonymiser.idLength)
-        for i in range {
-            let g = owners[i]
-            let l = loaded[Int(rowReturn[g])]
-            l.appendId("event", of: l.rows[Int(rowIndex[g])].sourceKey, pseudonyms, to: &run)
-        }
-        return run
-    }
+    idWork.wait()
     var eventIds = IdColumn()
-    for run in idRuns { eventIds.append(fixedWidth: Pseudonymiser.idLength, run) }
+    do {
+        var slotOfWinner = [Int32](repeating: -1, count: n)
+        for (i, g) in winners.enumerated() { slotOfWinner[g] = Int32(i) }
+        let width = Pseudonymiser.idLength
+        var run = [UInt8](repeating: 0, count: owners.count * width)
+        winnerIds.value.withUnsafeBufferPointer { all in
+            run.withUnsafeMutableBufferPointer { out in
+                for (i, g) in owners.enumerated() {
+                    let w = Int(slotOfWinner[g])
+                    precondition(w >= 0, "an event's owner is always a spell winner")
+                    (out.baseAddress! + i * width).update(from: all.baseAddress! + w * width, count: width)
+                }
+            }
+        }
+        eventIds.append(fixedWidth: width, run)
+    }
     var slotOfOwner = [Int32](repeating: -1, count: n)
     for (i, g) in owners.enumerated() { slotOfOwner[g] = Int32(i) }
     let eventSlot = (0..<n).map { slotOfOwner[Int(owner[$0])] }
