@@ -2,6 +2,21 @@ import Testing
 @testable import LLRDedupe
 
 @Suite struct ComparisonTests {
+    /// The nickname lookup answers as the table does, name by name, and
+    /// finds nothing for a name the table lacks or a name's prefix.
+    @Test func nicknameLookupMatchesTheTable() {
+        let table = linkageSettings.nicknameGroups
+        #expect(table.count > 10)
+        let lookup = NicknameLookup(table)
+        for (name, groups) in table {
+            let found = name.withUnsafeBufferPointer { lookup.groups(of: $0) }
+            #expect(found?.0 == Int32(groups[0]) && found?.1 == (groups.count > 1 ? Int32(groups[1]) : -1), "\(String(decoding: name, as: UTF8.self))")
+        }
+        for miss in ["ZZYZX", "THOMA", ""] {
+            #expect(Array(miss.utf8).withUnsafeBufferPointer { lookup.groups(of: $0) } == nil)
+        }
+    }
+
     @Test func jaroWinklerKnownValues() {
         // Published values (Winkler 1990 examples).
         #expect(abs(jaroWinkler("MARTHA", "MARHTA") - 0.9611) < 0.001)

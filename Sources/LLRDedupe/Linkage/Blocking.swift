@@ -12,19 +12,22 @@ struct BlockingKeys: @unchecked Sendable {
     /// Per rule, profiles sorted by key (missing keys left out).
     let order: [[Int32]]
 
-    init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>) {
+    /// The rules' keys are made on `jobs` workers, a rule each (the records
+    /// and arena are only read meanwhile).
+    init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>, jobs: Int = 1) {
         rules = settings.blocking.count
         maxBlock = settings.maxBlock
-        var keys: [[UInt64]] = []
-        var order: [[Int32]] = []
-        for rule in settings.blocking {
+        let shared = ReadOnlyBytes(buffer: arena)
+        let built = concurrentMap(settings.blocking.count, jobs: jobs) { [records, profiles] i -> ([UInt64], [Int32]) in
+            let arena = shared.buffer
+            let components = settings.blocking[i].map { Component(rawValue: $0) ?? .none }
             var column = [UInt64](repeating: 0, count: profiles.count)
             for p in 0..<profiles.count {
                 let r = Int(profiles.representative[p])
                 var h: UInt64 = 0x1234_5678
                 var missing = false
-                for (k, name) in rule.enumerated() {
-                    let v = BlockingKeys.component(name, record: r, records: records, arena: arena)
+                for (k, c) in components.enumerated() {
+                    let v = c.value(record: r, records: records, arena: arena)
                     if v == 0 { missing = true; break }
                     h = mixHash(h ^ v &+ UInt64(k) &* 0x9E37_79B9)
                 }
@@ -36,32 +39,37 @@ struct BlockingKeys: @unchecked Sendable {
             pairs.reserveCapacity(profiles.count)
             for p in 0..<profiles.count where column[p] != 0 { pairs.append((column[p], Int32(p))) }
             pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.profile < $1.profile }
-            keys.append(column)
-            order.append(pairs.map(\.profile))
+            return (column, pairs.map(\.profile))
         }
-        self.keys = keys
-        self.order = order
+        keys = built.map(\.0)
+        order = built.map(\.1)
     }
 
-    static func component(_ name: String, record r: Int, records: PersonRecords, arena: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        switch name {
-        case "dob": return records.dob[r] == 0 ? 0 : UInt64(records.dob[r])
-        case "dob-year": return records.dob[r] == 0 ? 0 : UInt64(records.dob[r] / 10000)
-        case "forename": return spanHash(arena, records.forename[r], seed: 1)
-        case "surname": return spanHash(arena, records.surname[r], seed: 2)
-        case "forename1": return records.forename[r].count == 0 ? 0 : UInt64(arena[Int(records.forename[r].offset)]) | 0x100
-        case "surname1": return records.surname[r].count == 0 ? 0 : UInt64(arena[Int(records.surname[r].offset)]) | 0x100
-        case "name-pair":
-            let f = spanHash(arena, records.forename[r], seed: 7), s = spanHash(arena, records.surname[r], seed: 7)
-            if f == 0 || s == 0 { return 0 }
-            return mixHash(min(f, s) &* 31 ^ max(f, s))
-        case "postcode": return spanHash(arena, records.postcode[r], seed: 3)
-        case "district":
-            let pc = spanBytes(arena, records.postcode[r])
-            let n = firstSpace(pc) ?? pc.count
-            return identifierHash(UnsafeBufferPointer(rebasing: pc[0..<n]), seed: 4)
-        case "sex": return UInt64(records.sex[r])
-        default: return 0
+    /// A blocking key's part, as `linkage.yaml` names it (`LinkageSettings.blockingKeys`).
+    enum Component: String, CaseIterable {
+        case dob, dobYear = "dob-year", forename, surname, forename1, surname1, namePair = "name-pair", postcode, district, sex, none
+
+        /// The part's value for a record; 0 when the record lacks it.
+        @inline(__always) func value(record r: Int, records: PersonRecords, arena: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            switch self {
+            case .dob: return records.dob[r] == 0 ? 0 : UInt64(records.dob[r])
+            case .dobYear: return records.dob[r] == 0 ? 0 : UInt64(records.dob[r] / 10000)
+            case .forename: return spanHash(arena, records.forename[r], seed: 1)
+            case .surname: return spanHash(arena, records.surname[r], seed: 2)
+            case .forename1: return records.forename[r].count == 0 ? 0 : UInt64(arena[Int(records.forename[r].offset)]) | 0x100
+            case .surname1: return records.surname[r].count == 0 ? 0 : UInt64(arena[Int(records.surname[r].offset)]) | 0x100
+            case .namePair:
+                let f = spanHash(arena, records.forename[r], seed: 7), s = spanHash(arena, records.surname[r], seed: 7)
+                if f == 0 || s == 0 { return 0 }
+                return mixHash(min(f, s) &* 31 ^ max(f, s))
+            case .postcode: return spanHash(arena, records.postcode[r], seed: 3)
+            case .district:
+                let pc = spanBytes(arena, records.postcode[r])
+                let n = firstSpace(pc) ?? pc.count
+                return identifierHash(UnsafeBufferPointer(rebasing: pc[0..<n]), seed: 4)
+            case .sex: return UInt64(records.sex[r])
+            case .none: return 0
+            }
         }
     }
 

@@ -53,7 +53,7 @@ public struct LinkageSettings: Sendable {
     public var columns: [String: String]
     public var dobFormat: String?
 
-    public static let blockingKeys: Set<String> = ["dob", "forename", "surname", "postcode", "forename1", "surname1", "name-pair", "dob-year", "sex", "district"]
+    public static let blockingKeys: Set<String> = Set(BlockingKeys.Component.allCases.filter { $0 != .none }.map(\.rawValue))
 
     public static func load(path: String, name: String) throws(PipelineError) -> LinkageSettings {
         var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the linkage settings")

@@ -24,31 +24,27 @@ struct MatchModel: @unchecked Sendable {
     let nickname: [(Int32, Int32)]
 
     init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>,
-         unionFind uf: inout GuardedUnionFind, stats: inout LinkStats) {
+         unionFind uf: inout GuardedUnionFind, stats: inout LinkStats, jobs: Int = 1) {
         self.records = records
         self.profiles = profiles
         levels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
         let np = profiles.count
-        var foreCount: [UInt64: Int32] = [:], surCount: [UInt64: Int32] = [:]
+        // Term frequencies: each distinct forename and surname numbered as it
+        // comes, with a count per number.
+        var foreNames = NameCounts(capacity: np / 4), surNames = NameCounts(capacity: np / 4)
+        var foreOf = [Int32](repeating: -1, count: np), surOf = [Int32](repeating: -1, count: np)
         var nick = [(Int32, Int32)](repeating: (-1, -1), count: np)
+        let nicknames = NicknameLookup(settings.nicknameGroups)
         for p in 0..<np {
             let r = Int(profiles.representative[p])
             let fh = spanHash(arena, records.forename[r], seed: 1), sh = spanHash(arena, records.surname[r], seed: 2)
-            if fh != 0 { foreCount[fh, default: 0] += 1 }
-            if sh != 0 { surCount[sh, default: 0] += 1 }
-            if records.forename[r].count > 0, let g = settings.nicknameGroups[Array(spanBytes(arena, records.forename[r]))] {
-                nick[p] = (Int32(g[0]), g.count > 1 ? Int32(g[1]) : -1)
-            }
+            if fh != 0 { foreOf[p] = foreNames.add(fh) }
+            if sh != 0 { surOf[p] = surNames.add(sh) }
+            if records.forename[r].count > 0, let g = nicknames.groups(of: spanBytes(arena, records.forename[r])) { nick[p] = g }
         }
         let total = Float(max(np, 1))
-        forenameShare = (0..<np).map { p in
-            let h = spanHash(arena, records.forename[Int(profiles.representative[p])], seed: 1)
-            return h == 0 ? 1 : Float(foreCount[h] ?? 1) / total
-        }
-        surnameShare = (0..<np).map { p in
-            let h = spanHash(arena, records.surname[Int(profiles.representative[p])], seed: 2)
-            return h == 0 ? 1 : Float(surCount[h] ?? 1) / total
-        }
+        forenameShare = foreOf.map { $0 < 0 ? 1 : Float(foreNames.counts[Int($0)]) / total }
+        surnameShare = surOf.map { $0 < 0 ? 1 : Float(surNames.counts[Int($0)]) / total }
         nickname = nick
         m = levels.map { $0.map(\.m) }
         u = levels.map { $0.map(\.u) }
@@ -57,36 +53,30 @@ struct MatchModel: @unchecked Sendable {
         // m from profiles the deterministic rules put together.
         var byRoot: [(Int32, Int32)] = (0..<np).map { (uf.find(profiles.representative[$0]), Int32($0)) }
         byRoot.sort { $0 < $1 }
-        var mCounts = levels.map { [Double](repeating: 0, count: $0.count) }
-        var training = 0
+        var trainingPairs: [(Int32, Int32)] = []
         var start = 0
-        while start < byRoot.count && training < settings.randomPairs {
+        while start < byRoot.count && trainingPairs.count < settings.randomPairs {
             var end = start + 1
             while end < byRoot.count && byRoot[end].0 == byRoot[start].0 { end += 1 }
             if end - start > 1 {
-                for k in (start + 1)..<min(end, start + 20) {
-                    let lv = levelsOf(Int(byRoot[start].1), Int(byRoot[k].1), arena: arena)
-                    for f in 0..<5 where lv[f] >= 0 { mCounts[f][Int(lv[f])] += 1 }
-                    training += 1
-                }
+                for k in (start + 1)..<min(end, start + 20) { trainingPairs.append((byRoot[start].1, byRoot[k].1)) }
             }
             start = end
         }
-        stats.trainingPairs = training
+        stats.trainingPairs = trainingPairs.count
         // u from random pairs.
-        var uCounts = levels.map { [Double](repeating: 0, count: $0.count) }
+        var randomPairs: [(Int32, Int32)] = []
         var rng = settings.seed &+ 0x9E37_79B9_7F4A_7C15
-        var sampled = 0
         if np > 1 {
             for _ in 0..<settings.randomPairs {
                 let p = Int(splitMix(&rng) % UInt64(np)), q = Int(splitMix(&rng) % UInt64(np))
-                if p == q { continue }
-                let lv = levelsOf(p, q, arena: arena)
-                for f in 0..<5 where lv[f] >= 0 { uCounts[f][Int(lv[f])] += 1 }
-                sampled += 1
+                if p != q { randomPairs.append((Int32(p), Int32(q))) }
             }
         }
-        stats.randomPairs = sampled
+        stats.randomPairs = randomPairs.count
+        let mCounts = self.levelCounts(trainingPairs, arena: arena, jobs: jobs)
+        let uCounts = self.levelCounts(randomPairs, arena: arena, jobs: jobs)
+        let training = trainingPairs.count
         let useTraining = training >= settings.minTrainingPairs
         for f in 0..<5 {
             let mTotal = mCounts[f].reduce(0, +), uTotal = uCounts[f].reduce(0, +)
@@ -100,6 +90,25 @@ struct MatchModel: @unchecked Sendable {
     }
 
     /// The total match weight of a pair of profiles.
+    /// How many of `pairs` fall in each level of each field, counted on
+    /// `jobs` workers (whole counts, so the sums do not depend on the split).
+    func levelCounts(_ pairs: [(Int32, Int32)], arena: UnsafeBufferPointer<UInt8>, jobs: Int) -> [[Double]] {
+        let shared = ReadOnlyBytes(buffer: arena)
+        let model = self
+        let zero = levels.map { [Double](repeating: 0, count: $0.count) }
+        let parts = concurrentChunks(pairs.count, jobs: jobs) { range -> [[Double]] in
+            var counts = zero
+            for i in range {
+                let lv = model.levelsOf(Int(pairs[i].0), Int(pairs[i].1), arena: shared.buffer)
+                for f in 0..<5 where lv[f] >= 0 { counts[f][Int(lv[f])] += 1 }
+            }
+            return counts
+        }
+        var total = zero
+        for part in parts { for f in total.indices { for k in total[f].indices { total[f][k] += part[f][k] } } }
+        return total
+    }
+
     @inline(__always) func weight(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> Double {
         let lv = levelsOf(p, q, arena: arena)
         var w = 0.0
@@ -195,4 +204,52 @@ struct MatchModel: @unchecked Sendable {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
+}
+
+/// Distinct names numbered in order of first sight, each with how many
+/// profiles hold it.
+struct NameCounts {
+    private var index: HashIndex
+    private(set) var counts: [Int32] = []
+
+    init(capacity: Int) { index = HashIndex(capacity: capacity) }
+
+    /// The name's number, counting this sighting.
+    mutating func add(_ hash: UInt64) -> Int32 {
+        if let k = index.insert(hash, row: counts.count) {
+            counts[k] += 1
+            return Int32(k)
+        }
+        counts.append(1)
+        return Int32(counts.count - 1)
+    }
+}
+
+/// The nickname table's groups of a forename, found with no array made for
+/// the name (one lookup per distinct set of details).
+struct NicknameLookup {
+    private var index = HashIndex(capacity: 64)
+    private var names: [[UInt8]] = []
+    private var groups: [(Int32, Int32)] = []
+    /// Names whose hash another name already has (kept apart, so each is found exactly).
+    private var clashes: [[UInt8]: [Int]] = [:]
+
+    init(_ table: [[UInt8]: [Int]]) {
+        for (name, g) in table where !g.isEmpty {
+            let h = name.withUnsafeBufferPointer { identifierHash($0) }
+            if index.insert(h, row: names.count) == nil {
+                names.append(name)
+                groups.append((Int32(g[0]), g.count > 1 ? Int32(g[1]) : -1))
+            } else {
+                clashes[name] = g
+            }
+        }
+    }
+
+    /// The first two groups `name` is in, or nil.
+    func groups(of name: UnsafeBufferPointer<UInt8>) -> (Int32, Int32)? {
+        if let i = index.row(of: identifierHash(name)), names[i].elementsEqual(name) { return groups[i] }
+        guard !clashes.isEmpty, let g = clashes[Array(name)] else { return nil }
+        return (Int32(g[0]), g.count > 1 ? Int32(g[1]) : -1)
+    }
 }

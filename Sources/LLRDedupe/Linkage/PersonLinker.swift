@@ -109,7 +109,7 @@ public struct PersonLinker: Sendable {
         let profiles = ProfileTable(records)
         stats.profiles = profiles.count
         let model = records.arena.withUnsafeBufferPointer { arena in
-            MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats)
+            MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats, jobs: jobs)
         }
 
         var candidates: [LinkEdge] = []
@@ -127,7 +127,7 @@ public struct PersonLinker: Sendable {
                     }
                 }
             }
-            let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena)
+            let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena, jobs: jobs)
             let snapshot = uf
             let shared = ReadOnlyBytes(buffer: arena)
             let reviewWeight = settings.reviewWeight
