@@ -227,7 +227,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     }
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
     let anchors = fresh.map { memberName(Int(anchorOf[$0])) }
-    let freshIds = concurrentMap(fresh.count, jobs: options.jobs) { i in pseudonyms.id("person", Array(anchors[i].utf8)) }
+    let freshIds = concurrentChunks(fresh.count, jobs: options.jobs) { range in range.map { i in pseudonyms.id("person", Array(anchors[i].utf8)) } }.flatMap { $0 }
     for (i, c) in fresh.enumerated() {
         // Two children whose earliest records share a partner's id (one id reused for two
         // children) would get one pseudonym: the later cluster takes the next one in turn.
