@@ -331,6 +331,38 @@ func sampleStems(quarter: String) throws -> [String] {
 
 @Suite("loading normalised returns")
 struct LoadingTests {
+    /// Identifiers are read in the events' order; a file in another order
+    /// (edited by hand, say) still gives each event its own details.
+    @Test func identifiersInAnotherOrderMatchByRowNumber() throws {
+        let dir = tempDir()
+        let stem = "UAVA_vcs_2024-25_Q1"
+        for suffix in normalisedSuffixes where FileManager.default.fileExists(atPath: normalisedSample + "/" + stem + suffix) {
+            try FileManager.default.copyItem(atPath: normalisedSample + "/" + stem + suffix, toPath: dir + "/" + stem + suffix)
+        }
+        let (inOrder, _) = discoverNormalised([dir], registry: contract.registry)
+        let before = LoadedReturn(try #require(inOrder.first), eventTypes: [:])
+        var header: [String] = []
+        var rows: [[String]] = []
+        _ = CSVFileRows.read(path: dir + "/" + stem + ".identifiers.csv.gz", header: { header = $0 }) { r in
+            rows.append((0..<r.storedCount).map { String(decoding: r.cell($0), as: UTF8.self) })
+        }
+        #expect(rows.count > 10)
+        let out = try CSVOutput(path: dir + "/" + stem + ".identifiers.csv.gz", header: header, escapeFormulas: false)
+        for row in rows.reversed() { try out.writeRow { w in for c in row { w.add(c) } } }
+        try out.commit()
+
+        let (returns, _) = discoverNormalised([dir], registry: contract.registry)
+        let after = LoadedReturn(try #require(returns.first), eventTypes: [:])
+        #expect(after.problems.isEmpty, "\(after.problems)")
+        #expect(after.rows.count == before.rows.count)
+        for (a, b) in zip(before.rows, after.rows) {
+            #expect(a.sourceRow == b.sourceRow)
+            for span in [\LoadedRow.identity, \.forename, \.surname, \.dob, \.postcode, \.nhs, \.personSourceId] {
+                #expect(Array(before.bytes(a[keyPath: span])) == Array(after.bytes(b[keyPath: span])), "row \(a.sourceRow)")
+            }
+        }
+    }
+
     /// The details share the bytes of the identity fragment when they were
     /// written there as they are; a value the fragment had to quote or
     /// escape (a comma, a leading `=`) is read back as its own plain value.

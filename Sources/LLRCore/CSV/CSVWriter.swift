@@ -164,8 +164,14 @@ final class GzipBox: @unchecked Sendable {
     }
 }
 
+/// Whether a cell is written to CSV as it is: nothing to quote, and it
+/// does not start like a formula.
+@inlinable @inline(__always) public func isVerbatimCSVCell(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+    !needsQuoting(cell) && !startsLikeFormula(cell)
+}
+
 /// Whether a cell holds a comma, quote, CR or LF; eight bytes at a step.
-@inline(__always) func needsQuoting(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+@inlinable @inline(__always) func needsQuoting(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
     let n = cell.count
     var i = 0
     if let base = cell.baseAddress {
@@ -189,7 +195,7 @@ final class GzipBox: @unchecked Sendable {
 }
 
 /// Whether a spreadsheet would run the cell as a formula.
-@inline(__always) public func startsLikeFormula(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+@inlinable @inline(__always) public func startsLikeFormula(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let lead = cell.first else { return false }
     return lead == 0x3D || lead == 0x2B || lead == 0x2D || lead == 0x40 || lead == 0x09 || lead == 0x0D
 }

@@ -189,6 +189,24 @@ private struct LoadedReturnReader {
     private mutating func storeCSV(_ r: RecordView, _ from: Int, _ to: Int) -> ByteSpan {
         let start = arena.count
         cellSpans.removeAll(keepingCapacity: true)
+        // Nearly always every cell goes as it is and the record holds them
+        // comma-separated already: the fragment is one copy of its bytes.
+        if to > from, let first = r.cell(from).baseAddress {
+            var verbatim = true
+            for i in from..<to {
+                let cell = r.cell(i)
+                if !isVerbatimCSVCell(cell) || (i + 1 < to && cell.baseAddress![cell.count] != 0x2C) { verbatim = false; break }
+            }
+            if verbatim {
+                let last = r.cell(to - 1)
+                arena.append(contentsOf: UnsafeBufferPointer(start: first, count: last.baseAddress! + last.count - first))
+                for i in from..<to {
+                    let cell = r.cell(i)
+                    cellSpans.append(ByteSpan(offset: UInt32(start + (cell.baseAddress! - first)), count: UInt32(cell.count)))
+                }
+                return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
+            }
+        }
         for i in from..<to {
             if i > from { arena.append(0x2C) }
             let at = arena.count
@@ -249,18 +267,29 @@ private struct LoadedReturnReader {
 
     mutating func readIdentifiers() {
         var c: [Int] = []  // source_row, person_source_id, upn, forename, surname, dob, postcode, nhs_number
+        // The identifiers come in the events' order: each row is the next
+        // event's, and a file that strays is looked up by row number.
         var byRow: [Int32: Int] = [:]
-        for (i, r) in rows.enumerated() { byRow[r.sourceRow] = i }
+        var next = 0
         var matched = 0
         let path = source.identifiers
         let problem = CSVFileRows.read(path: path, header: { h in
             c = Self.columns(h, ["source_row", "person_source_id", "upn", "forename", "surname", "dob", "postcode", "nhs_number"])
         }) { r in
-            guard c.count == 8, c.allSatisfy({ $0 >= 0 }), c[2] < r.storedCount,
-                  let row = rowNumber(r.cell(c[0])), let i = byRow[row] else {
+            var found: Int?
+            if c.count == 8, c.allSatisfy({ $0 >= 0 }), c[2] < r.storedCount, let row = rowNumber(r.cell(c[0])) {
+                if next < self.rows.count && self.rows[next].sourceRow == row {
+                    found = next
+                } else {
+                    if byRow.isEmpty { for (i, e) in self.rows.enumerated() { byRow[e.sourceRow] = i } }
+                    found = byRow[row]
+                }
+            }
+            guard let i = found else {
                 self.problems.append("\(path): row \(r.rowNumber) has no matching event; normalise the return again")
                 return
             }
+            next = i + 1
             let idCol = c[1], upnCol = c[2]
             matched += 1
             let identity = self.storeCSV(r, idCol, upnCol + 1)

@@ -25,9 +25,13 @@ struct IdColumn: Sendable {
 
     private mutating func checkPlain(_ from: Int) {
         guard plain else { return }
-        for i in from..<bytes.count {
-            let b = bytes[i]
-            if !((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)) { plain = false; return }
+        plain = bytes.withUnsafeBufferPointer { b in
+            var ok = true
+            for x in b[from...] {
+                let folded = x | 0x20  // A-Z to a-z; digits stay digits, but so do 0x10-0x19, hence the second test
+                ok = ok && ((folded &- 0x61 < 26) || (x &- 0x30 < 10))
+            }
+            return ok
         }
     }
 
