@@ -142,6 +142,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     memberIndex = HashIndex()
+    memberKeys = []  // members are known by number from here on
     // The members' pseudonyms are made on a worker while this thread copies
     // the records' details for the linkage.
     let distinctMembers = firstRows
@@ -348,7 +349,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         if options.jobs > 1 { DispatchQueue.global().async(group: saving, execute: save) } else { save() }
     }
     do {
-        try writeOutputs(context, result: result, memberKeys: memberKeys, outDir: options.outDir, jobs: options.jobs, summary: &summary)
+        try writeOutputs(context, result: result, memberOf: memberOf, outDir: options.outDir, jobs: options.jobs, summary: &summary)
     } catch {
         saving.wait()
         throw DedupeFailure(description: "writing the outputs failed: \(error)")

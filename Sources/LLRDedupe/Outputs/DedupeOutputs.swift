@@ -101,7 +101,7 @@ func weightText(_ w: Float) -> String { decimalText(Double(w), places: 2) }
 /// a temporary name first; all are renamed into place only when every one is
 /// complete, so a failure leaves the previous set whole. Orders are by
 /// plain numbers (start day, row order, id rank), so reruns give the same bytes.
-func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], outDir: String, jobs: Int, summary: inout DedupeSummary) throws {
+func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], outDir: String, jobs: Int, summary: inout DedupeSummary) throws {
     let n = c.count
     let pending = PendingOutputs()
     let lineageCounts = Locked<([String: Int], Int)>(([:], 0))
@@ -119,62 +119,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     for (i, k) in clusterOrder.enumerated() { ranks[k] = Int32(i) }
     let rank = ranks
 
-    // The writers run on `jobs` workers in this order; from 2 jobs each output compresses on its own worker too.
+    // The writers run on `jobs` workers in this order, the longest first (so
+    // the last to start are short); from 2 jobs each output compresses on its
+    // own worker too.
     let writers: [@Sendable () throws -> Void] = [
-        {
-            // lineage: every source row received, with what became of it.
-            var byKey: [UInt64: Int32] = [:]
-            if c.active.contains(false) {
-                byKey.reserveCapacity(n)
-                for g in 0..<n { byKey[c.recordKeys[g]] = Int32(g) }
-            }
-            let lineage = try FastCSVGzipRows(path: outDir + "/lineage.csv.gz",
-                                              header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: jobs > 1)
-            let constants = EncodedCells()
-            let statusRuns = lineageStatuses.map { constants.cell($0.rawValue) }
-            var received = 0
-            var status: [String: Int] = [:]
-            for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
-                let l = c.loaded[ri]
-                let file = l.source.sourceFile, partner = l.source.name.partner
-                // (row, status, global row whose ids it takes or -1)
-                var entries: [(Int32, UInt8, Int32)] = []
-                entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
-                if c.active[ri] {
-                    var gOfRow: [Int32: Int32] = [:]
-                    gOfRow.reserveCapacity(l.rows.count)
-                    for k in l.rows.indices {
-                        let g = c.firstRow[ri] + k
-                        gOfRow[l.rows[k].sourceRow] = Int32(g)
-                        entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
-                    }
-                    for (dup, first) in l.duplicates { entries.append((dup, 2, gOfRow[first] ?? -1)) }
-                    for rej in l.rejected { entries.append((rej, 4, -1)) }
-                } else {
-                    for r in l.rows { entries.append((r.sourceRow, 3, byKey[recordKey(l, r)] ?? -1)) }
-                    for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
-                    for rej in l.rejected { entries.append((rej, 3, -1)) }
-                }
-                entries.sort { $0.0 < $1.0 }
-                var counts = [Int](repeating: 0, count: 5)
-                let fileCell = constants.cell(file), partnerCell = constants.cell(partner)
-                try c.eventIds.withCells { ev in
-                    try c.personIds.withCells { pe in
-                        for (row, status, g) in entries {
-                            counts[Int(status)] += 1
-                            lineage.verbatim(fileCell); lineage.int(Int(row)); lineage.verbatim(partnerCell)
-                            lineage.verbatim(statusRuns[Int(status)])
-                            if g >= 0 { c.writeIds(Int(g), lineage, ev, pe) } else { lineage.empty(); lineage.empty() }
-                            try lineage.endRow()
-                        }
-                    }
-                }
-                for (i, s) in lineageStatuses.enumerated() { status[s.rawValue, default: 0] += counts[i] }
-                received += entries.count
-            }
-            pending.add(lineage)
-            lineageCounts.value = (status, received)
-        },
         {
             // events: one row per real-world event.
             var groupSize = [Int32](repeating: 0, count: n)
@@ -208,6 +156,61 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             pending.add(events)
         },
         {
+            // lineage: every source row received, with what became of it.
+            // A superseded row's record key names the row that replaced it (the last to have it).
+            var byKey = HashIndex(capacity: c.active.contains(false) ? n : 0)
+            if c.active.contains(false) {
+                for g in 0..<n {
+                    let (slot, inserted) = byKey.slot(c.recordKeys[g], insertingRow: g)
+                    if !inserted { byKey.setRow(g, atSlot: slot) }
+                }
+            }
+            let lineage = try FastCSVGzipRows(path: outDir + "/lineage.csv.gz",
+                                              header: ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"], level: 1, background: jobs > 1)
+            let constants = EncodedCells()
+            let statusRuns = lineageStatuses.map { constants.cell($0.rawValue) }
+            var received = 0
+            var status: [String: Int] = [:]
+            for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
+                let l = c.loaded[ri]
+                let file = l.source.sourceFile, partner = l.source.name.partner
+                // (row, status, global row whose ids it takes or -1)
+                var entries: [(Int32, UInt8, Int32)] = []
+                entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
+                if c.active[ri] {
+                    for k in l.rows.indices {
+                        let g = c.firstRow[ri] + k
+                        entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
+                    }
+                    let rowOf = RowsBySourceRow(l.rows)
+                    for (dup, first) in l.duplicates { entries.append((dup, 2, rowOf.index(of: first).map { Int32(c.firstRow[ri] + $0) } ?? -1)) }
+                    for rej in l.rejected { entries.append((rej, 4, -1)) }
+                } else {
+                    for r in l.rows { entries.append((r.sourceRow, 3, byKey.row(of: recordKey(l, r)).map { Int32($0) } ?? -1)) }
+                    for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
+                    for rej in l.rejected { entries.append((rej, 3, -1)) }
+                }
+                entries.sort { $0.0 < $1.0 }
+                var counts = [Int](repeating: 0, count: 5)
+                let fileCell = constants.cell(file), partnerCell = constants.cell(partner)
+                try c.eventIds.withCells { ev in
+                    try c.personIds.withCells { pe in
+                        for (row, status, g) in entries {
+                            counts[Int(status)] += 1
+                            lineage.verbatim(fileCell); lineage.int(Int(row)); lineage.verbatim(partnerCell)
+                            lineage.verbatim(statusRuns[Int(status)])
+                            if g >= 0 { c.writeIds(Int(g), lineage, ev, pe) } else { lineage.empty(); lineage.empty() }
+                            try lineage.endRow()
+                        }
+                    }
+                }
+                for (i, s) in lineageStatuses.enumerated() { status[s.rawValue, default: 0] += counts[i] }
+                received += entries.count
+            }
+            pending.add(lineage)
+            lineageCounts.value = (status, received)
+        },
+        {
             // persons
             var firstSeen = [Int32](repeating: Int32.max, count: result.clusterCount)
             var lastSeen = [Int32](repeating: Int32.min, count: result.clusterCount)
@@ -218,8 +221,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
                 partners[k] |= 1 << UInt64(partnerOf[g])
             }
             var sourceIds = [Int32](repeating: 0, count: result.clusterCount)
-            let byMember = (0..<n).map { (c.cluster[$0], memberKeys[$0]) }.sorted { $0 < $1 }
-            for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x.0)] += 1 }
+            // Distinct source persons per cluster: (cluster, member) pairs, packed and sorted.
+            var byMember = (0..<n).map { UInt64(UInt32(bitPattern: c.cluster[$0])) << 32 | UInt64(UInt32(bitPattern: memberOf[$0])) }
+            byMember.sort()
+            for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x >> 32)] += 1 }
             var probabilistic = [Bool](repeating: false, count: result.clusterCount)
             for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
             let persons = try FastCSVGzipRows(path: outDir + "/persons.csv.gz",
@@ -237,13 +242,12 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
             pending.add(persons)
 
             // person_identifiers (restricted): each distinct set of details behind each person.
-            var seen = Set<UInt64>()
-            seen.reserveCapacity(n)
+            var seen = HashIndex(capacity: n / 4)
             var identityRows: [(Int32, Int32)] = []
             for g in 0..<n {
                 let l = c.ret(g), r = c.row(g)
                 let h = identifierHash(l.bytes(r.identity), seed: UInt64(UInt32(bitPattern: c.cluster[g])) &* 0x9E37_79B9 ^ l.partnerSeed)
-                if seen.insert(h).inserted { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
+                if seen.insert(h, row: g) == nil { identityRows.append((rank[Int(c.cluster[g])], Int32(g))) }
             }
             identityRows.sort { $0 < $1 }
             let identifiers = try FastCSVGzipRows(path: outDir + "/person_identifiers.csv.gz",
@@ -323,6 +327,36 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberKeys: [UInt64], 
     summary.status = lineageCounts.value.0
     summary.rowsReceived = lineageCounts.value.1
     try pending.commitAll()
+}
+
+/// A return's rows by source row number: a binary search, as the normaliser
+/// writes rows in order; a dictionary for a file that is not.
+struct RowsBySourceRow {
+    private let rows: UnsafeBufferPointer<LoadedRow>
+    private let unordered: [Int32: Int]?
+
+    init(_ rows: UnsafeBufferPointer<LoadedRow>) {
+        self.rows = rows
+        var ordered = true
+        for k in rows.indices.dropFirst() where rows[k - 1].sourceRow >= rows[k].sourceRow { ordered = false; break }
+        if ordered {
+            unordered = nil
+        } else {
+            var map: [Int32: Int] = [:]
+            for (k, r) in rows.enumerated() { map[r.sourceRow] = k }
+            unordered = map
+        }
+    }
+
+    func index(of row: Int32) -> Int? {
+        if let unordered { return unordered[row] }
+        var lo = 0, hi = rows.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rows[mid].sourceRow < row { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < rows.count && rows[lo].sourceRow == row ? lo : nil
+    }
 }
 
 /// One value as a CSV cell, escaped once for rows that repeat it.
