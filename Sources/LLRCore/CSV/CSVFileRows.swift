@@ -23,7 +23,9 @@ public final class CSVFileRows: RecordSink {
     /// when the file is missing or unreadable.
     /// The closures do not escape, so what they capture (a caller's
     /// struct, its locals) is checked for exclusive access when compiled.
-    public static func read(path: String, header: ([String]) -> Void = { _ in }, row: (RecordView) -> Void) -> String? {
+    /// With `readAhead`, the file is inflated on a second worker while this
+    /// thread parses (for a reader whose rows cost more than their reading).
+    public static func read(path: String, readAhead: Bool = false, header: ([String]) -> Void = { _ in }, row: (RecordView) -> Void) -> String? {
         withoutActuallyEscaping(header) { header in
             withoutActuallyEscaping(row) { row in
                 let sink = CSVFileRows()
@@ -36,7 +38,13 @@ public final class CSVFileRows: RecordSink {
                 let stream: ReturnByteStream
                 do throws(SourceProblem) { stream = try ReturnByteStream(path: path) } catch { return "\(path): \(error.message)" }
                 let reader = CSVRecordReader()
-                if let problem = reader.read(stream, into: sink) { return "\(path): \(problem.message)" }
+                if readAhead {
+                    let ahead = ReadAheadSource(stream)
+                    defer { ahead.stop() }
+                    if let problem = reader.read(ahead, into: sink) { return "\(path): \(problem.message)" }
+                } else if let problem = reader.read(stream, into: sink) {
+                    return "\(path): \(problem.message)"
+                }
                 return nil
             }
         }

@@ -42,11 +42,11 @@ public final class AnalystDatabase: @unchecked Sendable {
         """
 
     /// A table from a CSV(.gz) the merge wrote; the header names the columns.
-    static func loadTable(_ db: SQLiteDatabase, table: String, csv path: String) throws(MergeFailure) {
+    static func loadTable(_ db: SQLiteDatabase, table: String, csv path: String, readAhead: Bool) throws(MergeFailure) {
         var insert: SQLiteStatement?
         var types: [Int] = []  // 0 text, 1 integer, 2 real
         var failure: String?
-        let problem = CSVFileRows.read(path: path, header: { header in
+        let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: { header in
             let columns = header.map { name -> String in
                 let type = integerColumns.contains(name) ? "INTEGER" : realColumns.contains(name) ? "REAL" : "TEXT"
                 return "\"\(name)\" \(type)"
@@ -83,7 +83,7 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// `lineage_rows` keyed by (file_id, source_row) in the order written, so
     /// the key needs no separate index; the `lineage` view gives back the
     /// spec's columns.
-    static func loadLineage(_ db: SQLiteDatabase, csv path: String) throws(MergeFailure) {
+    static func loadLineage(_ db: SQLiteDatabase, csv path: String, readAhead: Bool) throws(MergeFailure) {
         var failure: String?
         var files: [UInt64: Int] = [:]
         var col: [String: Int] = [:]
@@ -97,7 +97,7 @@ public final class AnalystDatabase: @unchecked Sendable {
             row = try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)")
             file = try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)")
         } catch { throw MergeFailure("cannot create the lineage tables in llr.sqlite: \(error.description)") }
-        let problem = CSVFileRows.read(path: path, header: { h in for (i, n) in h.enumerated() { col[n] = i } }) { r in
+        let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: { h in for (i, n) in h.enumerated() { col[n] = i } }) { r in
             guard failure == nil, let f = col["source_file"], let n = col["source_row"], let p = col["partner"], let s = col["status"],
                   let e = col["llr_event_id"], let q = col["llr_person_id"], r.storedCount > max(f, n, p, s, e, q) else {
                 if failure == nil { failure = "row \(r.rowNumber) lacks lineage columns" }
@@ -128,6 +128,8 @@ public final class AnalystDatabase: @unchecked Sendable {
     let path: String
     let temp: String
     let db: SQLiteDatabase
+    /// Whether tables are inflated on a second worker while SQLite inserts.
+    let readAhead: Bool
 
     /// Starts the database under a temporary name, in one transaction.
     /// With `jobs` above 1, SQLite sorts for the indexes on that many threads
@@ -135,6 +137,7 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// merge's other work is done and the second core is free).
     public init(path: String, jobs: Int = 1) throws(MergeFailure) {
         self.path = path
+        readAhead = jobs > 1
         temp = path + ".tmp-\(getpid())"
         unlink(temp)
         do {
@@ -148,13 +151,24 @@ public final class AnalystDatabase: @unchecked Sendable {
 
     /// A table from a CSV(.gz) the merge wrote (the lineage in its compact form).
     public func load(table: String, csv: String) throws(MergeFailure) {
-        if table == "lineage" { try AnalystDatabase.loadLineage(db, csv: csv) } else { try AnalystDatabase.loadTable(db, table: table, csv: csv) }
+        if table == "lineage" {
+            try AnalystDatabase.loadLineage(db, csv: csv, readAhead: readAhead)
+        } else {
+            try AnalystDatabase.loadTable(db, table: table, csv: csv, readAhead: readAhead)
+        }
     }
 
     /// The indexes on the id columns (after the big tables are loaded:
     /// building an index once is cheaper than keeping it while inserting).
     public func index() throws(MergeFailure) {
-        do { try db.execute(AnalystDatabase.indexes) } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
+        // A small page cache for the sorts: SQLite then sorts the keys in
+        // runs that fit the CPU's caches (on the worker `threads` allows) and
+        // merges them; a cache holding every key sorted them in one slower pass
+        // (about 15% of the index time at 1M rows).
+        do {
+            try db.execute("PRAGMA cache_size=-16384")
+            try db.execute(AnalystDatabase.indexes)
+        } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
     /// Views, commit, and the rename into place.
