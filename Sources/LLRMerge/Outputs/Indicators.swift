@@ -30,50 +30,49 @@ public let indicatorsHeader = ["financial_year", "quarter", "la_code", "la_name"
 /// them once. Group and child keys are hashes of the cells, so a row
 /// costs a few table lookups and no allocation.
 public func computeIndicators(eventsPath: String, mappings: Mappings, settings: MergeSettings) throws(MergeFailure) -> [IndicatorRow] {
-    struct Group: Hashable { var period: Int32; var area: Int32; var type: Int32 }
-    struct Child: Hashable { var group: Int32; var person: UInt64 }
-    var periods: [UInt64: Int32] = [:], periodText: [(String, String)] = []
-    var areas: [UInt64: Int32] = [:], areaText: [(String, String)] = []
-    var types: [UInt64: Int32] = [:], typeText: [String] = []
-    var groups: [Group: Int32] = [:], groupKeys: [Group] = [], events: [Int] = []
-    var perChild: [Child: Int32] = [:]
-    var col: [String: Int] = [:]
+    struct Group { var period: Int32; var area: Int32; var type: Int32 }
+    // Periods, areas, types and groups are numbered as they come, through
+    // HashIndex (no hashing of Swift values per row); each (group, child)
+    // pair is counted under a hash of the two.
+    var periods = HashIndex(capacity: 64), periodText: [(String, String)] = []
+    var areas = HashIndex(capacity: 64), areaText: [(String, String)] = []
+    var types = HashIndex(capacity: 64), typeText: [String] = []
+    var groups = HashIndex(capacity: 1024), groupKeys: [Group] = [], events: [Int] = []
+    var pairs = HashIndex(capacity: 1 << 16), pairGroup: [Int32] = [], pairEvents: [Int32] = []
+    var columns: [Int] = []
     var missing: [String] = []
     let total: Int32 = -1, all: Int32 = -1
 
-    func intern(_ table: inout [UInt64: Int32], _ cell: UnsafeBufferPointer<UInt8>, _ add: () -> Void) -> Int32 {
-        let h = hashBytes(cell.baseAddress, cell.count)
-        if let i = table[h] { return i }
-        let i = Int32(table.count)
-        table[h] = i
+    func intern(_ table: inout HashIndex, _ key: UInt64, _ count: Int, _ add: () -> Void) -> Int32 {
+        if let i = table.insert(key, row: count) { return Int32(i) }
         add()
-        return i
-    }
-    func group(_ g: Group) -> Int32 {
-        if let i = groups[g] { return i }
-        let i = Int32(groupKeys.count)
-        groups[g] = i; groupKeys.append(g); events.append(0)
-        return i
+        return Int32(count)
     }
     func count(_ g: Group, _ who: UInt64) {
-        let i = group(g)
+        // Numbers below 2^20 each, shifted up by one so no key is 0.
+        let key = UInt64(UInt32(bitPattern: g.period + 1)) << 42 | UInt64(UInt32(bitPattern: g.area + 1)) << 21 | UInt64(UInt32(bitPattern: g.type + 1))
+        let i = intern(&groups, key, groupKeys.count) { groupKeys.append(g); events.append(0) }
         events[Int(i)] += 1
-        perChild[Child(group: i, person: who), default: 0] += 1
+        if let k = pairs.insert(mixHash(who ^ UInt64(UInt32(bitPattern: i)) &* 0x9E37_79B9_7F4A_7C15), row: pairGroup.count) {
+            pairEvents[k] += 1
+        } else {
+            pairGroup.append(i)
+            pairEvents.append(1)
+        }
     }
     let needed = ["financial_year", "quarter", "la_code", "la_name", "event_type", "llr_person_id"]
     let problem = CSVFileRows.read(path: eventsPath, header: { h in
-        for (i, name) in h.enumerated() { col[name] = i }
-        missing = needed.filter { col[$0] == nil }
+        columns = needed.map { h.firstIndex(of: $0) ?? -1 }
+        missing = needed.filter { !h.contains($0) }
     }) { row in
-        guard let fy = col["financial_year"], let q = col["quarter"], let la = col["la_code"], let name = col["la_name"],
-              let type = col["event_type"], let person = col["llr_person_id"], row.storedCount > max(fy, q, la, name, type, person) else { return }
+        guard columns.count == 6, columns.allSatisfy({ $0 >= 0 }), row.storedCount > columns.max()! else { return }
+        let fy = columns[0], q = columns[1], la = columns[2], name = columns[3], type = columns[4], person = columns[5]
         func text(_ i: Int) -> String { String(decoding: row.cell(i), as: UTF8.self) }
-        let periodKey = row.cell(fy).count > 0 ? hashBytes(row.cell(fy).baseAddress, row.cell(fy).count, seed: UInt64(truncatingIfNeeded: hashBytes(row.cell(q).baseAddress, row.cell(q).count))) : 0
-        var p = periods[periodKey] ?? -1
-        if p < 0 { p = Int32(periodText.count); periods[periodKey] = p; periodText.append((text(fy), text(q))) }
-        let a = intern(&areas, row.cell(la)) { areaText.append((text(la), text(name))) }
-        let t = intern(&types, row.cell(type)) { typeText.append(text(type)) }
-        let who = hashBytes(row.cell(person).baseAddress, row.cell(person).count)
+        func key(_ i: Int, seed: UInt64 = 0x5EED) -> UInt64 { hashBytes(row.cell(i).baseAddress, row.cell(i).count, seed: seed) }
+        let p = intern(&periods, row.cell(fy).count > 0 ? key(fy, seed: key(q)) : 0, periodText.count) { periodText.append((text(fy), text(q))) }
+        let a = intern(&areas, key(la), areaText.count) { areaText.append((text(la), text(name))) }
+        let t = intern(&types, key(type), typeText.count) { typeText.append(text(type)) }
+        let who = key(person)
         count(Group(period: p, area: a, type: t), who)
         count(Group(period: p, area: total, type: t), who)
         count(Group(period: p, area: a, type: all), who)
@@ -83,9 +82,9 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
     if !missing.isEmpty { throw MergeFailure("the merged events have no column \(missing.joined(separator: ", ")); the indicators cannot be counted") }
 
     var children = [Int](repeating: 0, count: groupKeys.count), repeats = children
-    for (c, n) in perChild {
-        children[Int(c.group)] += 1
-        if n >= 2 { repeats[Int(c.group)] += 1 }
+    for (g, n) in zip(pairGroup, pairEvents) {
+        children[Int(g)] += 1
+        if n >= 2 { repeats[Int(g)] += 1 }
     }
     let llrPopulation = mappings.population.values.reduce(0, +)
     var rows: [IndicatorRow] = []
