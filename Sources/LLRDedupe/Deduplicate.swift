@@ -191,8 +191,21 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     lap("link")
 
     // Person ids: a cluster keeps the oldest id any of its members had; other ids become aliases.
-    var clusterMembers = [[Int32]](repeating: [], count: result.clusterCount)
-    for g in 0..<n { clusterMembers[Int(result.cluster[g])].append(Int32(g)) }
+    // Each cluster's rows, in row order, by a counting sort (one array, not one per cluster).
+    var clusterStart = [Int32](repeating: 0, count: result.clusterCount + 1)
+    for g in 0..<n { clusterStart[Int(result.cluster[g]) + 1] += 1 }
+    for c in 0..<result.clusterCount { clusterStart[c + 1] += clusterStart[c] }
+    var memberRows = [Int32](repeating: 0, count: n)
+    do {
+        var fill = clusterStart
+        for g in 0..<n {
+            let c = Int(result.cluster[g])
+            memberRows[Int(fill[c])] = Int32(g)
+            fill[c] += 1
+        }
+    }
+    func clusterMembers(_ c: Int) -> ArraySlice<Int32> { memberRows[Int(clusterStart[c])..<Int(clusterStart[c + 1])] }
+    let returnQuarter = loaded.map { $0.source.name.quarter }
     var personId = [String](repeating: "", count: result.clusterCount)
     var newPersons: [String] = [], newAliases: [(String, String)] = []
     var anchorOf = [Int32](repeating: -1, count: result.clusterCount)
@@ -201,7 +214,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var holders: [String: [Int: Int]] = [:]
     if state != nil {
         for c in 0..<result.clusterCount {
-            for g in clusterMembers[c] {
+            for g in clusterMembers(c) {
                 if let id = priorId[Int(memberOf[Int(g)])] { holders[id, default: [:]][c, default: 0] += 1 }
             }
         }
@@ -220,10 +233,15 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             for other in known where other != survivor { newAliases.append((other, survivor)) }
         } else {
             // A new child: the id comes from the earliest record (quarter first), so adding later quarters keeps it.
-            let anchor = clusterMembers[c].min { a, b in
-                (ret(Int(a)).source.name.quarter, memberName(Int(a))) < (ret(Int(b)).source.name.quarter, memberName(Int(b)))
-            }!
-            anchorOf[c] = anchor
+            // (Quarter, then member pseudonym: names are compared only on a tie.)
+            var anchor = -1
+            for g32 in clusterMembers(c) {
+                let g = Int(g32)
+                if anchor < 0 { anchor = g; continue }
+                let q = returnQuarter[Int(rowReturn[g])], best = returnQuarter[Int(rowReturn[anchor])]
+                if q < best || (q == best && memberOf[g] != memberOf[anchor] && memberName(g) < memberName(anchor)) { anchor = g }
+            }
+            anchorOf[c] = Int32(anchor)
         }
     }
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
