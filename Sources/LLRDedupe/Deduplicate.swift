@@ -83,18 +83,26 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // Sized for every row to be its own record, so slots never move.
     var spellWinner = HashIndex(capacity: n)
     var spellOf = [Int32](repeating: 0, count: n)
-    var keys = [UInt64](repeating: 0, count: n)
+    let keys = concurrentChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] range in
+        range.map { g in
+            let l = loaded[Int(rowReturn[g])]
+            return recordKey(l, l.rows[Int(rowIndex[g])])
+        }
+    }.flatMap { $0 }
     for g in 0..<n {
         let l = ret(g)
-        let k = recordKey(l, row(g))
-        keys[g] = k
+        let k = keys[g]
+        if g + 8 < n { spellWinner.prefetch(keys[g + 8]) }
         let (slot, inserted) = spellWinner.slot(k, insertingRow: g)
         if !inserted {
             let w = spellWinner.row(atSlot: slot)
             if (l.source.name.quarter, Int(rowReturn[g])) > (ret(w).source.name.quarter, Int(rowReturn[w])) { spellWinner.setRow(g, atSlot: slot) }
         }
     }
-    for g in 0..<n { spellOf[g] = Int32(spellWinner.row(of: keys[g])!) }
+    for g in 0..<n {
+        if g + 8 < n { spellWinner.prefetch(keys[g + 8]) }
+        spellOf[g] = Int32(spellWinner.row(of: keys[g])!)
+    }
     spellWinner = HashIndex()  // the big tables of one step are let go before the next step's are built
 
     // An event's id is keyed on its spell's winning row. Every winner's id is
@@ -118,14 +126,15 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
 
     // 4. Person linkage.
     var records: PersonRecords! = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
-    var memberKeys = [UInt64](repeating: 0, count: n)
     // Each deterministic rule's field and placeholder values, found once
     // rather than by name on every row.
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
-    for g in 0..<n {
-        let l = ret(g)
-        memberKeys[g] = identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
-    }
+    var memberKeys = concurrentChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] range in
+        range.map { g in
+            let l = loaded[Int(rowReturn[g])]
+            return identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
+        }
+    }.flatMap { $0 }
     // The state remembers source persons by a keyed pseudonym of partner +
     // own id: each distinct member once, in order of its first row.
     var firstRows: [Int32] = []
@@ -134,6 +143,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // every row would hold hundreds of megabytes at ten million.
     var memberIndex = HashIndex(capacity: n / 4)
     for g in 0..<n {
+        if g + 8 < n { memberIndex.prefetch(memberKeys[g + 8]) }
         if let m = memberIndex.insert(memberKeys[g], row: firstRows.count) {
             memberOf[g] = Int32(m)
         } else {

@@ -25,6 +25,13 @@ public struct HashIndex {
         mask = cap - 1
     }
 
+    /// Starts loading the slot `hash` will probe first: for loops over keys
+    /// known ahead, issued some keys before their insert or lookup.
+    @inline(__always) public func prefetch(_ hash: UInt64) {
+        let h = hash == 0 ? 1 : hash
+        keys.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + (Int(truncatingIfNeeded: h) & mask)) }
+    }
+
     /// Inserts `hash` for `row`; returns the earlier row when already present.
     public mutating func insert(_ hash: UInt64, row: Int) -> Int? {
         let (i, inserted) = slot(hash, insertingRow: row)

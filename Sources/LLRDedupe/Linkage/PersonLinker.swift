@@ -95,6 +95,7 @@ public struct PersonLinker: Sendable {
             let column = records.identifiers[r]
             var first = HashIndex(capacity: n / 2)
             for i in 0..<n where column[i] != 0 {
+                if i + 8 < n { first.prefetch(column[i + 8]) }
                 if let f = first.insert(column[i], row: i).map({ Int32($0) }) {
                     switch uf.union(f, Int32(i)) {
                     case .merged: edges.append(LinkEdge(a: f, b: Int32(i), rule: Int16(r), weight: 0))

@@ -161,6 +161,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
             var byKey = HashIndex(capacity: c.active.contains(false) ? n : 0)
             if c.active.contains(false) {
                 for g in 0..<n {
+                    if g + 8 < n { byKey.prefetch(c.recordKeys[g + 8]) }
                     let (slot, inserted) = byKey.slot(c.recordKeys[g], insertingRow: g)
                     if !inserted { byKey.setRow(g, atSlot: slot) }
                 }
