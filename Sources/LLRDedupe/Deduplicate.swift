@@ -78,6 +78,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let n = rowReturn.count
     @inline(__always) func row(_ g: Int) -> LoadedRow { loaded[Int(rowReturn[g])].rows[Int(rowIndex[g])] }
     @inline(__always) func ret(_ g: Int) -> LoadedReturn { loaded[Int(rowReturn[g])] }
+    let returnQuarter = loaded.map { $0.source.name.quarter }
 
     // 3. Spells: the same partner and record key in several quarters is one record; the latest quarter wins.
     // Sized for every row to be its own record, so slots never move.
@@ -90,13 +91,11 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }.flatMap { $0 }
     for g in 0..<n {
-        let l = ret(g)
-        let k = keys[g]
         if g + 8 < n { spellWinner.prefetch(keys[g + 8]) }
-        let (slot, inserted) = spellWinner.slot(k, insertingRow: g)
+        let (slot, inserted) = spellWinner.slot(keys[g], insertingRow: g)
         if !inserted {
             let w = spellWinner.row(atSlot: slot)
-            if (l.source.name.quarter, Int(rowReturn[g])) > (ret(w).source.name.quarter, Int(rowReturn[w])) { spellWinner.setRow(g, atSlot: slot) }
+            if (returnQuarter[Int(rowReturn[g])], rowReturn[g]) > (returnQuarter[Int(rowReturn[w])], rowReturn[w]) { spellWinner.setRow(g, atSlot: slot) }
         }
     }
     for g in 0..<n {
@@ -215,7 +214,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     func clusterMembers(_ c: Int) -> ArraySlice<Int32> { memberRows[Int(clusterStart[c])..<Int(clusterStart[c + 1])] }
-    let returnQuarter = loaded.map { $0.source.name.quarter }
     var personId = [String](repeating: "", count: result.clusterCount)
     var newPersons: [String] = [], newAliases: [(String, String)] = []
     var anchorOf = [Int32](repeating: -1, count: result.clusterCount)
