@@ -85,7 +85,10 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// spec's columns.
     static func loadLineage(_ db: SQLiteDatabase, csv path: String, readAhead: Bool) throws(MergeFailure) {
         var failure: String?
-        var files: [UInt64: Int] = [:]
+        // File ids by name; rows come grouped by file, so the name is looked
+        // up only when it changes from the row before.
+        var files: [[UInt8]: Int] = [:]
+        var lastName: [UInt8] = [], lastId = -1
         var col: [String: Int] = [:]
         let row: SQLiteStatement, file: SQLiteStatement
         do {
@@ -105,15 +108,18 @@ public final class AnalystDatabase: @unchecked Sendable {
             }
             do {
                 let name = r.cell(f)
-                let h = hashBytes(name.baseAddress, name.count)
-                var id = files[h] ?? -1
-                if id < 0 {
-                    id = files.count + 1
-                    files[h] = id
-                    file.bind(1, id); file.bind(2, bytes: name); file.bind(3, bytes: r.cell(p))
-                    try file.run()
+                if lastId < 0 || !lastName.elementsEqual(name) {
+                    lastName = Array(name)
+                    if let known = files[lastName] {
+                        lastId = known
+                    } else {
+                        lastId = files.count + 1
+                        files[lastName] = lastId
+                        file.bind(1, lastId); file.bind(2, bytes: name); file.bind(3, bytes: r.cell(p))
+                        try file.run()
+                    }
                 }
-                row.bind(1, id)
+                row.bind(1, lastId)
                 if let v = parseInteger(r.cell(n)) { row.bind(2, Int(v)) } else { row.bind(2, bytes: r.cell(n)) }
                 row.bind(3, bytes: r.cell(s))
                 if r.cell(e).count > 0 { row.bind(4, bytes: r.cell(e)) } else { row.bindNull(4) }
