@@ -307,16 +307,26 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             // Closest pairs first, one partner each: the same end day first, then the same start
             // day, then the other family a day later (a council copy is dated the day it was
             // recorded), then a day earlier; minutes break ties.
+            // A child known for years has many episodes: each primary looks
+            // only at the others within the window, found by their start day.
             pairs.removeAll(keepingCapacity: true)
+            others.sort { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
             for p in primaries {
-                for o in others {
-                    let days = Int(row(Int(o)).start) - Int(row(Int(p)).start)
-                    guard abs(days) <= rule.windowDays else { continue }
+                let pStart = Int(row(Int(p)).start)
+                var lo = 0, hi = others.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if Int(row(Int(others[mid])).start) < pStart - rule.windowDays { lo = mid + 1 } else { hi = mid }
+                }
+                for o in others[lo...] {
+                    let days = Int(row(Int(o)).start) - pStart
+                    if days > rule.windowDays { break }
                     let minutes = abs(Int64(row(Int(o)).startMinute) - Int64(row(Int(p)).startMinute))
                     let ends = row(Int(o)).end != Int32.min && row(Int(o)).end == row(Int(p)).end ? 0 : 1
                     pairs.append((ends, days >= 0 ? 2 * days : -2 * days + 1, minutes, p, o))
                 }
             }
+            // Every pair is distinct (p, o), so the order does not depend on the search.
             pairs.sort { $0 < $1 }
             used.removeAll(keepingCapacity: true)
             for (_, _, _, p, o) in pairs where !used.contains(p) && !used.contains(o) {
