@@ -163,9 +163,12 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let work = todo.map { result.files[$0].file }
     let checks = validation
     progress.reset()
-    let normalised = concurrentMap(work.count, jobs: options.jobs) { i -> (ValidationReport, NormaliseResult?) in
+    // Largest files first, so the workers finish together rather than one
+    // waiting on a big file taken last; results go back in inbox order.
+    let bySize = work.indices.sorted { (work[$0].bytes, $1) > (work[$1].bytes, $0) }
+    let sizeOrdered = concurrentMap(work.count, jobs: options.jobs) { k -> (ValidationReport, NormaliseResult?) in
         defer { progress.step("validating and normalising", of: work.count) }
-        let f = work[i]
+        let f = work[bySize[k]]
         if f.returnName == nil || f.nameProblem != nil {
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
@@ -173,6 +176,8 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
                                 background: options.jobs > 1)
         return (r.report, r)
     }
+    var normalised = sizeOrdered
+    for (k, i) in bySize.enumerated() { normalised[i] = sizeOrdered[k] }
     for (k, i) in todo.enumerated() {
         var outcome = result.files[i]
         var (report, norm) = normalised[k]
