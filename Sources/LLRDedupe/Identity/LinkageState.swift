@@ -17,9 +17,9 @@ public final class LinkageState {
         db = try SQLiteDatabase(path: path)
         try db.execute("""
             PRAGMA journal_mode=WAL;
-            CREATE TABLE IF NOT EXISTS person (person_id TEXT PRIMARY KEY, created_run INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS person_member (member TEXT PRIMARY KEY, person_id TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS person_alias (alias TEXT PRIMARY KEY, person_id TEXT NOT NULL, run INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS person (person_id TEXT PRIMARY KEY, created_run INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS person_member (member TEXT PRIMARY KEY, person_id TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS person_alias (alias TEXT PRIMARY KEY, person_id TEXT NOT NULL, run INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS run (run INTEGER PRIMARY KEY, records INTEGER NOT NULL, persons INTEGER NOT NULL);
             """)
         try db.prepare("SELECT member, person_id FROM person_member").forEachRow { members[$0.text(0)] = $0.text(1) }
@@ -47,7 +47,7 @@ public final class LinkageState {
                 m.bind(1, k); m.bind(2, v); try m.run()
             }
             let p = try db.prepare("INSERT OR IGNORE INTO person(person_id, created_run) VALUES(?1, ?2)")
-            for id in newPersons { p.bind(1, id); p.bind(2, run); try p.run() }
+            for id in newPersons.sorted() { p.bind(1, id); p.bind(2, run); try p.run() }
             let a = try db.prepare("INSERT OR REPLACE INTO person_alias(alias, person_id, run) VALUES(?1, ?2, ?3)")
             for (alias, id) in newAliases { a.bind(1, alias); a.bind(2, id); a.bind(3, run); try a.run() }
             // Aliases of an id that became an alias point at the survivor.
