@@ -125,6 +125,34 @@ func sampleStems(quarter: String) throws -> [String] {
         }
     }
 
+    /// A state file made before its tables were keyed without rowids (the
+    /// first versions) still works: the second night on the same inputs
+    /// gives the same bytes and no new ids.
+    @Test func aStateFromTheFirstVersionsStillWorks() throws {
+        let state = tempDir() + "/state.sqlite"
+        do {
+            let db = try SQLiteDatabase(path: state)
+            try db.execute("""
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE person (person_id TEXT PRIMARY KEY, created_run INTEGER NOT NULL);
+                CREATE TABLE person_member (member TEXT PRIMARY KEY, person_id TEXT NOT NULL);
+                CREATE TABLE person_alias (alias TEXT PRIMARY KEY, person_id TEXT NOT NULL, run INTEGER NOT NULL);
+                CREATE TABLE run (run INTEGER PRIMARY KEY, records INTEGER NOT NULL, persons INTEGER NOT NULL);
+                """)
+        }
+        let (first, one) = try dedupe([normalisedSample], state: state)
+        let (second, two) = try dedupe([normalisedSample], state: state)
+        #expect(one.newPersons > 0)
+        #expect(two.newPersons == 0 && two.aliases == 0)
+        for file in dedupeOutputFiles {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: first + "/" + file)) == Data(contentsOf: URL(fileURLWithPath: second + "/" + file)), "\(file)")
+        }
+        let check = try SQLiteDatabase(path: state)
+        var schema = ""
+        try check.prepare("SELECT sql FROM sqlite_master WHERE name = 'person'").forEachRow { schema = $0.text(0) }
+        #expect(!schema.contains("WITHOUT ROWID"), "the old table is kept as it was")
+    }
+
     /// A new quarter keeps every person id it does not merge; ids it merges
     /// survive as the older one.
     @Test func aNewQuarterKeepsExistingIds() throws {
