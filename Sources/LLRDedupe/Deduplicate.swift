@@ -1,4 +1,3 @@
-import Dispatch
 import LLRCore
 #if canImport(Glibc)
 import Glibc
@@ -84,12 +83,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // Sized for every row to be its own record, so slots never move.
     var spellWinner = HashIndex(capacity: n)
     var spellOf = [Int32](repeating: 0, count: n)
-    let keys = concurrentChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] range in
-        range.map { g in
-            let l = loaded[Int(rowReturn[g])]
-            return recordKey(l, l.rows[Int(rowIndex[g])])
-        }
-    }.flatMap { $0 }
+    let keys = concurrentMapInChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] g in
+        let l = loaded[Int(rowReturn[g])]
+        return recordKey(l, l.rows[Int(rowIndex[g])])
+    }
     for g in 0..<n {
         if g + 8 < n { spellWinner.prefetch(keys[g + 8]) }
         let (slot, inserted) = spellWinner.slot(keys[g], insertingRow: g)
@@ -109,18 +106,15 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // core (the few winners a cross-agency match later folds into another
     // event are made and not used).
     let winners = (0..<n).filter { spellOf[$0] == Int32($0) }
-    let winnerIds = Locked<[UInt8]>([])
-    let idWork = DispatchGroup()
-    let makeWinnerIds: @Sendable () -> Void = { [loaded, rowReturn, rowIndex] in
+    let winnerIds = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex] in
         var run: [UInt8] = []
         run.reserveCapacity(winners.count * Pseudonymiser.idLength)
         for g in winners {
             let l = loaded[Int(rowReturn[g])]
             l.appendId("event", of: l.rows[Int(rowIndex[g])].sourceKey, pseudonyms, to: &run)
         }
-        winnerIds.value = run
+        return run
     }
-    if options.jobs > 1 { DispatchQueue.global().async(group: idWork, execute: makeWinnerIds) } else { makeWinnerIds() }
     lap("spells")
 
     // 4. Person linkage.
@@ -128,12 +122,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // Each deterministic rule's field and placeholder values, found once
     // rather than by name on every row.
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
-    var memberKeys = concurrentChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] range in
-        range.map { g in
-            let l = loaded[Int(rowReturn[g])]
-            return identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
-        }
-    }.flatMap { $0 }
+    var memberKeys = concurrentMapInChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] g in
+        let l = loaded[Int(rowReturn[g])]
+        return identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
+    }
     // The state remembers source persons by a keyed pseudonym of partner +
     // own id: each distinct member once, in order of its first row.
     var firstRows: [Int32] = []
@@ -143,30 +135,24 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var memberIndex = HashIndex(capacity: n / 4)
     for g in 0..<n {
         if g + 8 < n { memberIndex.prefetch(memberKeys[g + 8]) }
-        if let m = memberIndex.insert(memberKeys[g], row: firstRows.count) {
-            memberOf[g] = Int32(m)
-        } else {
-            memberOf[g] = Int32(firstRows.count)
-            firstRows.append(Int32(g))
-        }
+        let (m, isNew) = memberIndex.number(memberKeys[g])
+        memberOf[g] = Int32(m)
+        if isNew { firstRows.append(Int32(g)) }
     }
     memberIndex = HashIndex()
     memberKeys = []  // members are known by number from here on
     // The members' pseudonyms are made on a worker while this thread copies
     // the records' details for the linkage.
     let distinctMembers = firstRows
-    let memberNames = Locked<[String]>([])
-    let nameWork = DispatchGroup()
-    let makeNames: @Sendable () -> Void = { [loaded, rowReturn, rowIndex] in
+    let memberNames = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex] in
         var id: [UInt8] = []
-        memberNames.value = distinctMembers.map { g32 in
+        return distinctMembers.map { g32 in
             let g = Int(g32), l = loaded[Int(rowReturn[g])]
             id.removeAll(keepingCapacity: true)
             l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
             return String(decoding: id, as: UTF8.self)
         }
     }
-    if options.jobs > 1 { DispatchQueue.global().async(group: nameWork, execute: makeNames) } else { makeNames() }
     for g in 0..<n {
         let l = ret(g), r = row(g)
         let partnerSeed = l.partnerSeed
@@ -175,7 +161,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
         }
     }
-    nameWork.wait()
     let names = memberNames.value
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
@@ -254,7 +239,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     }
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
     let anchors = fresh.map { memberName(Int(anchorOf[$0])) }
-    let freshIds = concurrentChunks(fresh.count, jobs: options.jobs) { range in range.map { i in pseudonyms.id("person", Array(anchors[i].utf8)) } }.flatMap { $0 }
+    let freshIds = concurrentMapInChunks(fresh.count, jobs: options.jobs) { i in pseudonyms.id("person", Array(anchors[i].utf8)) }
     for (i, c) in fresh.enumerated() {
         // Two children whose earliest records share a partner's id (one id reused for two
         // children) would get one pseudonym: the later cluster takes the next one in turn.
@@ -341,7 +326,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
 
     // Event ids: each owning row's, made above as a spell winner's.
     let owners = (0..<n).filter { owner[$0] == Int32($0) }
-    idWork.wait()
     var eventIds = IdColumn()
     do {
         var slotOfWinner = [Int32](repeating: -1, count: n)
@@ -370,29 +354,28 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
                                 eventIds: eventIds, eventSlot: eventSlot, cluster: result.cluster, personId: personId,
                                 personIds: IdColumn(personId), linkage: linkage)
     // The linkage state is saved on its own worker while the outputs are
-    // written (before them, on this thread, when the run is kept to one core).
-    let saving = DispatchGroup()
-    let saveFailure = Locked<String?>(nil)
-    if let state {
+    // written (before them, on this thread, when the run is kept to one
+    // core); its value is the failure, if any.
+    let saving = state.map { state in
         let box = StateBox(state)
         let members = names.indices.map { i in (names[i], personId[Int(result.cluster[Int(distinctMembers[i])])]) }
         let persons = result.clusterCount, created = newPersons, aliases = newAliases
-        let save: @Sendable () -> Void = {
+        return WorkerResult(onWorker: options.jobs > 1) { () -> String? in
             do { try box.state.save(members: members, newPersons: created, newAliases: aliases, records: n, persons: persons) } catch {
-                saveFailure.value = "\(error)"
+                return "\(error)"
             }
+            return nil
         }
-        if options.jobs > 1 { DispatchQueue.global().async(group: saving, execute: save) } else { save() }
     }
     do {
         try writeOutputs(context, result: result, memberOf: memberOf, outDir: options.outDir, jobs: options.jobs, summary: &summary)
     } catch {
-        saving.wait()
+        _ = saving?.value
         throw DedupeFailure(description: "writing the outputs failed: \(error)")
     }
-    saving.wait()
+    let saveFailure = saving?.value ?? nil
     lap(state == nil ? "write" : "write + state")
-    if let failure = saveFailure.value {
+    if let failure = saveFailure {
         throw DedupeFailure(description: "saving the linkage state failed (outputs were written; the next run repeats this one): \(failure)")
     }
     return summary

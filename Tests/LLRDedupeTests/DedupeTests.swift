@@ -394,16 +394,12 @@ struct LoadingTests {
     /// A duplicate row's first copy is found by its row number whether the
     /// events file is in row order (a binary search) or not (a dictionary).
     @Test func rowsAreFoundByNumberInAnyOrder() {
-        func row(_ n: Int32) -> LoadedRow {
-            LoadedRow(sourceRow: n, eventType: 0, sex: 0, start: 0, startMinute: 0, end: 0, sourceKey: .empty, personSourceId: .empty,
-                      core: .empty, attributes: .empty, identity: .empty, forename: .empty, surname: .empty, dob: .empty,
-                      postcode: .empty, nhs: .empty, upn: .empty)
-        }
         for numbers in [[2, 3, 5, 8, 13, 21], [13, 2, 21, 5, 3, 8], [], [7]] as [[Int32]] {
-            let rows = numbers.map(row)
-            rows.withUnsafeBufferPointer { buffer in
-                let index = RowsBySourceRow(buffer)
-                for n in Int32(0)...Int32(22) { #expect(index.index(of: n) == numbers.firstIndex(of: n), "\(numbers) \(n)") }
+            let index = RowsBySourceRow(numbers)
+            for n in Int32(0)...Int32(22) {
+                #expect(index.index(of: n) == numbers.firstIndex(of: n), "\(numbers) \(n)")
+                // A hint is taken when right, and a wrong one changes nothing.
+                for hint in [-1, 0, 3, 9] { #expect(index.index(of: n, hint: hint) == numbers.firstIndex(of: n), "\(numbers) \(n) hint \(hint)") }
             }
         }
     }

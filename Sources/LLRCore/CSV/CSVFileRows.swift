@@ -19,6 +19,12 @@ public final class CSVFileRows: RecordSink {
         body?(record)
     }
 
+    /// Where each of `names` is in `header` (-1 when absent): for a reader
+    /// that finds its columns once, from the header, not by name per row.
+    public static func columns(_ header: [String], _ names: [String]) -> [Int] {
+        names.map { n in header.firstIndex(of: n) ?? -1 }
+    }
+
     /// Reads `path`; `header` sees the column names first. Returns a message
     /// when the file is missing or unreadable.
     /// The closures do not escape, so what they capture (a caller's

@@ -58,6 +58,13 @@ public struct HashIndex {
         }
     }
 
+    /// Numbers distinct hashes 0, 1, 2, … in the order they are first seen:
+    /// `hash`'s number, and whether this is its first sighting.
+    public mutating func number(_ hash: UInt64) -> (number: Int, isNew: Bool) {
+        let (i, inserted) = slot(hash, insertingRow: count)
+        return (Int(rows[i]), inserted)
+    }
+
     /// The row `hash` was inserted with, if it was.
     public func row(of hash: UInt64) -> Int? {
         let h = hash == 0 ? 1 : hash

@@ -24,6 +24,38 @@ public func concurrentChunks<T: Sendable>(_ count: Int, jobs: Int, _ body: @esca
     return concurrentMap(pieces, jobs: jobs) { k in body(count * k / pieces ..< count * (k + 1) / pieces) }
 }
 
+/// `body` for each of 0..<count, in index order, worked out in ranges as
+/// `concurrentChunks` hands them out: a map over a million small items.
+public func concurrentMapInChunks<T: Sendable>(_ count: Int, jobs: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+    concurrentChunks(count, jobs: jobs) { range in range.map(body) }.flatMap { $0 }
+}
+
+/// A value worked out on a Dispatch worker while the caller goes on, or at
+/// once on the caller's thread when the run is kept to one core; `value`
+/// waits for it.
+public final class WorkerResult<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchGroup()
+    // Written once, by the worker before it leaves `done`; read after waiting on it.
+    private var result: T?
+
+    public init(onWorker: Bool, _ body: @escaping @Sendable () -> T) {
+        if onWorker {
+            done.enter()
+            DispatchQueue.global().async {
+                self.result = body()
+                self.done.leave()
+            }
+        } else {
+            result = body()
+        }
+    }
+
+    public var value: T {
+        done.wait()
+        return result!
+    }
+}
+
 /// Hands out indexes and keeps results, under one lock.
 private final class Slots<T>: @unchecked Sendable {
     private let lock = MutexLock()

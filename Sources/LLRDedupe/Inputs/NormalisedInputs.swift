@@ -153,6 +153,39 @@ final class LoadedReturn: @unchecked Sendable {
     }
 }
 
+/// A return's rows by source row number: a binary search, as the normaliser
+/// writes rows in order; a dictionary for a file that is not. A `hint` (the
+/// row expected, as when a second file follows the first row by row) is
+/// tried first.
+struct RowsBySourceRow {
+    private let sourceRows: [Int32]
+    private let unordered: [Int32: Int]?
+
+    init(_ sourceRows: [Int32]) {
+        self.sourceRows = sourceRows
+        var ordered = true
+        for k in sourceRows.indices.dropFirst() where sourceRows[k - 1] >= sourceRows[k] { ordered = false; break }
+        if ordered {
+            unordered = nil
+        } else {
+            var map: [Int32: Int] = [:]
+            for (k, r) in sourceRows.enumerated() { map[r] = k }
+            unordered = map
+        }
+    }
+
+    func index(of row: Int32, hint: Int = -1) -> Int? {
+        if hint >= 0 && hint < sourceRows.count && sourceRows[hint] == row { return hint }
+        if let unordered { return unordered[row] }
+        var lo = 0, hi = sourceRows.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sourceRows[mid] < row { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sourceRows.count && sourceRows[lo] == row ? lo : nil
+    }
+}
+
 /// The elements of `a` in memory of exactly their size (never empty, so the
 /// base address is never nil); the caller deallocates it.
 func ownedCopy<T>(_ a: [T]) -> UnsafeBufferPointer<T> {
@@ -216,11 +249,6 @@ private struct LoadedReturnReader {
         return ByteSpan(offset: UInt32(start), count: UInt32(arena.count - start))
     }
 
-    /// Columns by name, found once from the header; -1 when absent.
-    private static func columns(_ header: [String], _ names: [String]) -> [Int] {
-        names.map { n in header.firstIndex(of: n) ?? -1 }
-    }
-
     mutating func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
         var c: [Int] = []  // source_row, source_key, event_type, event_start, sex, event_end
         var attrFrom = 0, attrTo = 0
@@ -229,7 +257,7 @@ private struct LoadedReturnReader {
         for (k, v) in eventTypes { typeIndex[identifierHash(Array(k.utf8))] = v }
         let path = source.events
         let problem = CSVFileRows.read(path: path, header: { h in
-            c = Self.columns(h, ["source_row", "source_key", "event_type", "event_start", "sex", "event_end"])
+            c = CSVFileRows.columns(h, ["source_row", "source_key", "event_type", "event_start", "sex", "event_end"])
             attrFrom = (h.firstIndex(of: "ethnicity_code") ?? h.count - 1) + 1
             attrTo = h.count
             self.attributeHeader = Array(h[min(attrFrom, h.count)...])
@@ -269,23 +297,15 @@ private struct LoadedReturnReader {
         var c: [Int] = []  // source_row, person_source_id, upn, forename, surname, dob, postcode, nhs_number
         // The identifiers come in the events' order: each row is the next
         // event's, and a file that strays is looked up by row number.
-        var byRow: [Int32: Int] = [:]
+        let rowOf = RowsBySourceRow(rows.map(\.sourceRow))
         var next = 0
         var matched = 0
         let path = source.identifiers
         let problem = CSVFileRows.read(path: path, header: { h in
-            c = Self.columns(h, ["source_row", "person_source_id", "upn", "forename", "surname", "dob", "postcode", "nhs_number"])
+            c = CSVFileRows.columns(h, ["source_row", "person_source_id", "upn", "forename", "surname", "dob", "postcode", "nhs_number"])
         }) { r in
-            var found: Int?
-            if c.count == 8, c.allSatisfy({ $0 >= 0 }), c[2] < r.storedCount, let row = rowNumber(r.cell(c[0])) {
-                if next < self.rows.count && self.rows[next].sourceRow == row {
-                    found = next
-                } else {
-                    if byRow.isEmpty { for (i, e) in self.rows.enumerated() { byRow[e.sourceRow] = i } }
-                    found = byRow[row]
-                }
-            }
-            guard let i = found else {
+            guard c.count == 8, c.allSatisfy({ $0 >= 0 }), c[2] < r.storedCount,
+                  let row = rowNumber(r.cell(c[0])), let i = rowOf.index(of: row, hint: next) else {
                 self.problems.append("\(path): row \(r.rowNumber) has no matching event; normalise the return again")
                 return
             }

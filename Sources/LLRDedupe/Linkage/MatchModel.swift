@@ -216,12 +216,9 @@ struct NameCounts {
 
     /// The name's number, counting this sighting.
     mutating func add(_ hash: UInt64) -> Int32 {
-        if let k = index.insert(hash, row: counts.count) {
-            counts[k] += 1
-            return Int32(k)
-        }
-        counts.append(1)
-        return Int32(counts.count - 1)
+        let (k, isNew) = index.number(hash)
+        if isNew { counts.append(1) } else { counts[k] += 1 }
+        return Int32(k)
     }
 }
 
@@ -237,7 +234,7 @@ struct NicknameLookup {
     init(_ table: [[UInt8]: [Int]]) {
         for (name, g) in table where !g.isEmpty {
             let h = name.withUnsafeBufferPointer { identifierHash($0) }
-            if index.insert(h, row: names.count) == nil {
+            if index.number(h).isNew {
                 names.append(name)
                 groups.append((Int32(g[0]), g.count > 1 ? Int32(g[1]) : -1))
             } else {

@@ -206,10 +206,9 @@ struct ProfileTable: @unchecked Sendable {
                 h = mixHash(h ^ spanHash(arena, r.surname[i], seed: 2))
                 h = mixHash(h ^ spanHash(arena, r.postcode[i], seed: 3))
                 h = mixHash(h ^ UInt64(UInt32(bitPattern: r.dob[i])) ^ UInt64(r.sex[i]) << 40)
-                if let p = index.insert(h, row: representative.count) { profileOf[i] = Int32(p) } else {
-                    profileOf[i] = Int32(representative.count)
-                    representative.append(Int32(i))
-                }
+                let (p, isNew) = index.number(h)
+                profileOf[i] = Int32(p)
+                if isNew { representative.append(Int32(i)) }
             }
         }
         var counts = [Int32](repeating: 0, count: representative.count + 1)

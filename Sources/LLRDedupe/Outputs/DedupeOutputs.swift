@@ -183,7 +183,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                         let g = c.firstRow[ri] + k
                         entries.append((l.rows[k].sourceRow, c.owner[g] == Int32(g) ? 0 : 1, Int32(g)))
                     }
-                    let rowOf = RowsBySourceRow(l.rows)
+                    let rowOf = RowsBySourceRow(l.rows.map(\.sourceRow))
                     for (dup, first) in l.duplicates { entries.append((dup, 2, rowOf.index(of: first).map { Int32(c.firstRow[ri] + $0) } ?? -1)) }
                     for rej in l.rejected { entries.append((rej, 4, -1)) }
                 } else {
@@ -330,36 +330,6 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
     try pending.commitAll()
 }
 
-/// A return's rows by source row number: a binary search, as the normaliser
-/// writes rows in order; a dictionary for a file that is not.
-struct RowsBySourceRow {
-    private let rows: UnsafeBufferPointer<LoadedRow>
-    private let unordered: [Int32: Int]?
-
-    init(_ rows: UnsafeBufferPointer<LoadedRow>) {
-        self.rows = rows
-        var ordered = true
-        for k in rows.indices.dropFirst() where rows[k - 1].sourceRow >= rows[k].sourceRow { ordered = false; break }
-        if ordered {
-            unordered = nil
-        } else {
-            var map: [Int32: Int] = [:]
-            for (k, r) in rows.enumerated() { map[r.sourceRow] = k }
-            unordered = map
-        }
-    }
-
-    func index(of row: Int32) -> Int? {
-        if let unordered { return unordered[row] }
-        var lo = 0, hi = rows.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if rows[mid].sourceRow < row { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < rows.count && rows[lo].sourceRow == row ? lo : nil
-    }
-}
-
 /// One value as a CSV cell, escaped once for rows that repeat it.
 func encodedCell(_ value: String) -> [UInt8] {
     var b = CSVRowBuilder()
@@ -390,16 +360,13 @@ struct PartnerSetNames {
 /// Outputs built on several workers, renamed into place together once all are complete.
 final class PendingOutputs: @unchecked Sendable {
     private let lock = MutexLock()
-    private var csv: [CSVOutput] = []
     private var fast: [FastCSVGzipRows] = []
     private var plain: [AtomicOutputFile] = []
 
-    func add(_ o: CSVOutput) { lock.withLock { csv.append(o) } }
     func add(_ o: FastCSVGzipRows) { lock.withLock { fast.append(o) } }
     func add(_ o: AtomicOutputFile) { lock.withLock { plain.append(o) } }
 
     func commitAll() throws(OutputError) {
-        for o in csv { try o.commit() }
         for o in fast { try o.commit() }
         for o in plain { try o.commit() }
     }

@@ -43,35 +43,31 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
     var missing: [String] = []
     let total: Int32 = -1, all: Int32 = -1
 
-    func intern(_ table: inout HashIndex, _ key: UInt64, _ count: Int, _ add: () -> Void) -> Int32 {
-        if let i = table.insert(key, row: count) { return Int32(i) }
-        add()
-        return Int32(count)
+    func intern(_ table: inout HashIndex, _ key: UInt64, _ add: () -> Void) -> Int32 {
+        let (i, isNew) = table.number(key)
+        if isNew { add() }
+        return Int32(i)
     }
     func count(_ g: Group, _ who: UInt64) {
         // Numbers below 2^20 each, shifted up by one so no key is 0.
         let key = UInt64(UInt32(bitPattern: g.period + 1)) << 42 | UInt64(UInt32(bitPattern: g.area + 1)) << 21 | UInt64(UInt32(bitPattern: g.type + 1))
-        let i = intern(&groups, key, groupKeys.count) { groupKeys.append(g); events.append(0) }
+        let i = intern(&groups, key) { groupKeys.append(g); events.append(0) }
         events[Int(i)] += 1
-        if let k = pairs.insert(mixHash(who ^ UInt64(UInt32(bitPattern: i)) &* 0x9E37_79B9_7F4A_7C15), row: pairGroup.count) {
-            pairEvents[k] += 1
-        } else {
-            pairGroup.append(i)
-            pairEvents.append(1)
-        }
+        let (k, isNew) = pairs.number(mixHash(who ^ UInt64(UInt32(bitPattern: i)) &* 0x9E37_79B9_7F4A_7C15))
+        if isNew { pairGroup.append(i); pairEvents.append(1) } else { pairEvents[k] += 1 }
     }
     let needed = ["financial_year", "quarter", "la_code", "la_name", "event_type", "llr_person_id"]
     let problem = CSVFileRows.read(path: eventsPath, header: { h in
-        columns = needed.map { h.firstIndex(of: $0) ?? -1 }
+        columns = CSVFileRows.columns(h, needed)
         missing = needed.filter { !h.contains($0) }
     }) { row in
         guard columns.count == 6, columns.allSatisfy({ $0 >= 0 }), row.storedCount > columns.max()! else { return }
         let fy = columns[0], q = columns[1], la = columns[2], name = columns[3], type = columns[4], person = columns[5]
         func text(_ i: Int) -> String { String(decoding: row.cell(i), as: UTF8.self) }
         func key(_ i: Int, seed: UInt64 = 0x5EED) -> UInt64 { hashBytes(row.cell(i).baseAddress, row.cell(i).count, seed: seed) }
-        let p = intern(&periods, row.cell(fy).count > 0 ? key(fy, seed: key(q)) : 0, periodText.count) { periodText.append((text(fy), text(q))) }
-        let a = intern(&areas, key(la), areaText.count) { areaText.append((text(la), text(name))) }
-        let t = intern(&types, key(type), typeText.count) { typeText.append(text(type)) }
+        let p = intern(&periods, row.cell(fy).count > 0 ? key(fy, seed: key(q)) : 0) { periodText.append((text(fy), text(q))) }
+        let a = intern(&areas, key(la)) { areaText.append((text(la), text(name))) }
+        let t = intern(&types, key(type)) { typeText.append(text(type)) }
         let who = key(person)
         count(Group(period: p, area: a, type: t), who)
         count(Group(period: p, area: total, type: t), who)
