@@ -185,20 +185,9 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     lap("link")
 
     // Person ids: a cluster keeps the oldest id any of its members had; other ids become aliases.
-    // Each cluster's rows, in row order, by a counting sort (one array, not one per cluster).
-    var clusterStart = [Int32](repeating: 0, count: result.clusterCount + 1)
-    for g in 0..<n { clusterStart[Int(result.cluster[g]) + 1] += 1 }
-    for c in 0..<result.clusterCount { clusterStart[c + 1] += clusterStart[c] }
-    var memberRows = [Int32](repeating: 0, count: n)
-    do {
-        var fill = clusterStart
-        for g in 0..<n {
-            let c = Int(result.cluster[g])
-            memberRows[Int(fill[c])] = Int32(g)
-            fill[c] += 1
-        }
-    }
-    func clusterMembers(_ c: Int) -> ArraySlice<Int32> { memberRows[Int(clusterStart[c])..<Int(clusterStart[c + 1])] }
+    // Each cluster's rows, in row order (one array, not one per cluster).
+    let clusterRows = Grouping(keys: result.cluster, keyCount: result.clusterCount)
+    func clusterMembers(_ c: Int) -> ArraySlice<Int32> { clusterRows.members(c) }
     var personId = [String](repeating: "", count: result.clusterCount)
     var newPersons: [String] = [], newAliases: [(String, String)] = []
     var anchorOf = [Int32](repeating: -1, count: result.clusterCount)

@@ -89,7 +89,6 @@ struct MatchModel: @unchecked Sendable {
         weights = (0..<5).map { f in levels[f].indices.map { k in log2(m[f][k] / u[f][k]) } }
     }
 
-    /// The total match weight of a pair of profiles.
     /// How many of `pairs` fall in each level of each field, counted on
     /// `jobs` workers (whole counts, so the sums do not depend on the split).
     func levelCounts(_ pairs: [(Int32, Int32)], arena: UnsafeBufferPointer<UInt8>, jobs: Int) -> [[Double]] {
@@ -109,6 +108,7 @@ struct MatchModel: @unchecked Sendable {
         return total
     }
 
+    /// The total match weight of a pair of profiles.
     @inline(__always) func weight(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> Double {
         let lv = levelsOf(p, q, arena: arena)
         var w = 0.0

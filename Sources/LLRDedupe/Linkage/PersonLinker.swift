@@ -192,14 +192,14 @@ public struct PersonLinker: Sendable {
 /// Records grouped by identical details (forename, surname, dob, sex,
 /// postcode); each group compared once.
 struct ProfileTable: @unchecked Sendable {
-    var representative: [Int32] = []
-    var offsets: [Int32] = []
-    var memberList: [Int32] = []
+    let representative: [Int32]
+    let groups: Grouping
     var count: Int { representative.count }
 
     init(_ r: PersonRecords) {
         var index = HashIndex(capacity: r.count / 4)  // grows: many records share details
         var profileOf = [Int32](repeating: 0, count: r.count)
+        var representative: [Int32] = []
         r.arena.withUnsafeBufferPointer { arena in
             for i in 0..<r.count {
                 var h = spanHash(arena, r.forename[i], seed: 1)
@@ -211,21 +211,35 @@ struct ProfileTable: @unchecked Sendable {
                 if isNew { representative.append(Int32(i)) }
             }
         }
-        var counts = [Int32](repeating: 0, count: representative.count + 1)
-        for p in profileOf { counts[Int(p) + 1] += 1 }
-        for k in 1..<counts.count { counts[k] += counts[k - 1] }
-        offsets = counts
-        var fill = counts
-        memberList = [Int32](repeating: 0, count: r.count)
-        for i in 0..<r.count {
-            let p = Int(profileOf[i])
-            memberList[Int(fill[p])] = Int32(i)
-            fill[p] += 1
-        }
+        self.representative = representative
+        groups = Grouping(keys: profileOf, keyCount: representative.count)
     }
 
-    func memberCount(_ p: Int) -> Int { Int(offsets[p + 1] - offsets[p]) }
-    func members(_ p: Int) -> [Int32] { Array(memberList[Int(offsets[p])..<Int(offsets[p + 1])]) }
+    func memberCount(_ p: Int) -> Int { groups.members(p).count }
+    func members(_ p: Int) -> [Int32] { Array(groups.members(p)) }
+}
+
+/// Items 0..<keys.count grouped by their key (0..<keyCount) with a counting
+/// sort: one array for all the groups, each group's items in item order.
+struct Grouping: Sendable {
+    private let starts: [Int32]
+    private let items: [Int32]
+
+    init(keys: [Int32], keyCount: Int) {
+        var starts = [Int32](repeating: 0, count: keyCount + 1)
+        for k in keys { starts[Int(k) + 1] += 1 }
+        for k in 0..<keyCount { starts[k + 1] += starts[k] }
+        var fill = starts
+        var items = [Int32](repeating: 0, count: keys.count)
+        for (i, k) in keys.enumerated() {
+            items[Int(fill[Int(k)])] = Int32(i)
+            fill[Int(k)] += 1
+        }
+        self.starts = starts
+        self.items = items
+    }
+
+    func members(_ key: Int) -> ArraySlice<Int32> { items[Int(starts[key])..<Int(starts[key + 1])] }
 }
 
 @inline(__always) func spanHash(_ arena: UnsafeBufferPointer<UInt8>, _ s: PersonRecords.Span, seed: UInt64) -> UInt64 {
