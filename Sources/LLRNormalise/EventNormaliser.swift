@@ -33,9 +33,7 @@ final class EventNormaliser {
     private(set) var rowsWritten = 0
     /// Unmapped free-text values and how often they came, for the report.
     private(set) var unmapped: [String: Int] = [:]
-    /// Accepted rows with each schema field filled (field completeness in
-    /// the merge's quality table), by schema field.
-    private(set) var filled: [Int] = []
+    /// Schema field names, for `filled` (field completeness in the merge's quality table).
     private(set) var fieldNames: [String] = []
 
     /// Schema index of each role's column, resolved once (-1 when the family lacks it).
@@ -44,46 +42,122 @@ final class EventNormaliser {
         var sex = -1, ethnicity = -1, postcode = -1, la = -1, nhs = -1, upn = -1
     }
 
-    /// Everything the row loop reads, resolved once the schema is known; a
-    /// class, so each row borrows it instead of copying its tables.
+    /// Everything the row loop reads, resolved once the schema is known:
+    /// constants only, plain values over memory the arena owns, so a row
+    /// reads them with no reference counting or exclusivity checks.
     private final class Plan {
-        var roles = Roles()
-        var sourceFile = ByteRun.empty
-        var partner = ByteRun.empty
-        var family = ByteRun.empty
-        var eventTypes = CodeTable([])
-        var eventTypeRuns: [ByteRun] = []
-        var sexTable: CodeTable?
-        var sexRuns: [ByteRun] = []
-        var ethnicityTable: CodeTable?
-        var ethnicityRuns: [ByteRun] = []
+        let roles: Roles
+        let sourceFile, partner, family: ByteRun
+        let eventTypes: CodeTable
+        let eventTypeRuns: UnsafeBufferPointer<ByteRun>
+        /// Sex codes of the family's code set and the M/F/U each gives.
+        let sexTable: CodeTable
+        let sexRuns: UnsafeBufferPointer<ByteRun>
+        let sexFreeText: CodeList?
+        /// Ethnicity codes of the family's code set and the ONS category of each.
+        let ethnicityTable: CodeTable
+        let ethnicityCategory: UnsafeBufferPointer<Int>
+        let ethnicityFreeText: CodeList?
         /// ONS category → its group, both as runs, by category position.
-        var categories = CodeTable([])
-        var categoryRuns: [ByteRun] = []
-        var groupRuns: [ByteRun] = []
-        var unknownSex = ByteRun.empty
-        var notKnownCategory = -1
-        var laForms = CodeTable([])
-        var laFormTarget: [Int] = []
-        var districts = CodeTable([])
-        var districtTarget: [Int] = []
-        var laCodes: [ByteRun] = []
-        var laNames: [ByteRun] = []
-        var outsideCode = ByteRun.empty
-        var outsideName = ByteRun.empty
-        var ageBands: [ByteRun] = []
-        var attributeFields: [Int] = []
-        var attributeLists: [CodeList?] = []
+        let categories: CodeTable
+        let categoryRuns, groupRuns: UnsafeBufferPointer<ByteRun>
+        let unknownSex: ByteRun
+        let notKnownCategory: Int
+        let laForms: CodeTable
+        let laFormTarget: UnsafeBufferPointer<Int>
+        let districts: CodeTable
+        let districtTarget: UnsafeBufferPointer<Int>
+        let laCodes, laNames: UnsafeBufferPointer<ByteRun>
+        let outsideCode, outsideName: ByteRun
+        let ageBands: UnsafeBufferPointer<ByteRun>
+        let attributeFields: [Int]
+        let attributeLists: [CodeList?]
+
+        init(_ schema: FamilySchema, pipelines: Pipelines, partner: String, sourceFile: String, arena: ByteRunArena) {
+            let mappings = pipelines.mappings
+            func at(_ r: String) -> Int { schema.roles[r].flatMap { schema.index(of: $0) } ?? -1 }
+            roles = Roles(
+                key: at("key"), personId: at("personId"), eventType: at("eventType"), start: at("start"), end: at("end"),
+                forename: at("forename"), surname: at("surname"), dob: at("dob"), age: at("age"), sex: at("sex"),
+                ethnicity: at("ethnicity"), postcode: at("postcode"), la: at("la"), nhs: at("nhs"), upn: at("upn"))
+            var cell = CSVRowBuilder()
+            cell.add(sourceFile)
+            self.sourceFile = arena.run(cell.bytes)
+            self.partner = arena.run(partner)
+            family = arena.run(schema.name)
+            func table(_ keys: [String]) -> CodeTable { CodeTable(keys: keys, arena: arena) }
+            func runs(_ values: [String]) -> UnsafeBufferPointer<ByteRun> { arena.table(values.map { arena.run($0) }) }
+            let types = (mappings.eventTypes[schema.name] ?? [:]).sorted { $0.key < $1.key }
+            eventTypes = table(types.map(\.key))
+            eventTypeRuns = runs(types.map(\.value))
+
+            func codelist(_ roleName: String) -> String? {
+                guard let f = schema.roles[roleName] else { return nil }
+                if let list = schema.field(f)?.codelist { return list }
+                for r in schema.rules { if case .freeText(let field, let list) = r.kind, field == f { return list } }
+                return nil
+            }
+            /// A code set's mapping table, or the free-text list it is matched through.
+            func mapping(_ roleName: String, _ maps: [String: [String: String]?]) -> ([(String, String)], CodeList?) {
+                guard let list = codelist(roleName) else { return ([], nil) }
+                if let t = maps[list] ?? nil { return (t.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, nil) }
+                if let cl = pipelines.codelists[list], !cl.aliases.isEmpty { return ([], cl) }
+                return ((pipelines.codelists[list]?.codes ?? []).map { ($0, $0) }, nil)
+            }
+            let cats = mappings.ethnicCategories
+            let notKnown = cats.firstIndex(of: "NOT_KNOWN") ?? 0
+            let (sexPairs, sexFree) = mapping("sex", mappings.sex)
+            sexTable = table(sexPairs.map(\.0))
+            sexRuns = runs(sexPairs.map(\.1))
+            sexFreeText = sexFree
+            let (ethPairs, ethFree) = mapping("ethnicity", mappings.ethnicity)
+            ethnicityTable = table(ethPairs.map(\.0))
+            ethnicityCategory = arena.table(ethPairs.map { cats.firstIndex(of: $0.1) ?? notKnown })
+            ethnicityFreeText = ethFree
+            categories = table(cats)
+            categoryRuns = runs(cats)
+            groupRuns = runs(cats.map { mappings.ethnicGroups[$0] ?? "Not known" })
+            notKnownCategory = notKnown
+            unknownSex = arena.run("U")
+            let las = mappings.laNames.keys.sorted()
+            laCodes = runs(las)
+            laNames = runs(las.map { mappings.laNames[$0]! })
+            let forms = mappings.laForms.map { (String(decoding: $0.key, as: UTF8.self), $0.value) }.sorted { $0.0 < $1.0 }
+            laForms = table(forms.map(\.0))
+            laFormTarget = arena.table(forms.map { las.firstIndex(of: $0.1)! })
+            let districts = mappings.districts.sorted { $0.key < $1.key }
+            self.districts = table(districts.map(\.key))
+            districtTarget = arena.table(districts.map { las.firstIndex(of: $0.value)! })
+            outsideCode = arena.run(mappings.outsideCode)
+            outsideName = arena.run(mappings.outsideName)
+            ageBands = runs((0...130).map { mappings.ageBand($0) })
+            attributeFields = AlignedSchema.attributeColumns.map { a in schema.attributes.contains(a) ? schema.index(of: a) ?? -1 : -1 }
+            attributeLists = AlignedSchema.attributeColumns.map { a -> CodeList? in
+                guard schema.attributes.contains(a) else { return nil }
+                for r in schema.rules { if case .freeText(let field, let list) = r.kind, field == a { return pipelines.codelists[list] } }
+                return nil
+            }
+        }
     }
 
-    private var ready = false
-    private var plan = Plan()
-    private var sexFreeText: CodeList?
-    private var ethnicityFreeText: CodeList?
+    private var plan: Plan?
     private var quarterCache: [Int: (ByteRun, ByteRun)] = [:]
     private var lastQuarterKey = -1
     private var lastQuarter = (ByteRun.empty, ByteRun.empty)
-    private var buffers = [[UInt8]](repeating: [], count: 5)
+    /// The row's postcode, made once and written in both files, and its LA
+    /// field folded for matching; grown for a longer cell.
+    private var postcode = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+    private var folded = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+    private var scratchRoom = 64
+
+    @inline(__always) private func makeRoom(_ n: Int) {
+        guard n > scratchRoom else { return }
+        postcode.deallocate(); folded.deallocate()
+        scratchRoom = n
+        postcode = .allocate(capacity: n)
+        folded = .allocate(capacity: n)
+    }
+    private var filledCounts: UnsafeMutablePointer<Int>?
 
     init(pipelines: Pipelines, partner: String, sourceFile: String, eventsPath: String, identifiersPath: String, level: Int32 = 1,
          background: Bool = true) throws {
@@ -94,84 +168,27 @@ final class EventNormaliser {
         // gzip at `level` (1 for files between stages, 0 for the merge's cache), on Dispatch workers unless kept to one core.
         events = try FastCSVGzipRows(path: eventsPath, header: AlignedSchema.events, level: level, background: background)
         identifiers = try FastCSVGzipRows(path: identifiersPath, header: AlignedSchema.identifiers, level: level, background: background)
-        for i in buffers.indices { buffers[i].reserveCapacity(256) }
     }
 
-    private func prepare(_ schema: FamilySchema) {
-        ready = true
-        let p = Plan()
-        func at(_ r: String) -> Int { schema.roles[r].flatMap { schema.index(of: $0) } ?? -1 }
-        p.roles = Roles(
-            key: at("key"), personId: at("personId"), eventType: at("eventType"), start: at("start"), end: at("end"),
-            forename: at("forename"), surname: at("surname"), dob: at("dob"), age: at("age"), sex: at("sex"),
-            ethnicity: at("ethnicity"), postcode: at("postcode"), la: at("la"), nhs: at("nhs"), upn: at("upn"))
-        var cell = CSVRowBuilder()
-        cell.add(sourceFile)
-        p.sourceFile = arena.run(cell.bytes)
-        p.partner = arena.run(partner)
-        p.family = arena.run(schema.name)
-        let types = (mappings.eventTypes[schema.name] ?? [:]).sorted { $0.key < $1.key }
-        p.eventTypes = CodeTable(types.map { ($0.key, $0.value) })
-        p.eventTypeRuns = types.map { arena.run($0.value) }
-
-        func codelist(_ roleName: String) -> String? {
-            guard let f = schema.roles[roleName] else { return nil }
-            if let list = schema.field(f)?.codelist { return list }
-            for r in schema.rules { if case .freeText(let field, let list) = r.kind, field == f { return list } }
-            return nil
-        }
-        func table(_ list: String, _ maps: [String: [String: String]?]) -> ([(String, String)], CodeList?) {
-            if let t = maps[list] ?? nil { return (t.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, nil) }
-            if let cl = pipelines.codelists[list], !cl.aliases.isEmpty { return ([], cl) }
-            return ((pipelines.codelists[list]?.codes ?? []).map { ($0, $0) }, nil)
-        }
-        if let list = codelist("sex") {
-            let (pairs, free) = table(list, mappings.sex)
-            if let free { sexFreeText = free } else { p.sexTable = CodeTable(pairs); p.sexRuns = pairs.map { arena.run($0.1) } }
-        }
-        if let list = codelist("ethnicity") {
-            let (pairs, free) = table(list, mappings.ethnicity)
-            if let free { ethnicityFreeText = free } else { p.ethnicityTable = CodeTable(pairs); p.ethnicityRuns = pairs.map { arena.run($0.1) } }
-        }
-        let cats = mappings.ethnicCategories
-        p.categories = CodeTable(cats.map { ($0, $0) })
-        p.categoryRuns = cats.map { arena.run($0) }
-        p.groupRuns = cats.map { arena.run(mappings.ethnicGroups[$0] ?? "Not known") }
-        p.notKnownCategory = cats.firstIndex(of: "NOT_KNOWN") ?? 0
-        p.unknownSex = arena.run("U")
-        let las = mappings.laNames.keys.sorted()
-        p.laCodes = las.map { arena.run($0) }
-        p.laNames = las.map { arena.run(mappings.laNames[$0]!) }
-        let forms = mappings.laForms.map { (String(decoding: $0.key, as: UTF8.self), $0.value) }.sorted { $0.0 < $1.0 }
-        p.laForms = CodeTable(forms)
-        p.laFormTarget = forms.map { las.firstIndex(of: $0.1)! }
-        let districts = mappings.districts.sorted { $0.key < $1.key }
-        p.districts = CodeTable(districts.map { ($0.key, $0.value) })
-        p.districtTarget = districts.map { las.firstIndex(of: $0.value)! }
-        p.outsideCode = arena.run(mappings.outsideCode)
-        p.outsideName = arena.run(mappings.outsideName)
-        p.ageBands = (0...130).map { arena.run(mappings.ageBand($0)) }
-        p.attributeFields = AlignedSchema.attributeColumns.map { a in schema.attributes.contains(a) ? schema.index(of: a) ?? -1 : -1 }
-        p.attributeLists = AlignedSchema.attributeColumns.map { a -> CodeList? in
-            guard schema.attributes.contains(a) else { return nil }
-            for r in schema.rules { if case .freeText(let field, let list) = r.kind, field == a { return pipelines.codelists[list] } }
-            return nil
-        }
-        plan = p
+    deinit {
+        postcode.deallocate()
+        folded.deallocate()
+        filledCounts?.deallocate()
     }
 
-    private static var none: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: nil, count: 0) }
+    /// Accepted rows with each schema field filled, by schema field.
+    var filled: [Int] { filledCounts.map { Array(UnsafeBufferPointer(start: $0, count: fieldNames.count)) } ?? [] }
 
     func accept(_ row: AcceptedRow) throws(OutputError) {
-        if !ready, let schema = row.schema {
-            prepare(schema)
+        if plan == nil, let schema = row.schema {
+            plan = Plan(schema, pipelines: pipelines, partner: partner, sourceFile: sourceFile, arena: arena)
             fieldNames = schema.fields.map(\.name)
-            filled = [Int](repeating: 0, count: fieldNames.count)
+            filledCounts = .allocate(capacity: fieldNames.count)
+            filledCounts!.initialize(repeating: 0, count: fieldNames.count)
         }
+        guard let plan, let counts = filledCounts else { return }
         let state = row.fieldState
-        filled.withUnsafeMutableBufferPointer { f in
-            for i in f.indices where state.present[i] && state.trimmed[i].count > 0 { f[i] += 1 }
-        }
+        for i in 0..<fieldNames.count where state.present[i] && state.trimmed[i].count > 0 { counts[i] += 1 }
         try write(row, plan)
     }
 
@@ -182,39 +199,36 @@ final class EventNormaliser {
         @inline(__always) func value(_ i: Int) -> Int64? { fields.value(i) }
         let start = value(roles.start)
         let startDay = start.map { Minutes.day($0) }
+        let startDate = startDay.map { CivilDate(dayNumber: $0) }
         let dobDay = value(roles.dob).map { Minutes.day($0) }
+        let dob = dobDay.map { CivilDate(dayNumber: $0) }
 
         // Age: from the date of birth, else the age the partner gave.
         var age: Int?
-        if let dobDay, let startDay { age = CivilDate.age(born: CivilDate(dayNumber: dobDay), at: CivilDate(dayNumber: startDay)) }
+        if let dob, let startDate { age = CivilDate.age(born: dob, at: startDate) }
         else if let a = value(roles.age) { age = Int(a) }
 
-        // Postcode and district, in buffers reused from row to row.
-        var postcode = buffers[0], district = buffers[1], scratch = buffers[2], name = buffers[3], folded = buffers[4]
-        buffers[0] = []; buffers[1] = []; buffers[2] = []; buffers[3] = []; buffers[4] = []
-        defer { buffers[0] = postcode; buffers[1] = district; buffers[2] = scratch; buffers[3] = name; buffers[4] = folded }
-        postcode.removeAll(keepingCapacity: true)
-        district.removeAll(keepingCapacity: true)
-        let pc = cell(roles.postcode)
-        if pc.count > 0 { TextNormalisation.postcode(pc, into: &postcode, district: &district) }
+        // Postcode and district, made once for both files.
+        let pc = cell(roles.postcode), la = cell(roles.la)
+        makeRoom(max(pc.count + 1, la.count))
+        let postcode = postcode, folded = folded
+        let (postcodeCount, districtCount) = pc.count > 0 ? TextNormalisation.postcode(pc, to: postcode) : (0, 0)
+        let district = UnsafeBufferPointer(start: postcode, count: districtCount)
 
         // LA: the partner's own field when it maps, else the postcode district, else outside LLR.
-        var laIndex: Int? = nil
-        let la = cell(roles.la)
+        var laIndex = -1
         if la.count > 0 {
-            foldForMatching(la, into: &folded)
-            laIndex = p.laForms.find(folded).map { p.laFormTarget[$0] }
+            let n = foldForMatching(la, to: folded)
+            if let f = p.laForms.find(UnsafeBufferPointer(start: folded, count: n)) { laIndex = p.laFormTarget[f] }
         }
-        if laIndex == nil, !district.isEmpty { laIndex = p.districts.find(district).map { p.districtTarget[$0] } }
-        let laCode = laIndex.map { p.laCodes[$0] } ?? p.outsideCode
-        let laName = laIndex.map { p.laNames[$0] } ?? p.outsideName
+        if laIndex < 0, districtCount > 0, let d = p.districts.find(district) { laIndex = p.districtTarget[d] }
 
         // Sex and ethnicity, through the family's code set.
         var sex = p.unknownSex
         let sx = cell(roles.sex)
         if sx.count > 0 {
-            if let t = p.sexTable, let i = t.find(sx) { sex = p.sexRuns[i] }
-            else if let list = sexFreeText {
+            if let i = p.sexTable.find(sx) { sex = p.sexRuns[i] }
+            else if let list = p.sexFreeText {
                 if let code = list.code(forText: sx) { sex = code == "M" || code == "F" ? arenaRun(code) : p.unknownSex }
                 else { unmapped["sex '" + displayString(sx) + "'", default: 0] += 1 }
             }
@@ -222,16 +236,17 @@ final class EventNormaliser {
         var category = p.notKnownCategory
         let eth = cell(roles.ethnicity)
         if eth.count > 0 {
-            if let t = p.ethnicityTable, let i = t.find(eth) {
-                category = p.categories.find(p.ethnicityRuns[i].buffer) ?? category
-            } else if let list = ethnicityFreeText {
+            if let i = p.ethnicityTable.find(eth) {
+                category = p.ethnicityCategory[i]
+            } else if let list = p.ethnicityFreeText {
                 if let code = list.code(forText: eth) { category = p.categories.find(Array(code.utf8)) ?? category }
                 else { unmapped["ethnicity '" + displayString(eth) + "'", default: 0] += 1 }
             }
         }
-        let quarter = startDay.map { quarterRuns(FinancialQuarter(containing: CivilDate(dayNumber: $0))) }
+        let quarter = startDate.map { quarterRuns(FinancialQuarter(containing: $0)) }
         let rowNumber = row.rowNumber
         let key = cell(roles.key)
+        let dateRoom = TextNormalisation.dateRoom
 
         let e = events
         e.verbatim(p.sourceFile)
@@ -240,12 +255,18 @@ final class EventNormaliser {
         e.verbatim(p.family)
         e.cell(key)
         if let i = p.eventTypes.find(cell(roles.eventType)) { e.verbatim(p.eventTypeRuns[i]) } else { e.empty() }
-        if let start { TextNormalisation.isoDateTime(start, into: &scratch); scratch.withUnsafeBufferPointer { e.verbatim($0) } } else { e.empty() }
-        if let end = value(roles.end) { TextNormalisation.isoDateTime(end, into: &scratch); scratch.withUnsafeBufferPointer { e.verbatim($0) } } else { e.empty() }
+        if let start, let startDay, let startDate {
+            let minute = Int(start - Int64(startDay) * Minutes.perDay)
+            e.verbatim(room: dateRoom) { TextNormalisation.isoDateTime(startDate, minuteOfDay: minute, to: $0) }
+        } else { e.empty() }
+        if let end = value(roles.end) {
+            let day = Minutes.day(end)
+            e.verbatim(room: dateRoom) { TextNormalisation.isoDateTime(CivilDate(dayNumber: day), minuteOfDay: Int(end - Int64(day) * Minutes.perDay), to: $0) }
+        } else { e.empty() }
         if let quarter { e.verbatim(quarter.0); e.verbatim(quarter.1) } else { e.empty(); e.empty() }
-        e.verbatim(laCode)
-        e.cell(laName.buffer)
-        district.withUnsafeBufferPointer { e.verbatim($0) }
+        e.verbatim(laIndex >= 0 ? p.laCodes[laIndex] : p.outsideCode)
+        e.cell(laIndex >= 0 ? p.laNames[laIndex].buffer : p.outsideName.buffer)
+        e.verbatim(district)
         if let age { e.int(age); e.verbatim(p.ageBands[min(max(age, 0), p.ageBands.count - 1)]) } else { e.empty(); e.empty() }
         e.verbatim(sex)
         e.cell(p.groupRuns[category].buffer)
@@ -268,16 +289,17 @@ final class EventNormaliser {
         d.verbatim(p.partner)
         d.cell(key)
         d.cell(cell(roles.personId))
-        TextNormalisation.name(cell(roles.forename), into: &name); name.withUnsafeBufferPointer { d.cell($0) }
-        TextNormalisation.name(cell(roles.surname), into: &name); name.withUnsafeBufferPointer { d.cell($0) }
-        if let dobDay { TextNormalisation.isoDate(dobDay, into: &scratch); scratch.withUnsafeBufferPointer { d.verbatim($0) } } else { d.empty() }
-        postcode.withUnsafeBufferPointer { d.cell($0) }
-        TextNormalisation.digits(cell(roles.nhs), into: &name); name.withUnsafeBufferPointer { d.verbatim($0) }
+        let forename = cell(roles.forename), surname = cell(roles.surname), nhs = cell(roles.nhs)
+        d.cell(room: forename.count) { TextNormalisation.name(forename, to: $0) }
+        d.cell(room: surname.count) { TextNormalisation.name(surname, to: $0) }
+        if let dob { d.verbatim(room: dateRoom) { TextNormalisation.isoDate(dob, to: $0) } } else { d.empty() }
+        d.cell(UnsafeBufferPointer(start: postcode, count: postcodeCount))
+        d.verbatim(room: nhs.count) { TextNormalisation.digits(nhs, to: $0) }
         d.cell(cell(roles.upn))
-        d.cell(cell(roles.forename))
-        d.cell(cell(roles.surname))
+        d.cell(forename)
+        d.cell(surname)
         d.cell(cell(roles.dob))
-        d.cell(cell(roles.postcode))
+        d.cell(pc)
         try d.endRow()
         rowsWritten += 1
     }

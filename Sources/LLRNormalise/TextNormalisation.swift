@@ -6,14 +6,21 @@ public enum TextNormalisation {
     /// Names: upper case, accents folded (ZOË → ZOE), punctuation other than
     /// hyphen and apostrophe dropped, whitespace collapsed and trimmed.
     public static func name(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
+        intoArray(&out, room: cell.count) { name(cell, to: $0) }
+    }
+
+    /// The same, written at `out` (room for `cell.count` bytes: no form is
+    /// longer than its source); returns the bytes written.
+    public static func name(_ cell: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var count = 0
         var pendingSpace = false
         var i = 0
         let n = cell.count
-        func put(_ b: UInt8) {
-            if pendingSpace && !out.isEmpty { out.append(0x20) }
+        @inline(__always) func put(_ b: UInt8) {
+            if pendingSpace && count > 0 { out[count] = 0x20; count += 1 }
             pendingSpace = false
-            out.append(b)
+            out[count] = b
+            count += 1
         }
         while i < n {
             let b = cell[i]
@@ -42,6 +49,16 @@ public enum TextNormalisation {
             }
             i += 1
             while i < n && cell[i] & 0xC0 == 0x80 { i += 1 }
+        }
+        return count
+    }
+
+    /// Runs a pointer-writing form into a caller's array.
+    static func intoArray(_ out: inout [UInt8], room: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        out.removeAll(keepingCapacity: true)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(room, 1)) { tmp in
+            let n = write(tmp.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: tmp[0..<n]))
         }
     }
 
@@ -77,48 +94,86 @@ public enum TextNormalisation {
     /// last three characters are an inward code; a district alone (`LE4`)
     /// stays a district. `district` receives the outward part.
     public static func postcode(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], district: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        district.removeAll(keepingCapacity: true)
-        for b in cell where !isASCIISpace(b) { out.append(asciiUpper(b)) }
-        let n = out.count
-        if n >= 5 && isDigit(out[n - 3]) && isASCIILetter(out[n - 2]) && isASCIILetter(out[n - 1]) {
-            district.append(contentsOf: out[0..<(n - 3)])
-            out.insert(0x20, at: n - 3)
-        } else {
-            district.append(contentsOf: out)
+        var districtCount = 0
+        intoArray(&out, room: cell.count + 1) { p in
+            let (n, d) = postcode(cell, to: p)
+            districtCount = d
+            return n
         }
+        district.removeAll(keepingCapacity: true)
+        district.append(contentsOf: out[0..<districtCount])
+    }
+
+    /// The same, written at `out` (room for `cell.count + 1` bytes); returns
+    /// the bytes written and how many of the first of them are the district.
+    public static func postcode(_ cell: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> (count: Int, district: Int) {
+        var n = 0
+        for b in cell where !isASCIISpace(b) { out[n] = asciiUpper(b); n += 1 }
+        guard n >= 5 && isDigit(out[n - 3]) && isASCIILetter(out[n - 2]) && isASCIILetter(out[n - 1]) else { return (n, n) }
+        out[n] = out[n - 1]; out[n - 1] = out[n - 2]; out[n - 2] = out[n - 3]
+        out[n - 3] = 0x20
+        return (n + 1, n - 3)
     }
 
     /// NHS numbers: the digits only.
     public static func digits(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        for b in cell where isDigit(b) { out.append(b) }
+        intoArray(&out, room: cell.count) { digits(cell, to: $0) }
     }
+
+    /// The same, written at `out` (room for `cell.count` bytes).
+    public static func digits(_ cell: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        for b in cell where isDigit(b) { out[n] = b; n += 1 }
+        return n
+    }
+
+    /// Room enough for any date or timestamp these write.
+    public static let dateRoom = 32
 
     /// A day number as ISO 8601 (`2024-04-03`).
     public static func isoDate(_ day: Int, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        let d = CivilDate(dayNumber: day)
-        appendDigits(d.year, to: &out)
-        out.append(0x2D)
-        if d.month < 10 { out.append(0x30) }
-        appendDigits(d.month, to: &out)
-        out.append(0x2D)
-        if d.day < 10 { out.append(0x30) }
-        appendDigits(d.day, to: &out)
+        intoArray(&out, room: dateRoom) { isoDate(CivilDate(dayNumber: day), to: $0) }
+    }
+
+    /// A date as ISO 8601, written at `out` (room for `dateRoom` bytes).
+    public static func isoDate(_ d: CivilDate, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        if d.year >= 0 && d.year < 10000 {
+            // Four digits, as ISO 8601 has them.
+            n = writeTwoDigits(d.year / 100, to: out)
+            n += writeTwoDigits(d.year % 100, to: out + 2)
+        } else {
+            n = writeDigits(d.year, to: out)
+        }
+        out[n] = 0x2D
+        n += 1 + writeTwoDigits(d.month, to: out + n + 1)
+        out[n] = 0x2D
+        n += 1 + writeTwoDigits(d.day, to: out + n + 1)
+        return n
     }
 
     /// A timestamp as ISO 8601 (`2024-04-03T21:15`), or the date alone at midnight.
     public static func isoDateTime(_ minutes: Int64, into out: inout [UInt8]) {
         let day = Minutes.day(minutes)
-        isoDate(day, into: &out)
-        let m = Int(minutes - Int64(day) * Minutes.perDay)
-        guard m != 0 else { return }
-        out.append(0x54)
-        if m / 60 < 10 { out.append(0x30) }
-        appendDigits(m / 60, to: &out)
-        out.append(0x3A)
-        if m % 60 < 10 { out.append(0x30) }
-        appendDigits(m % 60, to: &out)
+        intoArray(&out, room: dateRoom) { isoDateTime(CivilDate(dayNumber: day), minuteOfDay: Int(minutes - Int64(day) * Minutes.perDay), to: $0) }
+    }
+
+    /// The same from its date and minute of the day, written at `out`.
+    public static func isoDateTime(_ date: CivilDate, minuteOfDay m: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = isoDate(date, to: out)
+        guard m != 0 else { return n }
+        out[n] = 0x54
+        n += 1 + writeTwoDigits(m / 60, to: out + n + 1)
+        out[n] = 0x3A
+        n += 1 + writeTwoDigits(m % 60, to: out + n + 1)
+        return n
+    }
+
+    /// At least two digits (`04`, `12`, `123`).
+    @inline(__always) static func writeTwoDigits(_ v: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard v >= 0 && v < 100 else { return writeDigits(v, to: out) }
+        out[0] = UInt8(48 + v / 10)
+        out[1] = UInt8(48 + v % 10)
+        return 2
     }
 }

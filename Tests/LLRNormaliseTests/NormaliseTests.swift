@@ -51,6 +51,30 @@ struct NormalisationRuleTests {
         #expect(String(decoding: out, as: UTF8.self) == "2009-02-14")
     }
 
+    /// Values made where they are written (names, dates, digits) are
+    /// escaped afterwards like any cell: a name that starts like a formula
+    /// gets its apostrophe, one too long for the buffer still goes whole.
+    @Test func valuesWrittenInPlaceAreEscaped() throws {
+        let path = tempDir() + "/in-place.csv.gz"
+        let out = try FastCSVGzipRows(path: path, header: ["a", "b"], level: 1, background: false)
+        let long = String(repeating: "ab ", count: 3000)
+        for raw in ["-smith", "o'neill", long, "zoë"] {
+            var s = raw
+            s.withUTF8 { cell in out.cell(room: cell.count) { TextNormalisation.name(cell, to: $0) } }
+            out.verbatim(room: TextNormalisation.dateRoom) { TextNormalisation.isoDate(CivilDate(year: 987, month: 1, day: 2), to: $0) }
+            try out.endRow()
+        }
+        out.cell(room: 8) { p in for (i, b) in "x,\"y".utf8.enumerated() { p[i] = b }; return 4 }
+        out.int(-42)
+        try out.endRow()
+        out.int(Int.min)
+        out.int(0)
+        try out.endRow()
+        try out.commit()
+        let longName = String(repeating: "AB ", count: 2999) + "AB"
+        #expect(try gunzip(path) == "a,b\n'-SMITH,0987-01-02\nO'NEILL,0987-01-02\n\(longName),0987-01-02\nZOE,0987-01-02\n\"x,\"\"y\",-42\n-9223372036854775808,0\n")
+    }
+
     @Test(arguments: [(0, "0-4"), (4, "0-4"), (5, "5-9"), (10, "10-15"), (15, "10-15"), (16, "16-17"), (17, "16-17"), (18, "18+"), (25, "18+")])
     func ageBands(age: Int, band: String) {
         #expect(contract.mappings.ageBand(age) == band)

@@ -148,19 +148,24 @@ final class GzipBox: @unchecked Sendable {
     init(_ w: GzipWriter) { writer = w }
 }
 
+/// Decimal digits of `v` written at `out` (room for 20 bytes); returns how many.
+@inline(__always) public func writeDigits(_ v: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    var sign = 0
+    if v < 0 { out[0] = 0x2D; sign = 1 }
+    var x = v.magnitude
+    var digits = 1
+    var t = x / 10
+    while t > 0 { digits += 1; t /= 10 }
+    var i = sign + digits - 1
+    repeat { out[i] = UInt8(48 + x % 10); x /= 10; i -= 1 } while i >= sign
+    return sign + digits
+}
+
 /// Appends the decimal digits of `v` to `bytes` without building a String.
 @inline(__always) public func appendDigits(_ v: Int, to bytes: inout [UInt8]) {
-    if v < 0 {
-        bytes.append(0x2D)
-        appendDigits(-v, to: &bytes)
-        return
-    }
-    if v < 10 { bytes.append(UInt8(48 + v)); return }
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { tmp in
-        var n = 0
-        var x = v
-        while x > 0 { tmp[n] = UInt8(48 + x % 10); x /= 10; n += 1 }
-        for i in stride(from: n - 1, through: 0, by: -1) { bytes.append(tmp[i]) }
+        let n = writeDigits(v, to: tmp.baseAddress!)
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: tmp[0..<n]))
     }
 }
 
@@ -202,7 +207,7 @@ final class GzipBox: @unchecked Sendable {
 
 /// A run of bytes that lives as long as its owner and is copied by value
 /// without reference counting: for constant cells written on every row.
-public struct ByteRun {
+public struct ByteRun: BitwiseCopyable {
     public let start: UnsafePointer<UInt8>?
     public let count: Int
     public static var empty: ByteRun { ByteRun(start: nil, count: 0) }
@@ -210,20 +215,28 @@ public struct ByteRun {
     public var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: start, count: count) }
 }
 
-/// Owns the bytes behind `ByteRun`s; they never move.
+/// Owns the bytes behind `ByteRun`s, and other constant tables a row loop
+/// reads through pointers; they never move.
 public final class ByteRunArena {
-    private var blocks: [UnsafeMutablePointer<UInt8>] = []
+    private var blocks: [UnsafeMutableRawPointer] = []
     public init() {}
     deinit { for b in blocks { b.deallocate() } }
 
     public func run(_ bytes: [UInt8]) -> ByteRun {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, bytes.count))
-        p.initialize(from: bytes, count: bytes.count)
-        blocks.append(p)
-        return ByteRun(start: UnsafePointer(p), count: bytes.count)
+        let copy = table(bytes)
+        return ByteRun(start: copy.baseAddress, count: copy.count)
     }
 
     public func run(_ s: String) -> ByteRun { run(Array(s.utf8)) }
+
+    /// A copy of `values` that lives as long as the arena.
+    public func table<T: BitwiseCopyable>(_ values: [T]) -> UnsafeBufferPointer<T> {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, values.count * MemoryLayout<T>.stride), alignment: MemoryLayout<T>.alignment)
+        blocks.append(p)
+        let typed = p.bindMemory(to: T.self, capacity: values.count)
+        typed.initialize(from: values, count: values.count)
+        return UnsafeBufferPointer(start: typed, count: values.count)
+    }
 }
 
 /// CSV rows written straight into a fixed buffer and handed to a
@@ -272,13 +285,17 @@ public final class FastCSVGzipRows {
     @inline(__always) public func cell(_ c: UnsafeBufferPointer<UInt8>) {
         separate()
         guard c.count > 0 else { return }
-        let quote = needsQuoting(c), formula = startsLikeFormula(c)
-        if !quote && !formula && c.count <= 4096 {
+        if c.count <= 4096 && isVerbatimCSVCell(c) {
             ensure(c.count)
             (buffer + pos).update(from: c.baseAddress!, count: c.count)
             pos += c.count
             return
         }
+        escaped(c)
+    }
+
+    private func escaped(_ c: UnsafeBufferPointer<UInt8>) {
+        let quote = needsQuoting(c), formula = startsLikeFormula(c)
         if quote { put(0x22) }
         if formula { put(0x27) }
         for b in c {
@@ -286,6 +303,34 @@ public final class FastCSVGzipRows {
             put(b)
         }
         if quote { put(0x22) }
+    }
+
+    /// A cell that `write` puts straight into the buffer (room for `room`
+    /// bytes; it returns how many it wrote), escaped afterwards if it needs
+    /// it: normalised values are made where they are written.
+    @inline(__always) public func cell(room: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        separate()
+        guard room <= 4096 else { return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { escapedCopy($0, write) } }
+        ensure(room)
+        let n = write(buffer + pos)
+        if n == 0 || isVerbatimCSVCell(UnsafeBufferPointer(start: buffer + pos, count: n)) { pos += n; return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { tmp in
+            tmp.baseAddress!.initialize(from: buffer + pos, count: n)
+            escaped(UnsafeBufferPointer(tmp))
+        }
+    }
+
+    private func escapedCopy(_ tmp: UnsafeMutableBufferPointer<UInt8>, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let n = write(tmp.baseAddress!)
+        escaped(UnsafeBufferPointer(rebasing: tmp[0..<n]))
+    }
+
+    /// The same for bytes known to need no escaping (ISO dates, digits).
+    @inline(__always) public func verbatim(room: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        guard room <= 4096 else { return cell(room: room, write) }
+        separate()
+        ensure(room)
+        pos += write(buffer + pos)
     }
 
     public func cell(_ s: String) {
@@ -313,14 +358,7 @@ public final class FastCSVGzipRows {
 
     public func int(_ v: Int) {
         separate()
-        if v < 0 { buffer[pos] = 0x2D; pos += 1 }
-        var x = v < 0 ? -v : v
-        var digits = 0
-        var t = x
-        repeat { digits += 1; t /= 10 } while t > 0
-        var i = pos + digits - 1
-        repeat { buffer[i] = UInt8(48 + x % 10); x /= 10; i -= 1 } while x > 0
-        pos += digits
+        pos += writeDigits(v, to: buffer + pos)
     }
 
     public func empty() { separate() }

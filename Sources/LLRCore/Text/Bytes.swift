@@ -57,6 +57,15 @@ public func foldForMatching<S: Sequence>(_ bytes: S, into out: inout [UInt8]) wh
 
 public func foldForMatching(_ s: String) -> [UInt8] { foldForMatching(s.utf8) }
 
+/// The same fold written at `out` (room for `bytes.count`); returns how many bytes.
+@inline(__always) public func foldForMatching(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    var n = 0
+    for b in bytes {
+        if isDigit(b) { out[n] = b; n += 1 } else if isASCIILetter(b) { out[n] = asciiLower(b); n += 1 } else if b >= 0x80 { out[n] = b; n += 1 }
+    }
+    return n
+}
+
 /// 64-bit hash over bytes, eight at a time; used for duplicate-row and
 /// primary-key indexes. Not cryptographic: pseudonymous ids use HMAC.
 @inline(__always) public func hashBytes(_ p: UnsafeRawPointer?, _ n: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> UInt64 {
