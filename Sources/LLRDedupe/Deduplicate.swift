@@ -9,10 +9,14 @@ public struct DedupeOptions: Sendable {
     public var outDir: String
     public var statePath: String?
     public var jobs: Int
-    public init(outDir: String, statePath: String? = nil, jobs: Int = 2) {
+    /// Outputs also written uncompressed, by file name (`events.csv.gz`,
+    /// `persons.csv.gz`), to the path given: the merge's published extract.
+    public var plainCopies: [String: String]
+    public init(outDir: String, statePath: String? = nil, jobs: Int = 2, plainCopies: [String: String] = [:]) {
         self.outDir = outDir
         self.statePath = statePath
         self.jobs = jobs
+        self.plainCopies = plainCopies
     }
 }
 
@@ -357,7 +361,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     do {
-        try writeOutputs(context, result: result, memberOf: memberOf, outDir: options.outDir, jobs: options.jobs, summary: &summary)
+        try writeOutputs(context, result: result, memberOf: memberOf, outDir: options.outDir, jobs: options.jobs,
+                         plainCopies: options.plainCopies, summary: &summary)
     } catch {
         _ = saving?.value
         throw DedupeFailure(description: "writing the outputs failed: \(error)")

@@ -213,9 +213,15 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
     for p in problems { logger.warning("\(p)"); result.notices.append(p) }
     if !returns.isEmpty {
+        // The published extract's events and persons are written beside
+        // their .csv.gz as the rows are made; the database and the
+        // indicators read those plain copies instead of inflating again.
+        try makeFolders(staging.path("published"))
         do {
+            let plain = ["events.csv.gz": staging.path("published/events.csv"), "persons.csv.gz": staging.path("published/persons.csv")]
             result.dedupe = try deduplicate(returns, pipelines: pipelines, linkage: linkage, pseudonyms: pseudonyms,
-                                            options: DedupeOptions(outDir: staging.dir, statePath: options.stateDir + "/linkage.sqlite", jobs: options.jobs))
+                                            options: DedupeOptions(outDir: staging.dir, statePath: options.stateDir + "/linkage.sqlite",
+                                                                   jobs: options.jobs, plainCopies: plain))
         } catch { throw MergeFailure(error.description) }
         for p in result.dedupe!.problems { logger.warning("\(p)"); result.notices.append(p) }
         logger.info("deduplication stages: \(result.dedupe!.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))")
@@ -278,7 +284,9 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         ("llr.sqlite", {
             guard hasData else { return }
             let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
-            for t in ["events", "persons", "links", "lineage"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
+            try db.load(table: "events", csv: staging.path("published/events.csv"))
+            try db.load(table: "persons", csv: staging.path("published/persons.csv"))
+            for t in ["links", "lineage"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
             try db.index()
             database.value = db
         }),
@@ -286,14 +294,12 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
             try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
             try writeQuality(result.quality, to: staging.path("published/quality.csv"), gzip: false)
             guard hasData else { return }
-            let rows = try computeIndicators(eventsPath: staging.path("events.csv.gz"), mappings: pipelines.mappings, settings: settings)
+            let rows = try computeIndicators(eventsPath: staging.path("published/events.csv"), mappings: pipelines.mappings, settings: settings)
             indicators.value = rows
             try writeIndicators(rows, to: staging.path("indicators.csv.gz"), mappings: pipelines.mappings, settings: settings,
                                 suppression: nil, gzip: true)
             try writeIndicators(rows, to: staging.path("published/indicators.csv"), mappings: pipelines.mappings, settings: settings,
                                 suppression: Suppression(rows, settings: settings), gzip: false)
-            try inflateCopy(from: staging.path("events.csv.gz"), to: staging.path("published/events.csv"))
-            try inflateCopy(from: staging.path("persons.csv.gz"), to: staging.path("published/persons.csv"))
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
         }),
         ("partner feedback", {

@@ -138,6 +138,10 @@ struct MergeTests {
             if row["children"] == "[c]" { #expect(row["rate_per_10000"] == "[c]") }
         }
         #expect(suppressed > 0)
+        // The published events and persons are the dataset's rows, byte for byte.
+        for name in ["events", "persons"] {
+            #expect(try String(contentsOfFile: "\(published)/\(name).csv", encoding: .utf8) == gunzip("\(out)/\(name).csv.gz"))
+        }
         // The full table (not published) keeps the counts.
         #expect(table(out + "/indicators.csv.gz").allSatisfy { $0["children"] != "[c]" })
     }

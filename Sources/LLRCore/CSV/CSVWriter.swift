@@ -148,6 +148,12 @@ final class GzipBox: @unchecked Sendable {
     init(_ w: GzipWriter) { writer = w }
 }
 
+/// The same for a plain file written beside it.
+final class PlainBox: @unchecked Sendable {
+    let file: AtomicOutputFile
+    init(_ f: AtomicOutputFile) { file = f }
+}
+
 /// Decimal digits of `v` written at `out` (room for 20 bytes); returns how many.
 @inline(__always) public func writeDigits(_ v: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
     var sign = 0
@@ -252,12 +258,20 @@ public final class FastCSVGzipRows {
     public private(set) var rowsWritten = 0
 
     /// `background` false compresses on the caller's thread (one core).
-    public init(path: String, header: [String], level: Int32 = 1, background: Bool = true) throws(OutputError) {
+    /// `plainCopy`: a path where the same rows also go uncompressed (the
+    /// merge's published extract), so nothing has to inflate them again.
+    public init(path: String, header: [String], level: Int32 = 1, background: Bool = true, plainCopy: String? = nil) throws(OutputError) {
         let gzip = try GzipWriter(path: path, level: level)
         self.gzip = gzip
         let box = GzipBox(gzip)
-        self.background = BackgroundWriter(label: "gzip " + baseName(path), inline: !background, sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
-                                      finish: { () throws(OutputError) in try box.writer.commit() })
+        let plain = try plainCopy.map { (p) throws(OutputError) in PlainBox(try AtomicOutputFile(path: p)) }
+        self.background = BackgroundWriter(label: "gzip " + baseName(path), inline: !background, sink: { (chunk) throws(OutputError) in
+            try box.writer.write(chunk)
+            try plain?.file.write(chunk)
+        }, finish: { () throws(OutputError) in
+            try box.writer.commit()
+            try plain?.file.commit()
+        })
         buffer = .allocate(capacity: capacity)
         for h in header {
             var s = h

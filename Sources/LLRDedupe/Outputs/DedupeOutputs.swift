@@ -101,7 +101,8 @@ func weightText(_ w: Float) -> String { decimalText(Double(w), places: 2) }
 /// a temporary name first; all are renamed into place only when every one is
 /// complete, so a failure leaves the previous set whole. Orders are by
 /// plain numbers (start day, row order, id rank), so reruns give the same bytes.
-func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], outDir: String, jobs: Int, summary: inout DedupeSummary) throws {
+func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], outDir: String, jobs: Int, plainCopies: [String: String] = [:],
+                  summary: inout DedupeSummary) throws {
     let n = c.count
     let pending = PendingOutputs()
     let lineageCounts = Locked<([String: Int], Int)>(([:], 0))
@@ -137,7 +138,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
             let events = try FastCSVGzipRows(path: outDir + "/events.csv.gz", header: [
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
                 "la_name", "postcode_district", "age_at_event", "age_band", "sex", "ethnicity_group", "ethnicity_code", "sources",
-                "source_records"] + attributeHeader, level: 1, background: jobs > 1)
+                "source_records"] + attributeHeader, level: 1, background: jobs > 1, plainCopy: plainCopies["events.csv.gz"])
             var partnerSets = PartnerSetNames(partnerCodes)
             try c.eventIds.withCells { ev in
                 try c.personIds.withCells { pe in
@@ -229,7 +230,8 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
             var probabilistic = [Bool](repeating: false, count: result.clusterCount)
             for e in result.edges where e.rule == LinkEdge.probabilistic { probabilistic[Int(c.cluster[Int(e.a)])] = true }
             let persons = try FastCSVGzipRows(path: outDir + "/persons.csv.gz",
-                                            header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1, background: jobs > 1)
+                                            header: ["llr_person_id", "first_seen", "last_seen", "partners", "source_ids", "link_method"], level: 1,
+                                            background: jobs > 1, plainCopy: plainCopies["persons.csv.gz"])
             var partnerSets = PartnerSetNames(partnerCodes)
             for k in clusterOrder {
                 persons.cell(c.personId[k])
