@@ -348,6 +348,21 @@ struct IndicatorTests {
         #expect(s.withheld[1][1] && s.withheld[2][1] && !s.withheld[3][1] && !s.withheld[0][1])
     }
 
+    @Test("events and children are counted per quarter, area and type; more distinct values than keys can hold stop the count, not skew it")
+    func counting() throws {
+        let path = tempDir() + "/events.csv"
+        let header = "llr_event_id,llr_person_id,event_type,financial_year,quarter,la_code,la_name\n"
+        let rows = ["e1,p1,REFERRAL,2024-25,Q1,E1,A", "e2,p1,REFERRAL,2024-25,Q1,E1,A", "e3,p2,REFERRAL,2024-25,Q1,E2,B",
+                    "e4,p2,CP_PLAN,2024-25,Q1,E2,B"]
+        try (header + rows.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let counted = try computeIndicators(eventsPath: path, mappings: contract.mappings, settings: settings)
+        let a = try #require(counted.first { $0.laCode == "E1" && $0.eventType == "REFERRAL" })
+        #expect(a.events == 2 && a.children == 1 && a.repeatChildren == 1)
+        let all = try #require(counted.first { $0.isTotal && $0.eventType == "ALL" })
+        #expect(all.events == nil && all.children == 2 && all.repeatChildren == 2)
+        #expect(throws: MergeFailure.self) { try computeIndicators(eventsPath: path, mappings: contract.mappings, settings: settings, distinctLimit: 1) }
+    }
+
     @Test("two small areas hide each other; zeros and counts of 5 or more stay")
     func primary() {
         let rows = [row("LLR", 63, total: true), row("A", 3), row("B", 4), row("C", 0), row("D", 56)]

@@ -29,7 +29,8 @@ public let indicatorsHeader = ["financial_year", "quarter", "la_code", "la_name"
 /// A child with events in two areas counts in each; the LLR total counts
 /// them once. Group and child keys are hashes of the cells, so a row
 /// costs a few table lookups and no allocation.
-public func computeIndicators(eventsPath: String, mappings: Mappings, settings: MergeSettings) throws(MergeFailure) -> [IndicatorRow] {
+public func computeIndicators(eventsPath: String, mappings: Mappings, settings: MergeSettings,
+                              distinctLimit: Int = 1 << 20) throws(MergeFailure) -> [IndicatorRow] {
     struct Group { var period: Int32; var area: Int32; var type: Int32 }
     // Periods, areas, types and groups are numbered as they come, through
     // HashIndex (no hashing of Swift values per row); each (group, child)
@@ -48,6 +49,12 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
         if isNew { add() }
         return Int32(i)
     }
+    // A group's key packs its three numbers into 21 bits each; more distinct
+    // periods, areas or types than that (none a real dataset comes near)
+    // would make keys collide, so the run stops with a failure that says so
+    // (`distinctLimit` lowers the bar for a test).
+    let limit = min(distinctLimit, 1 << 20)
+    var tooMany = false
     func count(_ g: Group, _ who: UInt64) {
         // Numbers below 2^20 each, shifted up by one so no key is 0.
         let key = UInt64(UInt32(bitPattern: g.period + 1)) << 42 | UInt64(UInt32(bitPattern: g.area + 1)) << 21 | UInt64(UInt32(bitPattern: g.type + 1))
@@ -68,6 +75,7 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
         let p = intern(&periods, row.cell(fy).count > 0 ? key(fy, seed: key(q)) : 0) { periodText.append((text(fy), text(q))) }
         let a = intern(&areas, key(la)) { areaText.append((text(la), text(name))) }
         let t = intern(&types, key(type)) { typeText.append(text(type)) }
+        guard p < limit && a < limit && t < limit else { tooMany = true; return }
         let who = key(person)
         count(Group(period: p, area: a, type: t), who)
         count(Group(period: p, area: total, type: t), who)
@@ -75,6 +83,9 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
         count(Group(period: p, area: total, type: all), who)
     }
     if let problem { throw MergeFailure("cannot read the merged events: \(problem)") }
+    if tooMany {
+        throw MergeFailure("the merged events have more than \(limit - 1) distinct quarters, areas or event types; the indicators cannot be counted (check the mappings in Pipelines/)")
+    }
     if !missing.isEmpty { throw MergeFailure("the merged events have no column \(missing.joined(separator: ", ")); the indicators cannot be counted") }
 
     var children = [Int](repeating: 0, count: groupKeys.count), repeats = children
