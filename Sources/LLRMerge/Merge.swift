@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import LLRCore
 import LLRDedupe
 import LLRNormalise
@@ -272,22 +273,41 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 
 /// Indicators, the database, the published extract, rejects and partner
 /// feedback, written concurrently into the staging folder: the database's
-/// big tables load while the indicators are counted; its small tables
-/// follow. Returns the indicators.
+/// big tables load (the lineage beside the others) while the indicators are
+/// counted; its small tables follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
                   logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
     try makeFolders(staging.path("published"), staging.path("rejects"), staging.path("outbox"))
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
+    // llr.sqlite's lineage is built in a side file on one worker while the
+    // other tables load on another; the llr.sqlite task then waits for it
+    // and copies it in. The lineage task comes first, so it is under way
+    // before anything waits on it, even on one worker.
+    let lineageSide = staging.path("llr.sqlite.lineage-\(getpid())")
+    let lineageBuilt = DispatchGroup()
+    lineageBuilt.enter()
+    let lineageFailure = Locked<String?>(nil)
     let tasks: [(String, @Sendable () throws -> Void)] = [
+        ("llr.sqlite lineage", {
+            defer { lineageBuilt.leave() }
+            guard hasData else { return }
+            do { try AnalystDatabase.buildLineage(sidePath: lineageSide, csv: staging.path("lineage.csv.gz"), readAhead: jobs > 1) } catch {
+                lineageFailure.value = "\(error)"
+                throw error
+            }
+        }),
         ("llr.sqlite", {
             guard hasData else { return }
             let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
             try db.load(table: "events", csv: staging.path("published/events.csv"))
             try db.load(table: "persons", csv: staging.path("published/persons.csv"))
-            for t in ["links", "lineage"] { try db.load(table: t, csv: staging.path(t + ".csv.gz")) }
+            try db.load(table: "links", csv: staging.path("links.csv.gz"))
             try db.index()
+            lineageBuilt.wait()
+            if let failure = lineageFailure.value { throw MergeFailure(failure) }
+            try db.copyLineage(sidePath: lineageSide)
             database.value = db
         }),
         ("indicators, quality and the published extract", {
@@ -325,7 +345,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         defer { logger.info("\(tasks[i].0): \(decimalText(monotonicSeconds() - started, places: 2)) s") }
         do { try tasks[i].1(); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
     }
-    if let f = failures.compactMap({ $0 }).first { throw MergeFailure("writing the dataset failed: \(f)") }
+    if let f = failures.compactMap({ $0 }).first { unlink(lineageSide); throw MergeFailure("writing the dataset failed: \(f)") }
     if let db = database.value {
         try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
         try db.load(table: "quality", csv: staging.path("quality.csv.gz"))

@@ -20,10 +20,19 @@ public final class AnalystDatabase: @unchecked Sendable {
 
     static let indexes = """
         CREATE INDEX events_person ON events(llr_person_id);
-        CREATE INDEX lineage_event ON lineage_rows(llr_event_id);
         CREATE INDEX links_person ON links(llr_person_id);
         CREATE UNIQUE INDEX persons_id ON persons(llr_person_id);
         """
+
+    /// The lineage's tables, made alike in the side file it is built in and
+    /// in llr.sqlite, so SQLite copies it across record by record, index
+    /// and all, without decoding or sorting it again.
+    static let lineageTables = """
+        CREATE TABLE source_files (file_id INTEGER PRIMARY KEY, source_file TEXT NOT NULL, partner TEXT NOT NULL);
+        CREATE TABLE lineage_rows (file_id INTEGER NOT NULL, source_row INTEGER NOT NULL, status TEXT NOT NULL,
+            llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
+        """
+    static let lineageIndex = "CREATE INDEX lineage_event ON lineage_rows(llr_event_id)"
 
     static let views = """
         CREATE VIEW lineage AS
@@ -82,7 +91,9 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// name: `source_files` (file_id, source_file, partner) and
     /// `lineage_rows` keyed by (file_id, source_row) in the order written, so
     /// the key needs no separate index; the `lineage` view gives back the
-    /// spec's columns.
+    /// spec's columns. The index on event ids is made after the rows are in
+    /// (they come in key order, the event ids in none: kept up row by row,
+    /// the index would cost several times more).
     static func loadLineage(_ db: SQLiteDatabase, csv path: String, readAhead: Bool) throws(MergeFailure) {
         var failure: String?
         // File ids by name; rows come grouped by file, so the name is looked
@@ -92,11 +103,7 @@ public final class AnalystDatabase: @unchecked Sendable {
         var col: [String: Int] = [:]
         let row: SQLiteStatement, file: SQLiteStatement
         do {
-            try db.execute("""
-                CREATE TABLE source_files (file_id INTEGER PRIMARY KEY, source_file TEXT NOT NULL, partner TEXT NOT NULL);
-                CREATE TABLE lineage_rows (file_id INTEGER NOT NULL, source_row INTEGER NOT NULL, status TEXT NOT NULL,
-                    llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
-                """)
+            try db.execute(lineageTables)
             row = try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)")
             file = try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)")
         } catch { throw MergeFailure("cannot create the lineage tables in llr.sqlite: \(error.description)") }
@@ -155,13 +162,45 @@ public final class AnalystDatabase: @unchecked Sendable {
 
     deinit { unlink(temp) }
 
-    /// A table from a CSV(.gz) the merge wrote (the lineage in its compact form).
+    /// A table from a CSV(.gz) the merge wrote.
     public func load(table: String, csv: String) throws(MergeFailure) {
-        if table == "lineage" {
-            try AnalystDatabase.loadLineage(db, csv: csv, readAhead: readAhead)
-        } else {
-            try AnalystDatabase.loadTable(db, table: table, csv: csv, readAhead: readAhead)
+        try AnalystDatabase.loadTable(db, table: table, csv: csv, readAhead: readAhead)
+    }
+
+    /// The lineage's tables built in a side file of their own, on a second
+    /// worker while llr.sqlite loads the other tables (the lineage is the
+    /// biggest: a row per source row); `copyLineage` then brings them in.
+    public static func buildLineage(sidePath: String, csv: String, readAhead: Bool) throws(MergeFailure) {
+        unlink(sidePath)
+        do {
+            let side = try SQLiteDatabase(path: sidePath)
+            try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; BEGIN")
+            try loadLineage(side, csv: csv, readAhead: readAhead)
+            try side.execute(lineageIndex)
+            try side.execute("COMMIT")
+        } catch let e as MergeFailure {
+            unlink(sidePath); throw e
+        } catch {
+            unlink(sidePath); throw MergeFailure("llr.sqlite (lineage): \(error)")
         }
+    }
+
+    /// Copies in the lineage `buildLineage` made, as SQLite transfers a
+    /// whole table into an empty one of the same shape, and removes the side file.
+    public func copyLineage(sidePath: String) throws(MergeFailure) {
+        defer { unlink(sidePath) }
+        do {
+            // ATTACH is refused inside a transaction: the load so far is committed first.
+            try db.execute("COMMIT")
+            try db.execute(AnalystDatabase.lineageTables)
+            try db.execute(AnalystDatabase.lineageIndex)
+            let attach = try db.prepare("ATTACH DATABASE ?1 AS side")
+            attach.bind(1, sidePath)
+            try attach.run()
+            try db.execute("BEGIN; INSERT INTO source_files SELECT * FROM side.source_files; "
+                           + "INSERT INTO lineage_rows SELECT * FROM side.lineage_rows; COMMIT")
+            try db.execute("DETACH DATABASE side; BEGIN")
+        } catch { throw MergeFailure("llr.sqlite: cannot copy in the lineage: \(error.description)") }
     }
 
     /// The indexes on the id columns (after the big tables are loaded:
