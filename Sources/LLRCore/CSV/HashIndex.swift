@@ -27,9 +27,12 @@ public struct HashIndex {
 
     /// Starts loading the slot `hash` will probe first: for loops over keys
     /// known ahead, issued some keys before their insert or lookup.
-    @inline(__always) public func prefetch(_ hash: UInt64) {
+    /// `withRow` fetches the slot's row number too (for `number` and `row(of:)`).
+    @inline(__always) public func prefetch(_ hash: UInt64, withRow: Bool = false) {
         let h = hash == 0 ? 1 : hash
-        keys.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + (Int(truncatingIfNeeded: h) & mask)) }
+        let i = Int(truncatingIfNeeded: h) & mask
+        keys.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + i) }
+        if withRow { rows.withUnsafeBufferPointer { prefetchMemory($0.baseAddress! + i) } }
     }
 
     /// Inserts `hash` for `row`; returns the earlier row when already present.

@@ -20,6 +20,12 @@ public func directoryEntries(_ dir: String) -> [String]? {
 
 public func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+/// A file's size in bytes, if it can be read.
+public func fileSize(_ path: String) -> Int? {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int(st.st_size) : nil
+}
+
 /// `mkdir -p`: the folder and any missing parents.
 public func makeDirectories(_ path: String) throws(OutputError) {
     if isDirectory(path) { return }

@@ -31,62 +31,24 @@ public let indicatorsHeader = ["financial_year", "quarter", "la_code", "la_name"
 /// costs a few table lookups and no allocation.
 public func computeIndicators(eventsPath: String, mappings: Mappings, settings: MergeSettings,
                               distinctLimit: Int = 1 << 20) throws(MergeFailure) -> [IndicatorRow] {
-    struct Group { var period: Int32; var area: Int32; var type: Int32 }
-    // Periods, areas, types and groups are numbered as they come, through
-    // HashIndex (no hashing of Swift values per row); each (group, child)
-    // pair is counted under a hash of the two.
-    var periods = HashIndex(capacity: 64), periodText: [(String, String)] = []
-    var areas = HashIndex(capacity: 64), areaText: [(String, String)] = []
-    var types = HashIndex(capacity: 64), typeText: [String] = []
-    var groups = HashIndex(capacity: 1024), groupKeys: [Group] = [], events: [Int] = []
-    var pairs = HashIndex(capacity: 1 << 16), pairGroup: [Int32] = [], pairEvents: [Int32] = []
-    var columns: [Int] = []
+    // About four (group, child) pairs per events row, and a row is 150 bytes
+    // or more: the pairs' table is made big enough once instead of growing
+    // through a dozen copies.
+    var counts = IndicatorCounts(expectedPairs: min((fileSize(eventsPath) ?? 0) / 40, 1 << 27), distinctLimit: distinctLimit)
     var missing: [String] = []
-    let total: Int32 = -1, all: Int32 = -1
-
-    func intern(_ table: inout HashIndex, _ key: UInt64, _ add: () -> Void) -> Int32 {
-        let (i, isNew) = table.number(key)
-        if isNew { add() }
-        return Int32(i)
-    }
-    // A group's key packs its three numbers into 21 bits each; more distinct
-    // periods, areas or types than that (none a real dataset comes near)
-    // would make keys collide, so the run stops with a failure that says so
-    // (`distinctLimit` lowers the bar for a test).
-    let limit = min(distinctLimit, 1 << 20)
-    var tooMany = false
-    func count(_ g: Group, _ who: UInt64) {
-        // Numbers below 2^20 each, shifted up by one so no key is 0.
-        let key = UInt64(UInt32(bitPattern: g.period + 1)) << 42 | UInt64(UInt32(bitPattern: g.area + 1)) << 21 | UInt64(UInt32(bitPattern: g.type + 1))
-        let i = intern(&groups, key) { groupKeys.append(g); events.append(0) }
-        events[Int(i)] += 1
-        let (k, isNew) = pairs.number(mixHash(who ^ UInt64(UInt32(bitPattern: i)) &* 0x9E37_79B9_7F4A_7C15))
-        if isNew { pairGroup.append(i); pairEvents.append(1) } else { pairEvents[k] += 1 }
-    }
     let needed = ["financial_year", "quarter", "la_code", "la_name", "event_type", "llr_person_id"]
     let problem = CSVFileRows.read(path: eventsPath, header: { h in
-        columns = CSVFileRows.columns(h, needed)
         missing = needed.filter { !h.contains($0) }
-    }) { row in
-        guard columns.count == 6, columns.allSatisfy({ $0 >= 0 }), row.storedCount > columns.max()! else { return }
-        let fy = columns[0], q = columns[1], la = columns[2], name = columns[3], type = columns[4], person = columns[5]
-        func text(_ i: Int) -> String { String(decoding: row.cell(i), as: UTF8.self) }
-        func key(_ i: Int, seed: UInt64 = 0x5EED) -> UInt64 { hashBytes(row.cell(i).baseAddress, row.cell(i).count, seed: seed) }
-        let p = intern(&periods, row.cell(fy).count > 0 ? key(fy, seed: key(q)) : 0) { periodText.append((text(fy), text(q))) }
-        let a = intern(&areas, key(la)) { areaText.append((text(la), text(name))) }
-        let t = intern(&types, key(type)) { typeText.append(text(type)) }
-        guard p < limit && a < limit && t < limit else { tooMany = true; return }
-        let who = key(person)
-        count(Group(period: p, area: a, type: t), who)
-        count(Group(period: p, area: total, type: t), who)
-        count(Group(period: p, area: a, type: all), who)
-        count(Group(period: p, area: total, type: all), who)
-    }
+        if missing.isEmpty { counts.columns = CSVFileRows.columns(h, needed) }
+    }) { row in counts.add(row) }
     if let problem { throw MergeFailure("cannot read the merged events: \(problem)") }
-    if tooMany {
-        throw MergeFailure("the merged events have more than \(limit - 1) distinct quarters, areas or event types; the indicators cannot be counted (check the mappings in Pipelines/)")
+    if counts.tooMany {
+        throw MergeFailure("the merged events have more than \(counts.limit - 1) distinct quarters, areas or event types; the indicators cannot be counted (check the mappings in Pipelines/)")
     }
     if !missing.isEmpty { throw MergeFailure("the merged events have no column \(missing.joined(separator: ", ")); the indicators cannot be counted") }
+    let (groupKeys, events, pairGroup, pairEvents) = (counts.groupKeys, counts.events, counts.pairGroup, counts.pairEvents)
+    let (periodText, areaText, typeText) = (counts.periodText, counts.areaText, counts.typeText)
+    let total = IndicatorCounts.total, all = IndicatorCounts.all
 
     var children = [Int](repeating: 0, count: groupKeys.count), repeats = children
     for (g, n) in zip(pairGroup, pairEvents) {
@@ -110,6 +72,78 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
             < ($1.financialYear, $1.quarter, $1.isTotal ? 0 : 1, $1.laCode, $1.eventType == "ALL" ? 0 : 1, $1.eventType)
     }
     return rows
+}
+
+/// The running counts behind the indicators: periods, areas, types and
+/// groups numbered as they come, through HashIndex (no hashing of Swift
+/// values per row); each (group, child) pair counted under a hash of the
+/// two. A value the row loop changes through one call per row.
+struct IndicatorCounts {
+    struct Group { var period: Int32; var area: Int32; var type: Int32 }
+    static let total: Int32 = -1, all: Int32 = -1
+    var periods = HashIndex(capacity: 64), periodText: [(String, String)] = []
+    var areas = HashIndex(capacity: 64), areaText: [(String, String)] = []
+    var types = HashIndex(capacity: 64), typeText: [String] = []
+    var groups = HashIndex(capacity: 1024), groupKeys: [Group] = [], events: [Int] = []
+    var pairs: HashIndex, pairGroup: [Int32] = [], pairEvents: [Int32] = []
+    /// Columns of financial_year, quarter, la_code, la_name, event_type, llr_person_id.
+    var columns: [Int] = [] { didSet { lastColumn = columns.max() ?? Int.max } }
+    private var lastColumn = Int.max
+    /// A group's key packs its three numbers into 21 bits each; more distinct
+    /// periods, areas or types than that (none a real dataset comes near)
+    /// would make keys collide, so counting stops and says so (the limit can
+    /// be lowered for a test).
+    let limit: Int
+    private(set) var tooMany = false
+
+    init(expectedPairs: Int, distinctLimit: Int) {
+        pairs = HashIndex(capacity: max(1 << 16, expectedPairs))
+        limit = min(distinctLimit, 1 << 20)
+    }
+
+    mutating func add(_ row: RecordView) {
+        guard row.storedCount > lastColumn, !tooMany else { return }
+        let fy = columns[0], q = columns[1], la = columns[2], name = columns[3], type = columns[4], person = columns[5]
+        func text(_ i: Int) -> String { String(decoding: row.cell(i), as: UTF8.self) }
+        func key(_ i: Int, seed: UInt64 = 0x5EED) -> UInt64 { hashBytes(row.cell(i).baseAddress, row.cell(i).count, seed: seed) }
+        let (p, newPeriod) = periods.number(row.cell(fy).count > 0 ? key(fy, seed: key(q)) : 0)
+        if newPeriod { periodText.append((text(fy), text(q))) }
+        let (a, newArea) = areas.number(key(la))
+        if newArea { areaText.append((text(la), text(name))) }
+        let (t, newType) = types.number(key(type))
+        if newType { typeText.append(text(type)) }
+        guard p < limit && a < limit && t < limit else { tooMany = true; return }
+        let (p32, a32, t32) = (Int32(p), Int32(a), Int32(t))
+        let who = key(person)
+        // The four groups a row counts in; their pairs' slots are fetched
+        // from memory together rather than one miss after another.
+        let g0 = group(p32, a32, t32), g1 = group(p32, Self.total, t32), g2 = group(p32, a32, Self.all), g3 = group(p32, Self.total, Self.all)
+        let k0 = pairKey(who, g0), k1 = pairKey(who, g1), k2 = pairKey(who, g2), k3 = pairKey(who, g3)
+        pairs.prefetch(k0, withRow: true); pairs.prefetch(k1, withRow: true)
+        pairs.prefetch(k2, withRow: true); pairs.prefetch(k3, withRow: true)
+        countPair(k0, g0); countPair(k1, g1); countPair(k2, g2); countPair(k3, g3)
+    }
+
+    private mutating func group(_ period: Int32, _ area: Int32, _ type: Int32) -> Int32 {
+        // Numbers below 2^20 each, shifted up by one so no key is 0; mixed,
+        // because the table finds a slot from a key's low bits, which alone
+        // would hold only the type (every area's group of a type probing from
+        // the same slot).
+        let key = UInt64(UInt32(bitPattern: period + 1)) << 42 | UInt64(UInt32(bitPattern: area + 1)) << 21 | UInt64(UInt32(bitPattern: type + 1))
+        let (i, isNew) = groups.number(mixHash(key))
+        if isNew { groupKeys.append(Group(period: period, area: area, type: type)); events.append(0) }
+        events[i] += 1
+        return Int32(i)
+    }
+
+    @inline(__always) private func pairKey(_ who: UInt64, _ g: Int32) -> UInt64 {
+        mixHash(who ^ UInt64(UInt32(bitPattern: g)) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    private mutating func countPair(_ key: UInt64, _ g: Int32) {
+        let (k, isNew) = pairs.number(key)
+        if isNew { pairGroup.append(g); pairEvents.append(1) } else { pairEvents[k] += 1 }
+    }
 }
 
 /// Small-count suppression for the published indicators: which cells of
