@@ -52,39 +52,21 @@ public final class AnalystDatabase: @unchecked Sendable {
 
     /// A table from a CSV(.gz) the merge wrote; the header names the columns.
     static func loadTable(_ db: SQLiteDatabase, table: String, csv path: String, readAhead: Bool) throws(MergeFailure) {
-        var insert: SQLiteStatement?
-        var types: [Int] = []  // 0 text, 1 integer, 2 real
-        var failure: String?
+        var loader = TableLoader()
         let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: { header in
             let columns = header.map { name -> String in
                 let type = integerColumns.contains(name) ? "INTEGER" : realColumns.contains(name) ? "REAL" : "TEXT"
                 return "\"\(name)\" \(type)"
             }
-            types = header.map { integerColumns.contains($0) ? 1 : realColumns.contains($0) ? 2 : 0 }
             do {
                 try db.execute("CREATE TABLE \"\(table)\" (\(columns.joined(separator: ", ")))")
-                insert = try db.prepare("INSERT INTO \"\(table)\" VALUES (\(header.indices.map { "?\($0 + 1)" }.joined(separator: ",")))")
-            } catch { failure = "\(error)" }
-        }) { row in
-            guard let insert, failure == nil else { return }
-            for (i, type) in types.enumerated() {
-                let cell = i < row.storedCount ? row.cell(i) : UnsafeBufferPointer(start: nil, count: 0)
-                let column = Int32(i + 1)
-                if cell.count == 0 { insert.bindNull(column); continue }
-                switch type {
-                case 1:
-                    if let v = parseInteger(cell) { insert.bind(column, Int(v)) } else { insert.bind(column, bytes: cell) }
-                case 2:
-                    if let v = parseDecimal(cell) { insert.bind(column, v) } else { insert.bind(column, bytes: cell) }
-                default:
-                    insert.bind(column, bytes: cell)
-                }
-            }
-            do { try insert.run() } catch { failure = "\(error)" }
-        }
+                let insert = try db.prepare("INSERT INTO \"\(table)\" VALUES (\(header.indices.map { "?\($0 + 1)" }.joined(separator: ",")))")
+                loader.start(insert, types: header.map { integerColumns.contains($0) ? 1 : realColumns.contains($0) ? 2 : 0 })
+            } catch { loader.failure = "\(error)" }
+        }) { loader.add($0) }
         if let problem { throw MergeFailure("cannot load \(table) into llr.sqlite: \(problem)") }
-        if let failure { throw MergeFailure("cannot load \(table) into llr.sqlite: \(failure)") }
-        if insert == nil { throw MergeFailure("cannot load \(table) into llr.sqlite: \(path) has no header") }
+        if let failure = loader.failure { throw MergeFailure("cannot load \(table) into llr.sqlite: \(failure)") }
+        if !loader.started { throw MergeFailure("cannot load \(table) into llr.sqlite: \(path) has no header") }
     }
 
     /// The lineage, a million rows a night at scale, is stored once per file
@@ -95,47 +77,17 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// (they come in key order, the event ids in none: kept up row by row,
     /// the index would cost several times more).
     static func loadLineage(_ db: SQLiteDatabase, csv path: String, readAhead: Bool) throws(MergeFailure) {
-        var failure: String?
-        // File ids by name; rows come grouped by file, so the name is looked
-        // up only when it changes from the row before.
-        var files: [[UInt8]: Int] = [:]
-        var lastName: [UInt8] = [], lastId = -1
-        var col: [String: Int] = [:]
-        let row: SQLiteStatement, file: SQLiteStatement
+        var loader: LineageLoader
         do {
             try db.execute(lineageTables)
-            row = try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)")
-            file = try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)")
+            loader = LineageLoader(row: try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)"),
+                                   file: try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)"))
         } catch { throw MergeFailure("cannot create the lineage tables in llr.sqlite: \(error.description)") }
-        let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: { h in for (i, n) in h.enumerated() { col[n] = i } }) { r in
-            guard failure == nil, let f = col["source_file"], let n = col["source_row"], let p = col["partner"], let s = col["status"],
-                  let e = col["llr_event_id"], let q = col["llr_person_id"], r.storedCount > max(f, n, p, s, e, q) else {
-                if failure == nil { failure = "row \(r.rowNumber) lacks lineage columns" }
-                return
-            }
-            do {
-                let name = r.cell(f)
-                if lastId < 0 || !lastName.elementsEqual(name) {
-                    lastName = Array(name)
-                    if let known = files[lastName] {
-                        lastId = known
-                    } else {
-                        lastId = files.count + 1
-                        files[lastName] = lastId
-                        file.bind(1, lastId); file.bind(2, bytes: name); file.bind(3, bytes: r.cell(p))
-                        try file.run()
-                    }
-                }
-                row.bind(1, lastId)
-                if let v = parseInteger(r.cell(n)) { row.bind(2, Int(v)) } else { row.bind(2, bytes: r.cell(n)) }
-                row.bind(3, bytes: r.cell(s))
-                if r.cell(e).count > 0 { row.bind(4, bytes: r.cell(e)) } else { row.bindNull(4) }
-                if r.cell(q).count > 0 { row.bind(5, bytes: r.cell(q)) } else { row.bindNull(5) }
-                try row.run()
-            } catch { failure = "\(error)" }
+        let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: { loader.columns = CSVFileRows.columns($0, LineageLoader.needed) }) {
+            loader.add($0)
         }
         if let problem { throw MergeFailure("cannot load the lineage into llr.sqlite: \(problem)") }
-        if let failure { throw MergeFailure("cannot load the lineage into llr.sqlite: \(failure)") }
+        if let failure = loader.failure { throw MergeFailure("cannot load the lineage into llr.sqlite: \(failure)") }
     }
 
     let path: String
@@ -223,5 +175,84 @@ public final class AnalystDatabase: @unchecked Sendable {
             try db.execute("COMMIT")
         } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
         if rename(temp, path) != 0 { throw MergeFailure("cannot put llr.sqlite in place: \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// Puts the lineage's rows into `lineage_rows` and each file's name once
+/// into `source_files`; one call per row, the columns found once.
+struct LineageLoader {
+    static let needed = ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"]
+    let row: SQLiteStatement, file: SQLiteStatement
+    var columns: [Int] = [] { didSet { lastColumn = columns.contains(-1) ? Int.max : columns.max() ?? Int.max } }
+    private var lastColumn = Int.max
+    private(set) var failure: String?
+    // File ids by name; rows come grouped by file, so the name is looked
+    // up only when it changes from the row before.
+    private var files: [[UInt8]: Int] = [:]
+    private var lastName: [UInt8] = [], lastId = -1
+
+    init(row: SQLiteStatement, file: SQLiteStatement) { self.row = row; self.file = file }
+
+    mutating func add(_ r: RecordView) {
+        guard failure == nil else { return }
+        guard r.storedCount > lastColumn else {
+            failure = "row \(r.rowNumber) lacks lineage columns"
+            return
+        }
+        let f = columns[0], n = columns[1], p = columns[2], s = columns[3], e = columns[4], q = columns[5]
+        do throws(SQLiteError) {
+            let name = r.cell(f)
+            if lastId < 0 || !lastName.elementsEqual(name) {
+                lastName = Array(name)
+                if let known = files[lastName] {
+                    lastId = known
+                } else {
+                    lastId = files.count + 1
+                    files[lastName] = lastId
+                    file.bind(1, lastId); file.bind(2, bytes: name); file.bind(3, bytes: r.cell(p))
+                    try file.run()
+                }
+            }
+            row.bind(1, lastId)
+            if let v = parseInteger(r.cell(n)) { row.bind(2, Int(v)) } else { row.bind(2, bytes: r.cell(n)) }
+            row.bind(3, bytes: r.cell(s))
+            if r.cell(e).count > 0 { row.bind(4, bytes: r.cell(e)) } else { row.bindNull(4) }
+            if r.cell(q).count > 0 { row.bind(5, bytes: r.cell(q)) } else { row.bindNull(5) }
+            try row.run()
+        } catch { failure = error.description }
+    }
+}
+
+/// Puts a table's rows into SQLite, each cell bound as its column's type
+/// (0 text, 1 integer, 2 real; an empty cell as NULL); one call per row.
+struct TableLoader {
+    private var insert: SQLiteStatement?
+    private var types: [Int] = []
+    var failure: String?
+    var started: Bool { insert != nil }
+
+    mutating func start(_ insert: SQLiteStatement, types: [Int]) {
+        self.insert = insert
+        self.types = types
+    }
+
+    mutating func add(_ row: RecordView) {
+        guard let insert, failure == nil else { return }
+        types.withUnsafeBufferPointer { types in
+            for i in 0..<types.count {
+                let cell = i < row.storedCount ? row.cell(i) : UnsafeBufferPointer(start: nil, count: 0)
+                let column = Int32(i + 1)
+                if cell.count == 0 { insert.bindNull(column); continue }
+                switch types[i] {
+                case 1:
+                    if let v = parseInteger(cell) { insert.bind(column, Int(v)) } else { insert.bind(column, bytes: cell) }
+                case 2:
+                    if let v = parseDecimal(cell) { insert.bind(column, v) } else { insert.bind(column, bytes: cell) }
+                default:
+                    insert.bind(column, bytes: cell)
+                }
+            }
+        }
+        do throws(SQLiteError) { try insert.run() } catch { failure = error.description }
     }
 }
