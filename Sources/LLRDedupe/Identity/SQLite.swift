@@ -14,7 +14,11 @@ public final class SQLiteDatabase {
     /// A connection is used by one thread at a time (it is handed from one
     /// to another, never shared), so SQLite need not lock it on every call:
     /// millions of binds and steps a night.
+    /// Set once, before the first connection: no memory statistics (see shim.h).
+    private static let configured: Int32 = llr_sqlite_without_memory_statistics()
+
     public init(path: String) throws(SQLiteError) {
+        _ = SQLiteDatabase.configured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
