@@ -293,7 +293,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         ("llr.sqlite lineage", {
             defer { lineageBuilt.leave() }
             guard hasData else { return }
-            do { try AnalystDatabase.buildLineage(sidePath: lineageSide, csv: staging.path("lineage.csv.gz"), readAhead: jobs > 1) } catch {
+            do { try AnalystDatabase.buildLineage(sidePath: lineageSide, csv: staging.path("lineage.csv.gz"), jobs: jobs) } catch {
                 lineageFailure.value = "\(error)"
                 throw error
             }

@@ -122,12 +122,14 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// The lineage's tables built in a side file of their own, on a second
     /// worker while llr.sqlite loads the other tables (the lineage is the
     /// biggest: a row per source row); `copyLineage` then brings them in.
-    public static func buildLineage(sidePath: String, csv: String, readAhead: Bool) throws(MergeFailure) {
+    public static func buildLineage(sidePath: String, csv: String, jobs: Int) throws(MergeFailure) {
         unlink(sidePath)
         do {
             let side = try SQLiteDatabase(path: sidePath)
-            try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; BEGIN")
-            try loadLineage(side, csv: csv, readAhead: readAhead)
+            // Its index sorts on as many threads as the main file's (see init).
+            try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; "
+                             + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
+            try loadLineage(side, csv: csv, readAhead: jobs > 1)
             try side.execute(lineageIndex)
             try side.execute("COMMIT")
         } catch let e as MergeFailure {
