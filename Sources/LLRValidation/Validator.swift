@@ -92,6 +92,13 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
 
     private var fields: [CompiledField] = []
     private var plans: CellPlans?
+    /// The row loop reads the plans, the primary key's fields and the rules
+    /// through these (owned by `plans`, `keyBuffer` and `rules`), so a row
+    /// takes no reference count on them.
+    private var planBase: UnsafeMutablePointer<CellPlan>?
+    private var planCount = 0
+    private var keyBuffer = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+    private var rulesRef: Unmanaged<CompiledRules>?
     /// File column of each field (-1 when absent), in plain memory for the row loop.
     private let columns: UnsafeMutablePointer<Int>
     private var rules: CompiledRules?
@@ -169,6 +176,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     }
 
     deinit {
+        keyBuffer.deallocate()
         trimmed.deallocate()
         present.deallocate()
         values.deallocate()
@@ -287,6 +295,10 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         uniqueFields = fields.indices.filter { schema.fields[$0].constraints.unique && !(primaryKey == [$0]) }
         uniqueIndexes = uniqueFields.map { _ in HashIndex(capacity: 1 << 12) }
         rules = CompiledRules(schema, pipelines: pipelines, quarter: quarter)
+        rulesRef = rules.map { Unmanaged.passUnretained($0) }
+        keyBuffer.deallocate()
+        keyBuffer = .allocate(capacity: primaryKey.count)
+        _ = keyBuffer.initialize(from: primaryKey)
         // Keep one cell past the header so an extra cell can be shown.
         reader.maxStoredCells = max(headerCount, 1) + 1
 
@@ -327,7 +339,10 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         }
         if claimed.isEmpty { checkRows = false }
         for (i, f) in fields.enumerated() { columns[i] = f.column }
-        plans = CellPlans(fields)
+        let compiled = CellPlans(fields)
+        plans = compiled
+        planBase = compiled.plans
+        planCount = compiled.count
     }
 
     /// With no partner known, the family whose columns best match the header.
@@ -384,16 +399,15 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
             reportColumn("missing-cell", catalogSeverity("missing-cell"), column: r.cellCount, label: label(r.cellCount), cell: nil,
                          "row has \(r.cellCount) cells but the header has \(headerCount) columns")
         }
-        guard let plans else { return false }
-        let n = plans.count
+        guard let plan = planBase else { return false }
+        let n = planCount
         let invalidUTF8 = r.invalidUTF8Cells
         let storedCount = min(r.storedCount, r.cellCount)
         // The key's cells first, so its identity slot is fetched from memory
         // while the other cells are checked.
-        for k in primaryKey { locate(k, r, storedCount) }
+        for k in keyBuffer { locate(k, r, storedCount) }
         let key = primaryKeyHash(r)
         identity.prefetch(key: key)
-        let plan = plans.plans
         var anyFailed = false
         for i in 0..<n {
             failed[i] = false
@@ -442,7 +456,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
                    "\(names) '\(primaryKey.map { displayString(trimmed[$0]) }.joined(separator: " + "))' is already used by row \(keyClash); each row needs its own \(names)")
         }
         if !uniqueFields.isEmpty { checkUnique(r) }
-        rules?.check(self)
+        rulesRef?._withUnsafeGuaranteedRef { $0.check(self) }
         return true
     }
 
@@ -462,8 +476,8 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     /// copies of it match.
     private func primaryKeyHash(_ r: RecordView) -> UInt64 {
         var h: UInt64 = 0x1234_5678
-        if primaryKey.isEmpty { return r.contentHash ^ 0x5BD1_E995_5BD1_E995 }
-        for k in primaryKey {
+        if keyBuffer.isEmpty { return r.contentHash ^ 0x5BD1_E995_5BD1_E995 }
+        for k in keyBuffer {
             guard present[k], trimmed[k].count > 0 else { return r.contentHash ^ 0x5BD1_E995_5BD1_E995 }
             h = mixHash(h ^ hashBytes(UnsafeRawPointer(trimmed[k].baseAddress), trimmed[k].count))
         }
