@@ -149,6 +149,8 @@ final class EventNormaliser {
     private var postcode = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
     private var folded = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
     private var scratchRoom = 64
+    /// Accepted rows with each schema field filled, by schema field.
+    private var filledCounts: UnsafeMutablePointer<Int>?
 
     @inline(__always) private func makeRoom(_ n: Int) {
         guard n > scratchRoom else { return }
@@ -157,7 +159,6 @@ final class EventNormaliser {
         postcode = .allocate(capacity: n)
         folded = .allocate(capacity: n)
     }
-    private var filledCounts: UnsafeMutablePointer<Int>?
 
     init(pipelines: Pipelines, partner: String, sourceFile: String, eventsPath: String, identifiersPath: String, level: Int32 = 1,
          background: Bool = true) throws {

@@ -25,6 +25,12 @@ public final class CSVFileRows: RecordSink {
         names.map { n in header.firstIndex(of: n) ?? -1 }
     }
 
+    /// How far a row must reach to hold all of `columns`: Int.max when one
+    /// is absent, so that no row does.
+    public static func lastColumn(_ columns: [Int]) -> Int {
+        columns.contains(-1) ? Int.max : columns.max() ?? Int.max
+    }
+
     /// Reads `path`; `header` sees the column names first. Returns a message
     /// when the file is missing or unreadable.
     /// The closures do not escape, so what they capture (a caller's

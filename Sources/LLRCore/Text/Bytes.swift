@@ -41,18 +41,15 @@ extension UnsafeBufferPointer where Element == UInt8 {
 /// "Barnardo's" and "BARNARDOS" fold alike.
 public func foldForMatching<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
     var out: [UInt8] = []
-    foldForMatching(bytes, into: &out)
+    for b in bytes { if let f = foldedForMatching(b) { out.append(f) } }
     return out
 }
 
-/// The same fold into a buffer the caller reuses (no allocation per call).
-public func foldForMatching<S: Sequence>(_ bytes: S, into out: inout [UInt8]) where S.Element == UInt8 {
-    out.removeAll(keepingCapacity: true)
-    for b in bytes {
-        if isDigit(b) { out.append(b) } else if isASCIILetter(b) { out.append(asciiLower(b)) } else if b >= 0x80 {
-            out.append(b)
-        }
-    }
+/// One byte of the fold: what it becomes, or nil when it is dropped
+/// (non-ASCII bytes are kept as they are).
+@inline(__always) func foldedForMatching(_ b: UInt8) -> UInt8? {
+    if isDigit(b) || b >= 0x80 { return b }
+    return isASCIILetter(b) ? asciiLower(b) : nil
 }
 
 public func foldForMatching(_ s: String) -> [UInt8] { foldForMatching(s.utf8) }
@@ -60,9 +57,7 @@ public func foldForMatching(_ s: String) -> [UInt8] { foldForMatching(s.utf8) }
 /// The same fold written at `out` (room for `bytes.count`); returns how many bytes.
 @inline(__always) public func foldForMatching(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
     var n = 0
-    for b in bytes {
-        if isDigit(b) { out[n] = b; n += 1 } else if isASCIILetter(b) { out[n] = asciiLower(b); n += 1 } else if b >= 0x80 { out[n] = b; n += 1 }
-    }
+    for b in bytes { if let f = foldedForMatching(b) { out[n] = f; n += 1 } }
     return n
 }
 

@@ -11,12 +11,12 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
 
-    /// A connection is used by one thread at a time (it is handed from one
-    /// to another, never shared), so SQLite need not lock it on every call:
-    /// millions of binds and steps a night.
     /// Set once, before the first connection: no memory statistics (see shim.h).
     private static let configured: Int32 = llr_sqlite_without_memory_statistics()
 
+    /// A connection is used by one thread at a time (it is handed from one
+    /// to another, never shared), so SQLite need not lock it on every call:
+    /// millions of binds and steps a night.
     public init(path: String) throws(SQLiteError) {
         _ = SQLiteDatabase.configured
         var db: OpaquePointer?

@@ -185,7 +185,7 @@ public final class AnalystDatabase: @unchecked Sendable {
 struct LineageLoader {
     static let needed = ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"]
     let row: SQLiteStatement, file: SQLiteStatement
-    var columns: [Int] = [] { didSet { lastColumn = columns.contains(-1) ? Int.max : columns.max() ?? Int.max } }
+    var columns: [Int] = [] { didSet { lastColumn = CSVFileRows.lastColumn(columns) } }
     private var lastColumn = Int.max
     private(set) var failure: String?
     // File ids by name; rows come grouped by file, so the name is looked

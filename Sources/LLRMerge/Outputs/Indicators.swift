@@ -87,7 +87,7 @@ struct IndicatorCounts {
     var groups = HashIndex(capacity: 1024), groupKeys: [Group] = [], events: [Int] = []
     var pairs: HashIndex, pairGroup: [Int32] = [], pairEvents: [Int32] = []
     /// Columns of financial_year, quarter, la_code, la_name, event_type, llr_person_id.
-    var columns: [Int] = [] { didSet { lastColumn = columns.max() ?? Int.max } }
+    var columns: [Int] = [] { didSet { lastColumn = CSVFileRows.lastColumn(columns) } }
     private var lastColumn = Int.max
     /// A group's key packs its three numbers into 21 bits each; more distinct
     /// periods, areas or types than that (none a real dataset comes near)
