@@ -11,9 +11,20 @@ public let packageRoot: String = {
 
 public let contract: Pipelines = try! Pipelines.load(from: packageRoot + "/Pipelines")
 
-/// A new empty folder under the system's temporary folder.
+/// Every scratch folder a test run makes lives under one folder of its own,
+/// removed when the test process exits, so runs do not pile up in `/tmp`
+/// (a hundred and fifty folders a run, some holding merged datasets).
+/// A run that crashes leaves its folder for the developer to look at.
+private let scratchRoot: String = {
+    let root = NSTemporaryDirectory() + "llr-tests-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return root
+}()
+
+/// A new empty folder under the test run's scratch folder.
 public func tempDir() -> String {
-    let dir = NSTemporaryDirectory() + "llr-tests-" + UUID().uuidString
+    let dir = scratchRoot + "/" + UUID().uuidString
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
