@@ -79,6 +79,20 @@ func sampleStems(quarter: String) throws -> [String] {
         #expect(events.map { Int($0["source_records"]!)! }.reduce(0, +) == statuses["kept"]! + statuses["merged"]!)
     }
 
+    /// Each child's events come together, in person-id order, oldest first:
+    /// a child's history reads top to bottom (and llr.sqlite's person index
+    /// is built from rows already in its order).
+    @Test func eachChildsEventsComeTogetherOldestFirst() throws {
+        let (out, _) = try dedupe([normalisedSample])
+        let events = try csvRows(out + "/events.csv.gz")
+        // By day: events of one day keep the order they were read in, whatever their times.
+        let keys = events.map { ($0["llr_person_id"]!, String($0["event_start"]!.prefix(10))) }
+        #expect(keys.count > 100)
+        for i in 1..<keys.count {
+            #expect(keys[i - 1] <= keys[i], "row \(i + 1): \(keys[i - 1]) before \(keys[i])")
+        }
+    }
+
     /// The events file and persons file hold no identifying field.
     @Test func identifiersStayInTheRestrictedFile() throws {
         let (out, _) = try dedupe([normalisedSample])

@@ -125,7 +125,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
     // own worker too.
     let writers: [@Sendable () throws -> Void] = [
         {
-            // events: one row per real-world event.
+            // events: one row per real-world event, each child's together
+            // in date order (a child's history reads top to bottom, and
+            // llr.sqlite's index on the person id is built from rows already
+            // in its order, four times faster than from rows in date order).
             var groupSize = [Int32](repeating: 0, count: n)
             var groupPartners = [UInt64](repeating: 0, count: n)
             for g in 0..<n {
@@ -133,7 +136,9 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                 groupSize[o] += 1
                 groupPartners[o] |= 1 << UInt64(partnerOf[g])
             }
-            let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted { (start[$0], $0) < (start[$1], $1) }
+            let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted {
+                (rank[Int(c.cluster[$0])], start[$0], $0) < (rank[Int(c.cluster[$1])], start[$1], $1)
+            }
             let attributeHeader = c.loaded.first?.attributeHeader ?? []
             let events = try FastCSVGzipRows(path: outDir + "/events.csv.gz", header: [
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",

@@ -240,7 +240,7 @@ func writePublishedReadme(_ path: String, settings: MergeSettings, mappings: Map
 
     | file | one row per |
     |---|---|
-    | `events.csv` | real-world event after deduplication (`llr_event_id`, `llr_person_id`, type, dates, quarter, LA, age band, sex, ethnicity, the partners that reported it) |
+    | `events.csv` | real-world event after deduplication (`llr_event_id`, `llr_person_id`, type, dates, quarter, LA, age band, sex, ethnicity, the partners that reported it); each child's events together, oldest first |
     | `persons.csv` | child (`llr_person_id`, first and last seen, partners, how the records were linked) |
     | `indicators.csv` | financial quarter × area × event type: events, children, children with 2+ episodes, children per 10,000 |
     | `quality.csv` | partner × quarter: whether the return came, on time or late, rows read and rejected, completeness |
