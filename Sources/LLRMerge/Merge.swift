@@ -281,20 +281,23 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
-    // llr.sqlite's lineage is built in a side file on one worker while the
-    // other tables load on another; the llr.sqlite task then waits for it
-    // and copies it in. The lineage task comes first, so it is under way
-    // before anything waits on it, even on one worker.
-    let lineageSide = staging.path("llr.sqlite.lineage-\(getpid())")
-    let lineageBuilt = DispatchGroup()
-    lineageBuilt.enter()
-    let lineageFailure = Locked<String?>(nil)
+    // llr.sqlite's lineage and links are built in a side file on one worker
+    // while events and persons load on another; the llr.sqlite task then
+    // waits for it and copies it in. The side task comes first, so it is
+    // under way before anything waits on it, even on one worker.
+    let side = staging.path("llr.sqlite.side-\(getpid())")
+    let sideBuilt = DispatchGroup()
+    sideBuilt.enter()
+    let sideFailure = Locked<String?>(nil)
     let tasks: [(String, @Sendable () throws -> Void)] = [
-        ("llr.sqlite lineage", {
-            defer { lineageBuilt.leave() }
+        ("llr.sqlite lineage and links", {
+            defer { sideBuilt.leave() }
             guard hasData else { return }
-            do { try AnalystDatabase.buildLineage(sidePath: lineageSide, csv: staging.path("lineage.csv.gz"), jobs: jobs) } catch {
-                lineageFailure.value = "\(error)"
+            do {
+                try AnalystDatabase.buildSide(sidePath: side, lineage: staging.path("lineage.csv.gz"),
+                                              tables: [("links", staging.path("links.csv.gz"))], jobs: jobs)
+            } catch {
+                sideFailure.value = "\(error)"
                 throw error
             }
         }),
@@ -303,11 +306,10 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
             let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
             try db.load(table: "events", csv: staging.path("published/events.csv"))
             try db.load(table: "persons", csv: staging.path("published/persons.csv"))
-            try db.load(table: "links", csv: staging.path("links.csv.gz"))
-            try db.index()
-            lineageBuilt.wait()
-            if let failure = lineageFailure.value { throw MergeFailure(failure) }
-            try db.copyLineage(sidePath: lineageSide)
+            try db.index(["events", "persons"])
+            sideBuilt.wait()
+            if let failure = sideFailure.value { throw MergeFailure(failure) }
+            try db.copySide(sidePath: side)
             database.value = db
         }),
         ("indicators, quality and the published extract", {
@@ -345,7 +347,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         defer { logger.info("\(tasks[i].0): \(decimalText(monotonicSeconds() - started, places: 2)) s") }
         do { try tasks[i].1(); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
     }
-    if let f = failures.compactMap({ $0 }).first { unlink(lineageSide); throw MergeFailure("writing the dataset failed: \(f)") }
+    if let f = failures.compactMap({ $0 }).first { unlink(side); throw MergeFailure("writing the dataset failed: \(f)") }
     if let db = database.value {
         try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
         try db.load(table: "quality", csv: staging.path("quality.csv.gz"))

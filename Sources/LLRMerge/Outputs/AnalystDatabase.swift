@@ -18,21 +18,30 @@ public final class AnalystDatabase: @unchecked Sendable {
     ]
     static let realColumns: Set<String> = ["match_weight", "rate_per_10000", "field_completeness_pct"]
 
-    static let indexes = """
-        CREATE INDEX events_person ON events(llr_person_id);
-        CREATE INDEX links_person ON links(llr_person_id);
-        CREATE UNIQUE INDEX persons_id ON persons(llr_person_id);
-        """
+    /// Indexes on the ids, by table. Each table's rows come in the order of
+    /// its index (events, links and persons are written in person-id order),
+    /// so SQLite's sort for it runs over sorted keys, several times faster.
+    static let indexes = [
+        "events": "CREATE INDEX events_person ON events(llr_person_id)",
+        "links": "CREATE INDEX links_person ON links(llr_person_id)",
+        "persons": "CREATE UNIQUE INDEX persons_id ON persons(llr_person_id)",
+    ]
 
     /// The lineage's tables, made alike in the side file it is built in and
-    /// in llr.sqlite, so SQLite copies it across record by record, index
-    /// and all, without decoding or sorting it again.
+    /// in llr.sqlite, so SQLite copies it across record by record without
+    /// decoding or sorting it again. It is keyed by source file and row, the
+    /// order it is written in. It has no index on event ids: the rows come in
+    /// no order of theirs, and SQLite's sort for one cost a second of CPU per
+    /// million rows every night (a third of the lineage's time), where finding
+    /// one event's rows by scanning takes 0.15 s at a million rows. The file
+    /// names' index lets the `lineage` view find a file's row by its key
+    /// (without it, SQLite scanned every lineage row for one).
     static let lineageTables = """
         CREATE TABLE source_files (file_id INTEGER PRIMARY KEY, source_file TEXT NOT NULL, partner TEXT NOT NULL);
+        CREATE UNIQUE INDEX source_files_name ON source_files(source_file);
         CREATE TABLE lineage_rows (file_id INTEGER NOT NULL, source_row INTEGER NOT NULL, status TEXT NOT NULL,
             llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
         """
-    static let lineageIndex = "CREATE INDEX lineage_event ON lineage_rows(llr_event_id)"
 
     static let views = """
         CREATE VIEW lineage AS
@@ -73,9 +82,7 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// name: `source_files` (file_id, source_file, partner) and
     /// `lineage_rows` keyed by (file_id, source_row) in the order written, so
     /// the key needs no separate index; the `lineage` view gives back the
-    /// spec's columns. The index on event ids is made after the rows are in
-    /// (they come in key order, the event ids in none: kept up row by row,
-    /// the index would cost several times more).
+    /// spec's columns.
     static func loadLineage(_ db: SQLiteDatabase, csv path: String, readAhead: Bool) throws(MergeFailure) {
         var loader: LineageLoader
         do {
@@ -119,54 +126,63 @@ public final class AnalystDatabase: @unchecked Sendable {
         try AnalystDatabase.loadTable(db, table: table, csv: csv, readAhead: readAhead)
     }
 
-    /// The lineage's tables built in a side file of their own, on a second
-    /// worker while llr.sqlite loads the other tables (the lineage is the
-    /// biggest: a row per source row); `copyLineage` then brings them in.
-    public static func buildLineage(sidePath: String, csv: String, jobs: Int) throws(MergeFailure) {
+    /// The lineage's tables and the `tables` given (with their indexes)
+    /// built in a side file of their own, on a second worker while llr.sqlite
+    /// loads the rest (the lineage is the biggest table: a row per source
+    /// row); `copySide` then brings them in.
+    public static func buildSide(sidePath: String, lineage: String, tables: [(table: String, csv: String)], jobs: Int) throws(MergeFailure) {
         unlink(sidePath)
         do {
             let side = try SQLiteDatabase(path: sidePath)
-            // Its index sorts on as many threads as the main file's (see init).
-            try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; "
-                             + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
-            try loadLineage(side, csv: csv, readAhead: jobs > 1)
-            try side.execute(lineageIndex)
+            try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; BEGIN")
+            try loadLineage(side, csv: lineage, readAhead: jobs > 1)
+            for (table, csv) in tables {
+                try loadTable(side, table: table, csv: csv, readAhead: jobs > 1)
+                if let index = indexes[table] { try side.execute(index) }
+            }
             try side.execute("COMMIT")
         } catch let e as MergeFailure {
             unlink(sidePath); throw e
         } catch {
-            unlink(sidePath); throw MergeFailure("llr.sqlite (lineage): \(error)")
+            unlink(sidePath); throw MergeFailure("llr.sqlite (side tables): \(error)")
         }
     }
 
-    /// Copies in the lineage `buildLineage` made, as SQLite transfers a
-    /// whole table into an empty one of the same shape, and removes the side file.
-    public func copyLineage(sidePath: String) throws(MergeFailure) {
+    /// Copies in every table `buildSide` made, as SQLite transfers a whole
+    /// table into an empty one of the same shape (records and indexes in
+    /// order, nothing decoded or sorted again), and removes the side file.
+    public func copySide(sidePath: String) throws(MergeFailure) {
         defer { unlink(sidePath) }
         do {
             // ATTACH is refused inside a transaction: the load so far is committed first.
             try db.execute("COMMIT")
-            try db.execute(AnalystDatabase.lineageTables)
-            try db.execute(AnalystDatabase.lineageIndex)
             let attach = try db.prepare("ATTACH DATABASE ?1 AS side")
             attach.bind(1, sidePath)
             try attach.run()
-            try db.execute("BEGIN; INSERT INTO source_files SELECT * FROM side.source_files; "
-                           + "INSERT INTO lineage_rows SELECT * FROM side.lineage_rows; COMMIT")
-            try db.execute("DETACH DATABASE side; BEGIN")
-        } catch { throw MergeFailure("llr.sqlite: cannot copy in the lineage: \(error.description)") }
+            // The side's tables and indexes made alike here, in the order they were made there.
+            var schema: [(type: String, name: String, sql: String)] = []
+            try db.prepare("SELECT type, name, sql FROM side.sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid").forEachRow {
+                schema.append(($0.text(0), $0.text(1), $0.text(2)))
+            }
+            try db.execute("BEGIN")
+            for entry in schema { try db.execute(entry.sql) }
+            for entry in schema where entry.type == "table" {
+                try db.execute("INSERT INTO main.\"\(entry.name)\" SELECT * FROM side.\"\(entry.name)\"")
+            }
+            try db.execute("COMMIT; DETACH DATABASE side; BEGIN")
+        } catch { throw MergeFailure("llr.sqlite: cannot copy in the side tables: \(error.description)") }
     }
 
-    /// The indexes on the id columns (after the big tables are loaded:
-    /// building an index once is cheaper than keeping it while inserting).
-    public func index() throws(MergeFailure) {
+    /// The indexes on the id columns of the tables loaded here (after their
+    /// rows are in: building an index once is cheaper than keeping it while inserting).
+    public func index(_ tables: [String]) throws(MergeFailure) {
         // A small page cache for the sorts: SQLite then sorts the keys in
         // runs that fit the CPU's caches (on the worker `threads` allows) and
         // merges them; a cache holding every key sorted them in one slower pass
         // (about 15% of the index time at 1M rows).
         do {
             try db.execute("PRAGMA cache_size=-16384")
-            try db.execute(AnalystDatabase.indexes)
+            for table in tables { if let index = AnalystDatabase.indexes[table] { try db.execute(index) } }
         } catch { throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
