@@ -209,8 +209,20 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     lap("validate + normalise")
 
     // 3. Deduplicate and link everything received, into the staging folder.
+    //    Partners' feedback needs only the validation: it is written on a
+    //    worker meanwhile (deduplication leaves a core idle at times).
     progress.show("deduplicating and linking")
     try staging.begin()
+    try makeFolders(staging.path("outbox"))
+    let tonight = result.processedTonight, catalog = pipelines.catalog
+    let feedback = WorkerResult(onWorker: options.jobs > 1) { () -> String? in
+        let started = monotonicSeconds()
+        defer { logger.info("partner feedback: \(decimalText(monotonicSeconds() - started, places: 2)) s") }
+        do { try writeFeedbackReports(tonight, staging: staging, catalog: catalog) } catch { return "\(error)" }
+        return nil
+    }
+    // Never left writing into the staging folder after the run has given up on it.
+    defer { _ = feedback.value }
     let (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
     for p in problems { logger.warning("\(p)"); result.notices.append(p) }
     if !returns.isEmpty {
@@ -233,6 +245,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     } else {
         result.notices.append("no return could be read yet, so there is no dataset to build")
     }
+    if let failure = feedback.value { throw MergeFailure("writing the partners' feedback failed: \(failure)") }
     lap("deduplicate + link")
 
     // The ledger after tonight: replaced bytes, superseded versions.
@@ -324,20 +337,13 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
                                 suppression: Suppression(rows, settings: settings), gzip: false)
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
         }),
-        ("partner feedback", {
-            for o in result.processedTonight {
-                guard let report = o.report else { continue }
-                let folder = o.entry.partner.isEmpty ? "_unrecognised" : o.entry.partner
-                let base = feedbackName(o.file.name)
-                try makeDirectories(staging.path("outbox/" + folder))
-                let json = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.json"))
-                try json.write(JSONReport.render([report], asArray: false)); try json.commit()
-                let html = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.html"))
-                try html.write(HTMLReport.render([report], catalog: pipelines.catalog)); try html.commit()
+        ("rejects", {
+            for o in result.processedTonight where o.report != nil {
                 let rejects = cache + "/" + returnStem(o.file.name) + ".rejects.csv.gz"
                 if o.entry.status == "processed" && o.entry.rowsRejected > 0 && fileExists(rejects) {
+                    let folder = feedbackFolder(o)
                     try makeDirectories(staging.path("rejects/" + folder))
-                    try copyFile(from: rejects, to: staging.path("rejects/\(folder)/\(base).rejects.csv.gz"))
+                    try copyFile(from: rejects, to: staging.path("rejects/\(folder)/\(feedbackName(o.file.name)).rejects.csv.gz"))
                 }
             }
         }),
@@ -355,6 +361,24 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     }
     return indicators.value
 }
+
+/// Each partner's validation report (JSON and HTML) for each file that came
+/// in tonight, in `outbox/<PARTNER>/`: they need only the validation, so the
+/// merge writes them on a worker while it deduplicates.
+func writeFeedbackReports(_ outcomes: [FileOutcome], staging: Staging, catalog: FindingCatalog) throws(OutputError) {
+    for o in outcomes {
+        guard let report = o.report else { continue }
+        let folder = feedbackFolder(o), base = feedbackName(o.file.name)
+        try makeDirectories(staging.path("outbox/" + folder))
+        let json = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.json"))
+        try json.write(JSONReport.render([report], asArray: false)); try json.commit()
+        let html = try AtomicOutputFile(path: staging.path("outbox/\(folder)/\(base).report.html"))
+        try html.write(HTMLReport.render([report], catalog: catalog)); try html.commit()
+    }
+}
+
+/// The partner's folder for a file's feedback (`_unrecognised` when the name named no partner).
+func feedbackFolder(_ o: FileOutcome) -> String { o.entry.partner.isEmpty ? "_unrecognised" : o.entry.partner }
 
 /// Two inbox files that name the same return (`X.csv` beside `X.csv.gz`,
 /// or names differing only in case) would share one place in the normalised
