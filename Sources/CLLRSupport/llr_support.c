@@ -1,5 +1,8 @@
+#define _GNU_SOURCE
 #include "llr_support.h"
 #include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -87,5 +90,23 @@ long llr_split_plain_line(const unsigned char *line, long len, unsigned char *ou
     return cells;
 #else
     return split_scalar(line, len, out, starts, max_cells);
+#endif
+}
+
+int llr_sync_filesystem(int fd) {
+#if defined(__linux__)
+    return syncfs(fd);
+#else
+    (void)fd;
+    sync();
+    return 0;
+#endif
+}
+
+void llr_start_writeback(int fd) {
+#if defined(__linux__)
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
 #endif
 }

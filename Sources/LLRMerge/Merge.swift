@@ -274,6 +274,8 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 
     result.outputs = listFiles(staging.dir, prefix: "").filter { !$0.contains(".tmp-") }
     try writeRunReport(result, to: staging, settings: settings, timings: true)
+    // The normalised cache on disk before the ledger counts its returns as processed.
+    do { try OutputDurability.syncFileSystem(containing: cache) } catch { throw MergeFailure(error.description) }
     try staging.commit()
     removeTree(incoming)
     do {

@@ -90,6 +90,9 @@ struct MergeCommand: ParsableCommand {
         var options = MergeOptions(inbox: inbox, outDir: out, stateDir: state ?? out + "/state", jobs: jobs,
                                    asOf: asOf.flatMap { CivilDate(iso: $0) })
         options.dryRun = dryRun
+        // The merge makes its hundreds of outputs durable together before its
+        // commit point rather than fsyncing each as it is written.
+        OutputDurability.deferToCommitPoint()
         let result: MergeResult
         do {
             result = try runMerge(options, pipelines: contract, linkage: linkage, settings: settings, pseudonyms: pseudonyms,

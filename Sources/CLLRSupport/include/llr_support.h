@@ -18,4 +18,13 @@ static inline void llr_prefetch(const void *p) {
    `out` must hold len + 1 bytes and `starts` max_cells + 1 entries. */
 long llr_split_plain_line(const unsigned char *line, long len, unsigned char *out, int *starts, long max_cells);
 
+/* Writes every dirty page and inode of the filesystem holding the open file
+   `fd` to disk and waits (Linux syncfs; a whole sync elsewhere): one wait for
+   a run's hundreds of outputs instead of an fsync for each. 0 on success. */
+int llr_sync_filesystem(int fd);
+
+/* Starts writing the file's dirty pages to disk without waiting (Linux
+   sync_file_range; nothing elsewhere), so a later sync has less to wait for. */
+void llr_start_writeback(int fd);
+
 #endif

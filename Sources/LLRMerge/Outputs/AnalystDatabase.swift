@@ -171,6 +171,9 @@ public final class AnalystDatabase: @unchecked Sendable {
             }
             try db.execute("COMMIT; DETACH DATABASE side; BEGIN")
         } catch { throw MergeFailure("llr.sqlite: cannot copy in the side tables: \(error.description)") }
+        // The big tables are in the file: their writing to disk starts now,
+        // not at the merge's commit point.
+        OutputDurability.startWriteback(temp)
     }
 
     /// The indexes on the id columns of the tables loaded here (after their

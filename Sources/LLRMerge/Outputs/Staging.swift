@@ -36,13 +36,18 @@ public struct Staging: Sendable {
 
     public func path(_ relative: String) -> String { dir + "/" + relative }
 
-    /// The commit point, then the moves.
+    /// The commit point, then the moves. Tonight's outputs are on disk
+    /// before the manifest names them, and the manifest before the first
+    /// move, so even a power cut leaves the old dataset or the new one
+    /// (whether or not each output was fsynced as it was written).
     public func commit() throws(MergeFailure) {
         let files = listFiles(dir, prefix: "").filter { $0 != "MANIFEST" && !$0.contains(".tmp-") }
         do {
+            try OutputDurability.syncFileSystem(containing: dir)
             let m = try AtomicOutputFile(path: manifest)
             try m.write(files.joined(separator: "\n") + "\n")
             try m.commit()
+            try OutputDurability.syncFileSystem(containing: dir)
         } catch { throw MergeFailure("cannot commit tonight's outputs: \(error.description)") }
         try publish()
     }
