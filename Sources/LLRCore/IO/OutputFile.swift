@@ -1,5 +1,6 @@
 import CLLRSupport
 import CZlib
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,15 +26,32 @@ public enum OutputDurability {
     /// must call `syncFileSystem(containing:)` before relying on them.
     public static func deferToCommitPoint() { eachFile.value = false }
 
-    /// Starts writing `path`'s dirty pages to disk without waiting, when
-    /// outputs are made durable at the commit point (for files written by
-    /// other means than `AtomicOutputFile`, such as SQLite's).
+    /// Asking the kernel to start writing can itself wait when the disk's
+    /// queue is full (0.1 s at times): the requests go through one thread of
+    /// their own, so no worker waits on them.
+    private static let writeback = DispatchQueue(label: "llr.writeback")
+
+    /// Starts writing `path`'s dirty pages to disk, when outputs are made
+    /// durable at the commit point (for files written by other means than
+    /// `AtomicOutputFile`, such as SQLite's).
     public static func startWriteback(_ path: String) {
         guard !syncsEachFile else { return }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return }
-        llr_start_writeback(fd)
-        close(fd)
+        writeback.async {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { return }  // already renamed or removed: the commit point's sync covers it
+            llr_start_writeback(fd)
+            close(fd)
+        }
+    }
+
+    /// The same for an open file, which the caller may close at once.
+    static func startWriteback(descriptor: Int32) {
+        let own = dup(descriptor)
+        guard own >= 0 else { return }
+        writeback.async {
+            llr_start_writeback(own)
+            close(own)
+        }
     }
 
     /// Every file written on the filesystem holding `path`, and every
@@ -100,7 +118,7 @@ public final class AtomicOutputFile {
         if OutputDurability.syncsEachFile {
             if fsync(fd) != 0 && errno != EINVAL { throw OutputError("fsync \(path) failed: \(String(cString: strerror(errno)))") }
         } else {
-            llr_start_writeback(fd)  // under way while the run goes on; the commit point's sync then waits for less
+            OutputDurability.startWriteback(descriptor: fd)  // under way while the run goes on; the commit point's sync then waits for less
         }
         close(fd)
         fd = -1
