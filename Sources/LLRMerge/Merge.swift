@@ -296,37 +296,30 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
-    // llr.sqlite's lineage and links are built in a side file on one worker
-    // while events and persons load on another; the llr.sqlite task then
-    // waits for it and copies it in. The side task comes first, so it is
-    // under way before anything waits on it, even on one worker.
-    let side = staging.path("llr.sqlite.side-\(getpid())")
-    let sideBuilt = DispatchGroup()
-    sideBuilt.enter()
-    let sideFailure = Locked<String?>(nil)
-    let tasks: [(String, @Sendable () throws -> Void)] = [
-        ("llr.sqlite lineage and links", {
-            defer { sideBuilt.leave() }
-            guard hasData else { return }
-            do {
-                try AnalystDatabase.buildSide(sidePath: side, lineage: staging.path("lineage.csv.gz"),
-                                              tables: [("links", staging.path("links.csv.gz"))], jobs: jobs)
-            } catch {
-                sideFailure.value = "\(error)"
-                throw error
-            }
-        }),
-        ("llr.sqlite", {
-            guard hasData else { return }
-            let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
-            try db.load(table: "events", csv: staging.path("published/events.csv"))
-            try db.load(table: "persons", csv: staging.path("published/persons.csv"))
-            try db.index(["events", "persons"])
-            sideBuilt.wait()
-            if let failure = sideFailure.value { throw MergeFailure(failure) }
-            try db.copySide(sidePath: side)
-            database.value = db
-        }),
+    // llr.sqlite's lineage and links are each built in a side file on the
+    // worker that comes free, while events and persons load on another; the
+    // llr.sqlite task copies each in as soon as it is built (the lineage
+    // while the links are still loading). With one worker the side files
+    // are built before the task that waits on them.
+    let lineage = SideTables(path: staging.path("llr.sqlite.lineage-\(getpid())"), lineage: staging.path("lineage.csv.gz"), tables: [])
+    let links = SideTables(path: staging.path("llr.sqlite.links-\(getpid())"), lineage: nil, tables: [("links", staging.path("links.csv.gz"))])
+    let main: (String, @Sendable () throws -> Void) = ("llr.sqlite", {
+        guard hasData else { return }
+        let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
+        try db.load(table: "events", csv: staging.path("published/events.csv"))
+        try db.load(table: "persons", csv: staging.path("published/persons.csv"))
+        try db.index(["events", "persons"])
+        for side in [lineage, links] {
+            try side.waitUntilBuilt()
+            try db.copySide(sidePath: side.path)
+        }
+        database.value = db
+    })
+    let sides: [(String, @Sendable () throws -> Void)] = [
+        ("llr.sqlite lineage", { try lineage.build(hasData: hasData, jobs: jobs) }),
+        ("llr.sqlite links", { try links.build(hasData: hasData, jobs: jobs) }),
+    ]
+    let others: [(String, @Sendable () throws -> Void)] = [
         ("indicators, quality and the published extract", {
             try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
             try writeQuality(result.quality, to: staging.path("published/quality.csv"), gzip: false)
@@ -350,18 +343,50 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
             }
         }),
     ]
+    let tasks = (jobs > 1 ? [sides[0], main, sides[1]] : sides + [main]) + others
     let failures = concurrentMap(tasks.count, jobs: jobs) { i -> String? in
         let started = monotonicSeconds()
         defer { logger.info("\(tasks[i].0): \(decimalText(monotonicSeconds() - started, places: 2)) s") }
         do { try tasks[i].1(); return nil } catch let e as MergeFailure { return e.description } catch { return "\(error)" }
     }
-    if let f = failures.compactMap({ $0 }).first { unlink(side); throw MergeFailure("writing the dataset failed: \(f)") }
+    if let f = failures.compactMap({ $0 }).first { unlink(lineage.path); unlink(links.path); throw MergeFailure("writing the dataset failed: \(f)") }
     if let db = database.value {
         try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
         try db.load(table: "quality", csv: staging.path("quality.csv.gz"))
         try db.finish()
     }
     return indicators.value
+}
+
+/// Tables of llr.sqlite built in a file of their own on one worker, for the
+/// llr.sqlite task to copy in once they are built.
+final class SideTables: Sendable {
+    let path: String
+    let lineage: String?
+    let tables: [(table: String, csv: String)]
+    private let built = DispatchGroup()
+    private let failure = Locked<String?>(nil)
+
+    init(path: String, lineage: String?, tables: [(table: String, csv: String)]) {
+        self.path = path
+        self.lineage = lineage
+        self.tables = tables
+        built.enter()
+    }
+
+    func build(hasData: Bool, jobs: Int) throws(MergeFailure) {
+        defer { built.leave() }
+        guard hasData else { return }
+        do { try AnalystDatabase.buildSide(sidePath: path, lineage: lineage, tables: tables, jobs: jobs) } catch {
+            failure.value = error.description
+            throw error
+        }
+    }
+
+    func waitUntilBuilt() throws(MergeFailure) {
+        built.wait()
+        if let f = failure.value { throw MergeFailure(f) }
+    }
 }
 
 /// Each partner's validation report (JSON and HTML) for each file that came

@@ -105,7 +105,7 @@ struct MergeTests {
         var steps: [String] = []
         try plan.forEachRow { steps.append($0.text(3)) }
         #expect(steps.contains { $0.contains("SEARCH l USING PRIMARY KEY") }, "\(steps)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.contains(".side-") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.contains("llr.sqlite.") })
         let report = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("Reject rate per partner") && report.contains("Returns by partner and quarter"))
     }

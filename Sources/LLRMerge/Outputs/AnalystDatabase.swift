@@ -126,16 +126,16 @@ public final class AnalystDatabase: @unchecked Sendable {
         try AnalystDatabase.loadTable(db, table: table, csv: csv, readAhead: readAhead)
     }
 
-    /// The lineage's tables and the `tables` given (with their indexes)
-    /// built in a side file of their own, on a second worker while llr.sqlite
-    /// loads the rest (the lineage is the biggest table: a row per source
-    /// row); `copySide` then brings them in.
-    public static func buildSide(sidePath: String, lineage: String, tables: [(table: String, csv: String)], jobs: Int) throws(MergeFailure) {
+    /// The lineage's tables (when `lineage` names its CSV) and the `tables`
+    /// given (with their indexes) built in a side file of their own, on
+    /// another worker while llr.sqlite loads the rest (the lineage is the
+    /// biggest table: a row per source row); `copySide` then brings them in.
+    public static func buildSide(sidePath: String, lineage: String?, tables: [(table: String, csv: String)], jobs: Int) throws(MergeFailure) {
         unlink(sidePath)
         do {
             let side = try SQLiteDatabase(path: sidePath)
             try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; BEGIN")
-            try loadLineage(side, csv: lineage, readAhead: jobs > 1)
+            if let lineage { try loadLineage(side, csv: lineage, readAhead: jobs > 1) }
             for (table, csv) in tables {
                 try loadTable(side, table: table, csv: csv, readAhead: jobs > 1)
                 if let index = indexes[table] { try side.execute(index) }
