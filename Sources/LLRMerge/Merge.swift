@@ -286,9 +286,10 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     return result
 }
 
-/// Indicators, the database, the published extract, rejects and partner
-/// feedback, written concurrently into the staging folder: the database's
-/// big tables load (the lineage beside the others) while the indicators are
+/// Indicators, the database, the published extract and the rejects,
+/// written concurrently into the staging folder (the partners' feedback is
+/// written during deduplication): the database's big tables load (the
+/// lineage and the links beside the others) while the indicators are
 /// counted; its small tables follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
                   logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
