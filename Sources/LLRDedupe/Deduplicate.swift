@@ -122,7 +122,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     lap("spells")
 
     // 4. Person linkage.
-    var records: PersonRecords!
+    var records: PersonRecords! = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
     // Each deterministic rule's field and placeholder values, found once
     // rather than by name on every row.
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
@@ -157,15 +157,12 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             return String(decoding: id, as: UTF8.self)
         }
     }
-    records = PersonRecords.build(count: n, identifierColumns: linkage.deterministic.count, jobs: options.jobs) {
-        [loaded, rowReturn, rowIndex, ruleFields] part, range in
-        for g in range {
-            let l = loaded[Int(rowReturn[g])], r = l.rows[Int(rowIndex[g])]
-            let partnerSeed = l.partnerSeed
-            let buf = l.bytes
-            part.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
-                ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
-            }
+    for g in 0..<n {
+        let l = ret(g), r = row(g)
+        let partnerSeed = l.partnerSeed
+        let buf = l.bytes
+        records.append(forename: buf(r.forename), surname: buf(r.surname), dob: buf(r.dob), sex: r.sex, postcode: buf(r.postcode)) { i in
+            ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
         }
     }
     let names = memberNames.value

@@ -31,33 +31,6 @@ public final class PersonRecords: @unchecked Sendable {
         for i in identifiers.indices { identifiers[i].reserveCapacity(capacity) }
     }
 
-    /// Records for rows 0..<count made on `jobs` workers: `add` appends each
-    /// range of rows to records of its own, and the ranges are then joined
-    /// in order, giving exactly what appending every row on one thread gives.
-    public static func build(count: Int, identifierColumns: Int, jobs: Int,
-                             _ add: @escaping @Sendable (PersonRecords, Range<Int>) -> Void) -> PersonRecords {
-        let parts = concurrentChunks(count, jobs: jobs) { range in
-            let part = PersonRecords(identifierColumns: identifierColumns, capacity: range.count)
-            add(part, range)
-            return part
-        }
-        let all = PersonRecords(identifierColumns: identifierColumns, capacity: count)
-        all.arena.reserveCapacity(parts.reduce(0) { $0 + $1.arena.count })
-        for part in parts {
-            let base = UInt32(all.arena.count)
-            // An empty span stays (0, 0), as `span` makes it.
-            @inline(__always) func moved(_ s: Span) -> Span { s.count == 0 ? s : Span(offset: s.offset + base, count: s.count) }
-            all.arena.append(contentsOf: part.arena)
-            all.forename.append(contentsOf: part.forename.lazy.map(moved))
-            all.surname.append(contentsOf: part.surname.lazy.map(moved))
-            all.postcode.append(contentsOf: part.postcode.lazy.map(moved))
-            all.dob.append(contentsOf: part.dob)
-            all.sex.append(contentsOf: part.sex)
-            for i in all.identifiers.indices { all.identifiers[i].append(contentsOf: part.identifiers[i]) }
-        }
-        return all
-    }
-
     private func span(_ p: UnsafeBufferPointer<UInt8>) -> Span {
         guard p.count > 0 else { return .empty }
         let n = min(p.count, Int(UInt16.max))
