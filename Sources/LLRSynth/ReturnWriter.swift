@@ -91,9 +91,7 @@ final class TextOutput {
     init(path: String, header: [String]) throws {
         let file = try AtomicOutputFile(path: path)
         self.file = file
-        let box = FileBox(file)
-        background = BackgroundWriter(label: "text " + path, sink: { (chunk) throws(OutputError) in try box.file.write(chunk) },
-                                      finish: { () throws(OutputError) in try box.file.commit() })
+        background = BackgroundWriter(label: "text " + path, outputs: [file])
         for h in header { buffer.add(h) }
         buffer.endRow()
     }
@@ -114,9 +112,3 @@ final class TextOutput {
         try background.commit()
     }
 }
-
-final class FileBox: @unchecked Sendable {
-    let file: AtomicOutputFile
-    init(_ f: AtomicOutputFile) { file = f }
-}
-

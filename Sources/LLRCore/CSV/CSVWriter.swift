@@ -106,11 +106,7 @@ public final class CSVOutput {
             let gzip = try GzipWriter(path: path, level: level)
             self.gzip = gzip
             plain = nil
-            let box = GzipBox(gzip)
-            self.background = background
-                ? BackgroundWriter(label: "gzip " + baseName(path), sink: { (chunk) throws(OutputError) in try box.writer.write(chunk) },
-                                   finish: { () throws(OutputError) in try box.writer.commit() })
-                : nil
+            self.background = background ? BackgroundWriter(label: "gzip " + baseName(path), outputs: [gzip]) : nil
         } else {
             gzip = nil
             plain = try AtomicOutputFile(path: path)
@@ -140,18 +136,6 @@ public final class CSVOutput {
         try flush()
         if let background { try background.commit() } else if let gzip { try gzip.commit() } else { try plain!.commit() }
     }
-}
-
-/// Hands a GzipWriter to its one background worker; only that worker uses it.
-final class GzipBox: @unchecked Sendable {
-    let writer: GzipWriter
-    init(_ w: GzipWriter) { writer = w }
-}
-
-/// The same for a plain file written beside it.
-final class PlainBox: @unchecked Sendable {
-    let file: AtomicOutputFile
-    init(_ f: AtomicOutputFile) { file = f }
 }
 
 /// Decimal digits of `v` written at `out` (room for 20 bytes); returns how many.
@@ -249,7 +233,6 @@ public final class ByteRunArena {
 /// background gzip writer 32 KiB at a time: for stages whose row loop
 /// writes every row it reads. Escapes as `CSVRowBuilder` does.
 public final class FastCSVGzipRows {
-    private let gzip: GzipWriter
     private let background: BackgroundWriter
     private let capacity = 64 * 1024
     private let buffer: UnsafeMutablePointer<UInt8>
@@ -262,16 +245,8 @@ public final class FastCSVGzipRows {
     /// merge's published extract), so nothing has to inflate them again.
     public init(path: String, header: [String], level: Int32 = 1, background: Bool = true, plainCopy: String? = nil) throws(OutputError) {
         let gzip = try GzipWriter(path: path, level: level)
-        self.gzip = gzip
-        let box = GzipBox(gzip)
-        let plain = try plainCopy.map { (p) throws(OutputError) in PlainBox(try AtomicOutputFile(path: p)) }
-        self.background = BackgroundWriter(label: "gzip " + baseName(path), inline: !background, sink: { (chunk) throws(OutputError) in
-            try box.writer.write(chunk)
-            try plain?.file.write(chunk)
-        }, finish: { () throws(OutputError) in
-            try box.writer.commit()
-            try plain?.file.commit()
-        })
+        let plain = try plainCopy.map { (p) throws(OutputError) in try AtomicOutputFile(path: p) }
+        self.background = BackgroundWriter(label: "gzip " + baseName(path), inline: !background, outputs: [gzip] + (plain.map { [$0] } ?? []))
         buffer = .allocate(capacity: capacity)
         for h in header {
             var s = h

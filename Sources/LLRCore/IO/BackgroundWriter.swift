@@ -13,17 +13,23 @@ public final class BackgroundWriter: @unchecked Sendable {
     private let queue: DispatchQueue
     private let lock = MutexLock()
     private var failure: OutputError?
-    private let sink: (_ chunk: [UInt8]) throws(OutputError) -> Void
-    private let finish: () throws(OutputError) -> Void
+    private let outputs: [ChunkedOutput]
     private let inline: Bool
 
-    /// `sink` takes each chunk and `finish` commits; both run on the worker.
-    public init(label: String, inline: Bool = false, sink: @escaping (_ chunk: [UInt8]) throws(OutputError) -> Void,
-                finish: @escaping () throws(OutputError) -> Void) {
+    /// Each chunk is written to every one of `outputs`, in order, and each is
+    /// committed in turn; from then on only the worker uses them.
+    public init(label: String, inline: Bool = false, outputs: [ChunkedOutput]) {
         queue = DispatchQueue(label: label)
         self.inline = inline
-        self.sink = sink
-        self.finish = finish
+        self.outputs = outputs
+    }
+
+    private func sink(_ chunk: [UInt8]) throws(OutputError) {
+        for o in outputs { try o.write(chunk) }
+    }
+
+    private func finish() throws(OutputError) {
+        for o in outputs { try o.commit() }
     }
 
     public func write(_ chunk: [UInt8]) throws(OutputError) {

@@ -64,11 +64,18 @@ public enum OutputDurability {
     }
 }
 
+/// An output that takes its bytes in chunks and is then committed: a plain
+/// file or a gzip stream. What `BackgroundWriter` writes to.
+public protocol ChunkedOutput: AnyObject {
+    func write(_ bytes: [UInt8]) throws(OutputError)
+    func commit() throws(OutputError)
+}
+
 /// A file written under a temporary name in the same folder and renamed into
 /// place by `commit()`, so a run killed halfway never leaves a half-written
 /// output where the last good one was. Dropped without commit, the temporary
 /// file is removed.
-public final class AtomicOutputFile {
+public final class AtomicOutputFile: ChunkedOutput {
     public let path: String
     let tempPath: String
     private var fd: Int32
@@ -131,7 +138,7 @@ public final class AtomicOutputFile {
 
 /// Streaming gzip output. The gzip header carries no time stamp or name, so
 /// the same rows always give the same bytes.
-public final class GzipWriter {
+public final class GzipWriter: ChunkedOutput {
     private let file: AtomicOutputFile
     private var stream = z_stream()
     private let outCapacity = 128 * 1024
