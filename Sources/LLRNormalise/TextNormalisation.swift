@@ -115,12 +115,7 @@ public enum TextNormalisation {
         return (n + 1, n - 3)
     }
 
-    /// NHS numbers: the digits only.
-    public static func digits(_ cell: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        intoArray(&out, room: cell.count) { digits(cell, to: $0) }
-    }
-
-    /// The same, written at `out` (room for `cell.count` bytes).
+    /// NHS numbers: the digits only, written at `out` (room for `cell.count` bytes).
     public static func digits(_ cell: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var n = 0
         for b in cell where isDigit(b) { out[n] = b; n += 1 }
@@ -129,11 +124,6 @@ public enum TextNormalisation {
 
     /// Room enough for any date or timestamp these write.
     public static let dateRoom = 32
-
-    /// A day number as ISO 8601 (`2024-04-03`).
-    public static func isoDate(_ day: Int, into out: inout [UInt8]) {
-        intoArray(&out, room: dateRoom) { isoDate(CivilDate(dayNumber: day), to: $0) }
-    }
 
     /// A date as ISO 8601, written at `out` (room for `dateRoom` bytes).
     public static func isoDate(_ d: CivilDate, to out: UnsafeMutablePointer<UInt8>) -> Int {
@@ -152,13 +142,8 @@ public enum TextNormalisation {
         return n
     }
 
-    /// A timestamp as ISO 8601 (`2024-04-03T21:15`), or the date alone at midnight.
-    public static func isoDateTime(_ minutes: Int64, into out: inout [UInt8]) {
-        let day = Minutes.day(minutes)
-        intoArray(&out, room: dateRoom) { isoDateTime(CivilDate(dayNumber: day), minuteOfDay: Int(minutes - Int64(day) * Minutes.perDay), to: $0) }
-    }
-
-    /// The same from its date and minute of the day, written at `out`.
+    /// A timestamp as ISO 8601 (`2024-04-03T21:15`) from its date and minute
+    /// of the day, or the date alone at midnight; written at `out` (room for `dateRoom` bytes).
     public static func isoDateTime(_ date: CivilDate, minuteOfDay m: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var n = isoDate(date, to: out)
         guard m != 0 else { return n }
