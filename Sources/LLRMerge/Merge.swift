@@ -293,7 +293,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 /// counted; its small tables follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
                   logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
-    try makeFolders(staging.path("published"), staging.path("rejects"), staging.path("outbox"))
+    try makeFolders(staging.path("published"), staging.path("rejects"))
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])

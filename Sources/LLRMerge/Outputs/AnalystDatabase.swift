@@ -59,6 +59,14 @@ public final class AnalystDatabase: @unchecked Sendable {
             FROM quality GROUP BY financial_year, quarter, return_status;
         """
 
+    /// How llr.sqlite and its side files are written: no journal and no
+    /// syncs (a file is renamed into place, or copied in, only when whole),
+    /// one page size for all, which SQLite's transfer of a table from a side
+    /// file needs to copy its pages' records without decoding them.
+    static func bulkLoadSettings(cacheKiB: Int) -> String {
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-\(cacheKiB); "
+    }
+
     /// A table from a CSV(.gz) the merge wrote; the header names the columns.
     static func loadTable(_ db: SQLiteDatabase, table: String, csv path: String, readAhead: Bool) throws(MergeFailure) {
         var loader = TableLoader()
@@ -114,8 +122,7 @@ public final class AnalystDatabase: @unchecked Sendable {
         unlink(temp)
         do {
             db = try SQLiteDatabase(path: temp)
-            try db.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-262144; "
-                           + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
+            try db.execute(AnalystDatabase.bulkLoadSettings(cacheKiB: 262_144) + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
         } catch { unlink(temp); throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
@@ -134,7 +141,7 @@ public final class AnalystDatabase: @unchecked Sendable {
         unlink(sidePath)
         do {
             let side = try SQLiteDatabase(path: sidePath)
-            try side.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=65536; PRAGMA cache_size=-16384; BEGIN")
+            try side.execute(bulkLoadSettings(cacheKiB: 16_384) + "BEGIN")
             if let lineage { try loadLineage(side, csv: lineage, readAhead: jobs > 1) }
             for (table, csv) in tables {
                 try loadTable(side, table: table, csv: csv, readAhead: jobs > 1)
