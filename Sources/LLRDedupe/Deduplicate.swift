@@ -25,6 +25,9 @@ public struct DedupeSummary: Sendable {
     public var returns = 0
     public var supersededReturns: [String] = []
     public var rowsReceived = 0
+    /// The files the lineage names, in its order (by name), each with its
+    /// partner: llr.sqlite numbers them 1, 2, … for its lineage and links.
+    public var lineageFiles: [LineageFile] = []
     public var status: [String: Int] = [:]
     public var events = 0
     public var persons = 0
@@ -35,6 +38,13 @@ public struct DedupeSummary: Sendable {
     public var aliases = 0
     public var problems: [String] = []
     public var seconds: [(String, Double)] = []
+}
+
+/// A source file named in the lineage, and its partner.
+public struct LineageFile: Sendable, Equatable {
+    public var sourceFile: String
+    public var partner: String
+    public init(sourceFile: String, partner: String) { self.sourceFile = sourceFile; self.partner = partner }
 }
 
 public struct DedupeFailure: Error, CustomStringConvertible {

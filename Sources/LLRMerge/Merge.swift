@@ -302,8 +302,9 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     // llr.sqlite task copies each in as soon as it is built (the lineage
     // while the links are still loading). With one worker the side files
     // are built before the task that waits on them.
-    let lineage = SideTables(path: staging.path("llr.sqlite.lineage-\(getpid())"), lineage: staging.path("lineage.csv.gz"), tables: [])
-    let links = SideTables(path: staging.path("llr.sqlite.links-\(getpid())"), lineage: nil, tables: [("links", staging.path("links.csv.gz"))])
+    let files = result.dedupe?.lineageFiles ?? []
+    let lineage = SideTables(path: staging.path("llr.sqlite.lineage-\(getpid())"), content: .lineage, csv: staging.path("lineage.csv.gz"), files: files)
+    let links = SideTables(path: staging.path("llr.sqlite.links-\(getpid())"), content: .links, csv: staging.path("links.csv.gz"), files: files)
     let main: (String, @Sendable () throws -> Void) = ("llr.sqlite", {
         guard hasData else { return }
         let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
@@ -363,22 +364,24 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
 /// llr.sqlite task to copy in once they are built.
 final class SideTables: Sendable {
     let path: String
-    let lineage: String?
-    let tables: [(table: String, csv: String)]
+    let content: AnalystDatabase.SideContent
+    let csv: String
+    let files: [LineageFile]
     private let built = DispatchGroup()
     private let failure = Locked<String?>(nil)
 
-    init(path: String, lineage: String?, tables: [(table: String, csv: String)]) {
+    init(path: String, content: AnalystDatabase.SideContent, csv: String, files: [LineageFile]) {
         self.path = path
-        self.lineage = lineage
-        self.tables = tables
+        self.content = content
+        self.csv = csv
+        self.files = files
         built.enter()
     }
 
     func build(hasData: Bool, jobs: Int) throws(MergeFailure) {
         defer { built.leave() }
         guard hasData else { return }
-        do { try AnalystDatabase.buildSide(sidePath: path, lineage: lineage, tables: tables, jobs: jobs) } catch {
+        do { try AnalystDatabase.buildSide(sidePath: path, side: content, csv: csv, files: files, jobs: jobs) } catch {
             failure.value = error.description
             throw error
         }

@@ -105,6 +105,14 @@ struct MergeTests {
         var steps: [String] = []
         try plan.forEachRow { steps.append($0.text(3)) }
         #expect(steps.contains { $0.contains("SEARCH l USING PRIMARY KEY") }, "\(steps)")
+        // The links view gives back links.csv.gz row for row, file names and all.
+        let columns = ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule"]
+        let linksCSV = table(out + "/links.csv.gz").map { r in columns.map { r[$0]! } + [r["match_weight"]!.isEmpty ? "" : "\(Double(r["match_weight"]!)!)"] }
+        var linksView: [[String]] = []
+        try db.prepare("SELECT \(columns.joined(separator: ", ")), match_weight IS NULL, IFNULL(match_weight, 0) FROM links ORDER BY rowid").forEachRow { row in
+            linksView.append((0..<6).map { row.text(Int32($0)) } + [row.int(6) == 1 ? "" : "\(row.double(7))"])
+        }
+        #expect(!linksCSV.isEmpty && linksView == linksCSV)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.contains("llr.sqlite.") })
         let report = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("Reject rate per partner") && report.contains("Returns by partner and quarter"))

@@ -105,7 +105,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                   summary: inout DedupeSummary) throws {
     let n = c.count
     let pending = PendingOutputs()
-    let lineageCounts = Locked<([String: Int], Int)>(([:], 0))
+    let lineageCounts = Locked<([String: Int], Int, [LineageFile])>(([:], 0, []))
     let start = (0..<n).map { c.row($0).start }
     // Partners as small numbers in code order, so a set of them is a bit mask
     // and its text (`LCC;LP`) is made once per distinct set.
@@ -178,6 +178,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
             let statusRuns = lineageStatuses.map { constants.cell($0.rawValue) }
             var received = 0
             var status: [String: Int] = [:]
+            var files: [LineageFile] = []
             for ri in c.loaded.indices.sorted(by: { c.loaded[$0].source.sourceFile < c.loaded[$1].source.sourceFile }) {
                 let l = c.loaded[ri]
                 let file = l.source.sourceFile, partner = l.source.name.partner
@@ -198,6 +199,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                     for rej in l.rejected { entries.append((rej, 3, -1)) }
                 }
                 entries.sort { $0.0 < $1.0 }
+                if !entries.isEmpty { files.append(LineageFile(sourceFile: file, partner: partner)) }
                 var counts = [Int](repeating: 0, count: 5)
                 let fileCell = constants.cell(file), partnerCell = constants.cell(partner)
                 try c.eventIds.withCells { ev in
@@ -215,7 +217,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                 received += entries.count
             }
             pending.add(lineage)
-            lineageCounts.value = (status, received)
+            lineageCounts.value = (status, received, files)
         },
         {
             // persons
@@ -334,6 +336,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
     summary.review = result.review.count
     summary.status = lineageCounts.value.0
     summary.rowsReceived = lineageCounts.value.1
+    summary.lineageFiles = lineageCounts.value.2
     try pending.commitAll()
 }
 

@@ -23,7 +23,6 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// so SQLite's sort for it runs over sorted keys, several times faster.
     static let indexes = [
         "events": "CREATE INDEX events_person ON events(llr_person_id)",
-        "links": "CREATE INDEX links_person ON links(llr_person_id)",
         "persons": "CREATE UNIQUE INDEX persons_id ON persons(llr_person_id)",
     ]
 
@@ -43,7 +42,22 @@ public final class AnalystDatabase: @unchecked Sendable {
             llr_event_id TEXT, llr_person_id TEXT, PRIMARY KEY (file_id, source_row)) WITHOUT ROWID;
         """
 
+    /// The links name two source rows each: like the lineage, by the
+    /// number `source_files` gives each file (the two tables' numbers agree:
+    /// both come from the dedupe's list of the lineage's files), so a link
+    /// holds no file names; the `links` view gives back the spec's columns.
+    /// Half the bytes of a table of names, and so half the writing and copying.
+    static let linkTables = """
+        CREATE TABLE link_rows (llr_person_id TEXT NOT NULL, file_a INTEGER NOT NULL, source_row_a INTEGER NOT NULL,
+            file_b INTEGER NOT NULL, source_row_b INTEGER NOT NULL, rule TEXT NOT NULL, match_weight REAL);
+        """
+    static let linkIndex = "CREATE INDEX links_person ON link_rows(llr_person_id)"
+
     static let views = """
+        CREATE VIEW links AS
+            SELECT l.llr_person_id, fa.source_file AS source_file_a, l.source_row_a,
+                   fb.source_file AS source_file_b, l.source_row_b, l.rule, l.match_weight
+            FROM link_rows l JOIN source_files fa ON fa.file_id = l.file_a JOIN source_files fb ON fb.file_id = l.file_b;
         CREATE VIEW lineage AS
             SELECT f.source_file, l.source_row, f.partner, l.status, l.llr_event_id, l.llr_person_id
             FROM lineage_rows l JOIN source_files f ON f.file_id = l.file_id;
@@ -87,22 +101,72 @@ public final class AnalystDatabase: @unchecked Sendable {
     }
 
     /// The lineage, a million rows a night at scale, is stored once per file
-    /// name: `source_files` (file_id, source_file, partner) and
-    /// `lineage_rows` keyed by (file_id, source_row) in the order written, so
-    /// the key needs no separate index; the `lineage` view gives back the
-    /// spec's columns.
-    static func loadLineage(_ db: SQLiteDatabase, csv path: String, readAhead: Bool) throws(MergeFailure) {
-        var loader: LineageLoader
+    /// name: `source_files` (file_id, source_file, partner), numbered in the
+    /// order of `files`, and `lineage_rows` keyed by (file_id, source_row) in
+    /// the order written, so the key needs no separate index; the `lineage`
+    /// view gives back the spec's columns.
+    static func loadLineage(_ db: SQLiteDatabase, csv path: String, files: [LineageFile], readAhead: Bool) throws(MergeFailure) {
         do {
             try db.execute(lineageTables)
-            loader = LineageLoader(row: try db.prepare("INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)"),
-                                   file: try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)"))
+            let file = try db.prepare("INSERT INTO source_files VALUES (?1, ?2, ?3)")
+            for (i, f) in files.enumerated() {
+                file.bind(1, i + 1); file.bind(2, f.sourceFile); file.bind(3, f.partner)
+                try file.run()
+            }
         } catch { throw MergeFailure("cannot create the lineage tables in llr.sqlite: \(error.description)") }
-        let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: { loader.columns = CSVFileRows.columns($0, LineageLoader.needed) }) {
-            loader.add($0)
+        try loadNumbered(db, what: "lineage", csv: path, insert: "INSERT INTO lineage_rows VALUES (?1, ?2, ?3, ?4, ?5)",
+                         needed: ["source_file", "source_row", "status", "llr_event_id", "llr_person_id"], files: files, readAhead: readAhead) { row, r, c, files in
+            guard let file = files.number(r.cell(c[0])) else { return "names \(displayString(r.cell(c[0]))), which is not among the lineage's files" }
+            row.bind(1, file)
+            bindInteger(row, 2, r.cell(c[1]))
+            row.bind(3, bytes: r.cell(c[2]))
+            bindTextOrNull(row, 4, r.cell(c[3]))
+            bindTextOrNull(row, 5, r.cell(c[4]))
+            return nil
         }
-        if let problem { throw MergeFailure("cannot load the lineage into llr.sqlite: \(problem)") }
-        if let failure = loader.failure { throw MergeFailure("cannot load the lineage into llr.sqlite: \(failure)") }
+    }
+
+    /// The links into `link_rows`, their files by the numbers of `files`.
+    static func loadLinks(_ db: SQLiteDatabase, csv path: String, files: [LineageFile], readAhead: Bool) throws(MergeFailure) {
+        do { try db.execute(linkTables) } catch { throw MergeFailure("cannot create the links table in llr.sqlite: \(error.description)") }
+        try loadNumbered(db, what: "links", csv: path, insert: "INSERT INTO link_rows VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         needed: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"],
+                         files: files, readAhead: readAhead) { row, r, c, files in
+            guard let a = files.number(r.cell(c[1])), let b = files.number(r.cell(c[3])) else { return "names a file that is not among the lineage's files" }
+            row.bind(1, bytes: r.cell(c[0]))
+            row.bind(2, a)
+            bindInteger(row, 3, r.cell(c[2]))
+            row.bind(4, b)
+            bindInteger(row, 5, r.cell(c[4]))
+            row.bind(6, bytes: r.cell(c[5]))
+            if r.cell(c[6]).count > 0 { bindDecimal(row, 7, r.cell(c[6])) } else { row.bindNull(7) }
+            return nil
+        }
+        do { try db.execute(linkIndex) } catch { throw MergeFailure("cannot index the links in llr.sqlite: \(error.description)") }
+    }
+
+    /// Rows that name source files, inserted with each file as its number:
+    /// `bind` binds one row's `needed` cells (found once, by the header) or
+    /// says what is wrong with it.
+    static func loadNumbered(_ db: SQLiteDatabase, what: String, csv path: String, insert: String, needed: [String], files: [LineageFile],
+                             readAhead: Bool,
+                             bind: @escaping (SQLiteStatement, RecordView, [Int], inout FileNumbers) -> String?) throws(MergeFailure) {
+        let row: SQLiteStatement
+        do { row = try db.prepare(insert) } catch { throw MergeFailure("cannot load the \(what) into llr.sqlite: \(error.description)") }
+        var numbers = FileNumbers(files)
+        var columns: [Int] = [], lastColumn = Int.max
+        var failure: String?
+        let problem = CSVFileRows.read(path: path, readAhead: readAhead, header: {
+            columns = CSVFileRows.columns($0, needed)
+            lastColumn = CSVFileRows.lastColumn(columns)
+        }) { r in
+            guard failure == nil else { return }
+            guard r.storedCount > lastColumn else { failure = "row \(r.rowNumber) lacks \(what) columns"; return }
+            if let p = bind(row, r, columns, &numbers) { failure = "row \(r.rowNumber) " + p; return }
+            do throws(SQLiteError) { try row.run() } catch { failure = error.description }
+        }
+        if let problem { throw MergeFailure("cannot load the \(what) into llr.sqlite: \(problem)") }
+        if let failure { throw MergeFailure("cannot load the \(what) into llr.sqlite: \(failure)") }
     }
 
     let path: String
@@ -133,27 +197,28 @@ public final class AnalystDatabase: @unchecked Sendable {
         try AnalystDatabase.loadTable(db, table: table, csv: csv, readAhead: readAhead)
     }
 
-    /// The lineage's tables (when `lineage` names its CSV) and the `tables`
-    /// given (with their indexes) built in a side file of their own, on
-    /// another worker while llr.sqlite loads the rest (the lineage is the
-    /// biggest table: a row per source row); `copySide` then brings them in.
-    public static func buildSide(sidePath: String, lineage: String?, tables: [(table: String, csv: String)], jobs: Int) throws(MergeFailure) {
+    /// The lineage's tables or the links (`side`) built in a side file of
+    /// their own, on another worker while llr.sqlite loads the rest (the
+    /// lineage is the biggest table: a row per source row); `copySide` then
+    /// brings them in.
+    public static func buildSide(sidePath: String, side: SideContent, csv: String, files: [LineageFile], jobs: Int) throws(MergeFailure) {
         unlink(sidePath)
         do {
-            let side = try SQLiteDatabase(path: sidePath)
-            try side.execute(bulkLoadSettings(cacheKiB: 16_384) + "BEGIN")
-            if let lineage { try loadLineage(side, csv: lineage, readAhead: jobs > 1) }
-            for (table, csv) in tables {
-                try loadTable(side, table: table, csv: csv, readAhead: jobs > 1)
-                if let index = indexes[table] { try side.execute(index) }
+            let db = try SQLiteDatabase(path: sidePath)
+            try db.execute(bulkLoadSettings(cacheKiB: 16_384) + "BEGIN")
+            switch side {
+            case .lineage: try loadLineage(db, csv: csv, files: files, readAhead: jobs > 1)
+            case .links: try loadLinks(db, csv: csv, files: files, readAhead: jobs > 1)
             }
-            try side.execute("COMMIT")
+            try db.execute("COMMIT")
         } catch let e as MergeFailure {
             unlink(sidePath); throw e
         } catch {
             unlink(sidePath); throw MergeFailure("llr.sqlite (side tables): \(error)")
         }
     }
+
+    public enum SideContent: Sendable { case lineage, links }
 
     /// Copies in every table `buildSide` made, as SQLite transfers a whole
     /// table into an empty one of the same shape (records and indexes in
@@ -206,49 +271,39 @@ public final class AnalystDatabase: @unchecked Sendable {
     }
 }
 
-/// Puts the lineage's rows into `lineage_rows` and each file's name once
-/// into `source_files`; one call per row, the columns found once.
-struct LineageLoader {
-    static let needed = ["source_file", "source_row", "partner", "status", "llr_event_id", "llr_person_id"]
-    let row: SQLiteStatement, file: SQLiteStatement
-    var columns: [Int] = [] { didSet { lastColumn = CSVFileRows.lastColumn(columns) } }
-    private var lastColumn = Int.max
-    private(set) var failure: String?
-    // File ids by name; rows come grouped by file, so the name is looked
-    // up only when it changes from the row before.
-    private var files: [[UInt8]: Int] = [:]
-    private var lastName: [UInt8] = [], lastId = -1
+/// The numbers llr.sqlite gives source files (1, 2, … in the order of the
+/// lineage's files), looked up by name. Rows come grouped by file, so a
+/// name is looked up only when it changes from the row before.
+struct FileNumbers {
+    private let numbers: [[UInt8]: Int]
+    private var lastName: [UInt8] = [], lastNumber = -1
 
-    init(row: SQLiteStatement, file: SQLiteStatement) { self.row = row; self.file = file }
-
-    mutating func add(_ r: RecordView) {
-        guard failure == nil else { return }
-        guard r.storedCount > lastColumn else {
-            failure = "row \(r.rowNumber) lacks lineage columns"
-            return
-        }
-        let f = columns[0], n = columns[1], p = columns[2], s = columns[3], e = columns[4], q = columns[5]
-        do throws(SQLiteError) {
-            let name = r.cell(f)
-            if lastId < 0 || !lastName.elementsEqual(name) {
-                lastName = Array(name)
-                if let known = files[lastName] {
-                    lastId = known
-                } else {
-                    lastId = files.count + 1
-                    files[lastName] = lastId
-                    file.bind(1, lastId); file.bind(2, bytes: name); file.bind(3, bytes: r.cell(p))
-                    try file.run()
-                }
-            }
-            row.bind(1, lastId)
-            if let v = parseInteger(r.cell(n)) { row.bind(2, Int(v)) } else { row.bind(2, bytes: r.cell(n)) }
-            row.bind(3, bytes: r.cell(s))
-            if r.cell(e).count > 0 { row.bind(4, bytes: r.cell(e)) } else { row.bindNull(4) }
-            if r.cell(q).count > 0 { row.bind(5, bytes: r.cell(q)) } else { row.bindNull(5) }
-            try row.run()
-        } catch { failure = error.description }
+    init(_ files: [LineageFile]) {
+        numbers = Dictionary(files.enumerated().map { (Array($1.sourceFile.utf8), $0 + 1) }, uniquingKeysWith: { a, _ in a })
     }
+
+    mutating func number(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
+        if lastNumber >= 0 && lastName.elementsEqual(name) { return lastNumber }
+        guard let n = numbers[Array(name)] else { return nil }
+        lastName = Array(name)
+        lastNumber = n
+        return n
+    }
+}
+
+/// A cell as an integer, or as its text when it is not one.
+@inline(__always) func bindInteger(_ s: SQLiteStatement, _ column: Int32, _ cell: UnsafeBufferPointer<UInt8>) {
+    if let v = parseInteger(cell) { s.bind(column, Int(v)) } else { s.bind(column, bytes: cell) }
+}
+
+/// A cell as a real number, or as its text when it is not one.
+@inline(__always) func bindDecimal(_ s: SQLiteStatement, _ column: Int32, _ cell: UnsafeBufferPointer<UInt8>) {
+    if let v = parseDecimal(cell) { s.bind(column, v) } else { s.bind(column, bytes: cell) }
+}
+
+/// A cell as text, or NULL when it is empty.
+@inline(__always) func bindTextOrNull(_ s: SQLiteStatement, _ column: Int32, _ cell: UnsafeBufferPointer<UInt8>) {
+    if cell.count > 0 { s.bind(column, bytes: cell) } else { s.bindNull(column) }
 }
 
 /// Puts a table's rows into SQLite, each cell bound as its column's type
@@ -272,10 +327,8 @@ struct TableLoader {
                 let column = Int32(i + 1)
                 if cell.count == 0 { insert.bindNull(column); continue }
                 switch types[i] {
-                case 1:
-                    if let v = parseInteger(cell) { insert.bind(column, Int(v)) } else { insert.bind(column, bytes: cell) }
-                case 2:
-                    if let v = parseDecimal(cell) { insert.bind(column, v) } else { insert.bind(column, bytes: cell) }
+                case 1: bindInteger(insert, column, cell)
+                case 2: bindDecimal(insert, column, cell)
                 default:
                     insert.bind(column, bytes: cell)
                 }
