@@ -89,8 +89,13 @@ public final class SQLiteStatement {
     public func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
 
     /// Runs a statement that returns no rows, then resets it for reuse.
-    public func run() throws(SQLiteError) {
-        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+    /// `keepingBindings` is for bulk loads that bind every parameter of
+    /// every row anyway: clearing them each time was a cost of its own.
+    public func run(keepingBindings: Bool = false) throws(SQLiteError) {
+        defer {
+            sqlite3_reset(stmt)
+            if !keepingBindings { sqlite3_clear_bindings(stmt) }
+        }
         let rc = sqlite3_step(stmt)
         if rc != SQLITE_DONE && rc != SQLITE_ROW { throw SQLiteError(description: "\(db.path): \(db.lastError)") }
     }

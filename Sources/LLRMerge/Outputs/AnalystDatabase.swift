@@ -163,7 +163,7 @@ public final class AnalystDatabase: @unchecked Sendable {
             guard failure == nil else { return }
             guard r.storedCount > lastColumn else { failure = "row \(r.rowNumber) lacks \(what) columns"; return }
             if let p = bind(row, r, columns, &numbers) { failure = "row \(r.rowNumber) " + p; return }
-            do throws(SQLiteError) { try row.run() } catch { failure = error.description }
+            do throws(SQLiteError) { try row.run(keepingBindings: true) } catch { failure = error.description }
         }
         if let problem { throw MergeFailure("cannot load the \(what) into llr.sqlite: \(problem)") }
         if let failure { throw MergeFailure("cannot load the \(what) into llr.sqlite: \(failure)") }
@@ -272,22 +272,27 @@ public final class AnalystDatabase: @unchecked Sendable {
 }
 
 /// The numbers llr.sqlite gives source files (1, 2, … in the order of the
-/// lineage's files), looked up by name. Rows come grouped by file, so a
-/// name is looked up only when it changes from the row before.
+/// lineage's files), looked up by name without building a String or an
+/// array per row: by the name's hash, then its bytes. The lineage comes
+/// grouped by file, so the file of the row before is tried first.
 struct FileNumbers {
-    private let numbers: [[UInt8]: Int]
-    private var lastName: [UInt8] = [], lastNumber = -1
+    private let names: [[UInt8]]
+    private let byHash: [UInt64: [Int]]
+    private var last = -1
 
     init(_ files: [LineageFile]) {
-        numbers = Dictionary(files.enumerated().map { (Array($1.sourceFile.utf8), $0 + 1) }, uniquingKeysWith: { a, _ in a })
+        names = files.map { Array($0.sourceFile.utf8) }
+        var byHash: [UInt64: [Int]] = [:]
+        for (i, name) in names.enumerated() { byHash[name.withUnsafeBytes { hashBytes($0.baseAddress, $0.count) }, default: []].append(i) }
+        self.byHash = byHash
     }
 
     mutating func number(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
-        if lastNumber >= 0 && lastName.elementsEqual(name) { return lastNumber }
-        guard let n = numbers[Array(name)] else { return nil }
-        lastName = Array(name)
-        lastNumber = n
-        return n
+        if last >= 0 && name.equals(names[last]) { return last + 1 }
+        guard let candidates = byHash[hashBytes(UnsafeRawPointer(name.baseAddress), name.count)],
+              let i = candidates.first(where: { name.equals(names[$0]) }) else { return nil }
+        last = i
+        return i + 1
     }
 }
 
@@ -334,6 +339,6 @@ struct TableLoader {
                 }
             }
         }
-        do throws(SQLiteError) { try insert.run() } catch { failure = error.description }
+        do throws(SQLiteError) { try insert.run(keepingBindings: true) } catch { failure = error.description }
     }
 }
