@@ -271,13 +271,15 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             return family == rule.families[0] ? 1 : rule.families.contains(family) ? 2 : 0
         }
         // The rule's events as (person, row), grouped by person with rows in order.
-        var candidates: [(Int32, Int32)] = []
+        // Packed as (person << 32 | row): plain numbers sort fastest.
+        var packed: [UInt64] = []
         for g in 0..<n where spellOf[g] == Int32(g) && role[Int(rowReturn[g])] != 0 {
             let r = row(g)
             guard r.eventType == type, r.start != Int32.min else { continue }
-            candidates.append((result.cluster[g], Int32(g)))
+            packed.append(UInt64(UInt32(bitPattern: result.cluster[g])) << 32 | UInt64(g))
         }
-        candidates.sort { $0 < $1 }
+        packed.sort()
+        let candidates = packed.map { (Int32(truncatingIfNeeded: $0 >> 32), Int32(truncatingIfNeeded: $0)) }
         var primaries: [Int32] = [], others: [Int32] = []
         var pairs: [(Int, Int, Int64, Int32, Int32)] = []
         var used = Set<Int32>()

@@ -1,3 +1,4 @@
+import LLRCore
 import Testing
 @testable import LLRDedupe
 
@@ -49,5 +50,33 @@ import Testing
     func postcodes(a: String, b: String, expected: PostcodeAgreement) {
         let x = Array(a.utf8), y = Array(b.utf8)
         x.withUnsafeBufferPointer { p in y.withUnsafeBufferPointer { q in #expect(comparePostcodes(p, q) == expected) } }
+    }
+}
+
+/// The outputs' orders come from packed keys; they must be the orders the
+/// plain comparisons give, ties included, or reruns would not match.
+@Suite struct OutputOrderTests {
+    @Test func packedOrderMatchesTheComparatorItReplaces() {
+        var rng = SystemRandomNumberGenerator()
+        let n = 5_000
+        // Few distinct values, so ties are common; negative starts (unknown dates are Int32.min).
+        let rank = (0..<n).map { _ in Int32.random(in: 0..<50, using: &rng) }
+        let start = (0..<n).map { _ in [Int32.min, -3, 0, 7, 20_000][Int.random(in: 0..<5, using: &rng)] }
+        let keep = (0..<n).map { _ in Bool.random(using: &rng) }
+        let packed = PackedOrder.indices(n, include: { keep[$0] }) { i -> (high: UInt64, low: UInt32) in
+            let high: UInt64 = UInt64(UInt32(bitPattern: rank[i])) << 32 | UInt64(PackedOrder.ordered(start[i]))
+            return (high, 0)
+        }.map(Int.init)
+        let plain = (0..<n).filter { keep[$0] }.sorted { (rank[$0], start[$0], $0) < (rank[$1], start[$1], $1) }
+        #expect(packed == plain)
+    }
+
+    @Test func personIdsInTextOrder() {
+        let hex = ["ffffffffffffffff00000000", "000045ba2e9c59aaccc776fa", "000045ba2e9c59aaccc776f0", "a00045ba2e9c59aaccc776fa",
+                   "000045ba2e9c59aaccc776fa", "9fffffffffffffffffffffff"]
+        #expect(personIdOrder(hex) == [2, 1, 4, 5, 3, 0])
+        // Ids of another form (upper case, other lengths) are ordered as text.
+        let other = ["B1", "a2", "A10", "000045ba2e9c59aaccc776fa"]
+        #expect(personIdOrder(other) == other.indices.sorted { other[$0] < other[$1] })
     }
 }

@@ -60,17 +60,4 @@ public final class LinkageState {
 }
 
 /// The first 16 hex digits of a key as a number (0 for anything not hex).
-func hexPrefix(_ s: String) -> UInt64 {
-    var v: UInt64 = 0
-    for (i, c) in s.utf8.enumerated() {
-        if i == 16 { break }
-        let d: UInt8
-        switch c {
-        case 0x30...0x39: d = c - 0x30
-        case 0x61...0x66: d = c - 0x61 + 10
-        default: return 0
-        }
-        v = v << 4 | UInt64(d)
-    }
-    return v
-}
+func hexPrefix(_ s: String) -> UInt64 { hexNumber(s.utf8.prefix(16)) ?? 0 }

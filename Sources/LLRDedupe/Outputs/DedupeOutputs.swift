@@ -82,6 +82,39 @@ final class EncodedCells {
 
 public let dedupeOutputFiles = ["events.csv.gz", "persons.csv.gz", "person_identifiers.csv.gz", "links.csv.gz", "review.csv", "lineage.csv.gz"]
 
+/// Clusters in the order of their person ids. The ids are 24 hex digits,
+/// whose order as two numbers (the first 16 digits, then 8) is their order
+/// as text; numbers sort several times faster than strings. Ids of any
+/// other form are sorted as text.
+func personIdOrder(_ ids: [String]) -> [Int] {
+    var keys: [(high: UInt64, low: UInt32)] = []
+    keys.reserveCapacity(ids.count)
+    for id in ids {
+        guard let high = hexNumber(id.utf8.prefix(16)), let low = hexNumber(id.utf8.dropFirst(16)), id.utf8.count == 24 else {
+            return ids.indices.sorted { ids[$0] < ids[$1] }
+        }
+        keys.append((high, UInt32(low)))
+    }
+    return PackedOrder.indices(ids.count) { keys[$0] }.map(Int.init)
+}
+
+/// Lower-case hex digits as a number; nil for anything else or more than 16 digits.
+func hexNumber<S: Sequence<UInt8>>(_ digits: S) -> UInt64? {
+    var v: UInt64 = 0, count = 0
+    for c in digits {
+        let d: UInt8
+        switch c {
+        case 0x30...0x39: d = c - 0x30
+        case 0x61...0x66: d = c - 0x61 + 10
+        default: return nil
+        }
+        count += 1
+        if count > 16 { return nil }
+        v = v << 4 | UInt64(d)
+    }
+    return count > 0 ? v : nil
+}
+
 func ruleName(_ rule: Int16, _ linkage: LinkageSettings) -> String {
     switch rule {
     case LinkEdge.probabilistic: return "probabilistic"
@@ -115,7 +148,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
     let partnerOf = (0..<n).map { returnPartner[Int(c.rowReturn[$0])] }
     guard partnerCodes.count <= 64 else { throw OutputError("more than 64 partners: widen the partner sets in DedupeOutputs") }
     // Person ids in sorted order: rank[cluster].
-    let clusterOrder = (0..<result.clusterCount).sorted { c.personId[$0] < c.personId[$1] }
+    let clusterOrder = personIdOrder(c.personId)
     var ranks = [Int32](repeating: 0, count: result.clusterCount)
     for (i, k) in clusterOrder.enumerated() { ranks[k] = Int32(i) }
     let rank = ranks
@@ -136,9 +169,9 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                 groupSize[o] += 1
                 groupPartners[o] |= 1 << UInt64(partnerOf[g])
             }
-            let owners = (0..<n).filter { c.owner[$0] == Int32($0) }.sorted {
-                (rank[Int(c.cluster[$0])], start[$0], $0) < (rank[Int(c.cluster[$1])], start[$1], $1)
-            }
+            let owners = PackedOrder.indices(n, include: { c.owner[$0] == Int32($0) }) {
+                (UInt64(UInt32(bitPattern: rank[Int(c.cluster[$0])])) << 32 | UInt64(PackedOrder.ordered(start[$0])), 0)
+            }.map(Int.init)
             let attributeHeader = c.loaded.first?.attributeHeader ?? []
             let events = try FastCSVGzipRows(path: outDir + "/events.csv.gz", header: [
                 "llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "financial_year", "quarter", "la_code",
@@ -282,7 +315,10 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
             let links = try FastCSVGzipRows(path: outDir + "/links.csv.gz",
                                             header: ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"],
                                           level: 1, background: jobs > 1)
-            let sortedEdges = result.edges.sorted { (rank[Int(c.cluster[Int($0.a)])], $0.a, $0.b) < (rank[Int(c.cluster[Int($1.a)])], $1.a, $1.b) }
+            let sortedEdges = PackedOrder.indices(result.edges.count) { i in
+                let e = result.edges[i]
+                return (UInt64(UInt32(bitPattern: rank[Int(c.cluster[Int(e.a)])])) << 32 | UInt64(UInt32(bitPattern: e.a)), UInt32(bitPattern: e.b))
+            }.map { result.edges[Int($0)] }
             // File names and rule names escaped once, not on every row.
             let constants = EncodedCells()
             let fileCells = c.loaded.map { constants.cell($0.source.sourceFile) }
