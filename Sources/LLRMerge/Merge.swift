@@ -298,10 +298,11 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
     // llr.sqlite's lineage and links are each built in a side file on the
-    // worker that comes free, while events and persons load on another; the
-    // llr.sqlite task copies each in as soon as it is built (the lineage
-    // while the links are still loading). With one worker the side files
-    // are built before the task that waits on them.
+    // worker that comes free, while events and persons load on another. The
+    // llr.sqlite task copies in a side that is already built; it never waits
+    // for one, so its worker goes on to the indicators; what is left is
+    // copied in once every task is done. With one worker the side files are
+    // built first, and the llr.sqlite task copies both.
     let files = result.dedupe?.lineageFiles ?? []
     let lineage = SideTables(path: staging.path("llr.sqlite.lineage-\(getpid())"), content: .lineage, csv: staging.path("lineage.csv.gz"), files: files)
     let links = SideTables(path: staging.path("llr.sqlite.links-\(getpid())"), content: .links, csv: staging.path("links.csv.gz"), files: files)
@@ -311,10 +312,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         try db.load(table: "events", csv: staging.path("published/events.csv"))
         try db.load(table: "persons", csv: staging.path("published/persons.csv"))
         try db.index(["events", "persons"])
-        for side in [lineage, links] {
-            try side.waitUntilBuilt()
-            try db.copySide(sidePath: side.path)
-        }
+        for side in [lineage, links] where side.isBuilt { try side.copy(into: db) }
         database.value = db
     })
     let sides: [(String, @Sendable () throws -> Void)] = [
@@ -353,6 +351,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     }
     if let f = failures.compactMap({ $0 }).first { unlink(lineage.path); unlink(links.path); throw MergeFailure("writing the dataset failed: \(f)") }
     if let db = database.value {
+        for side in [lineage, links] where !side.copied { try side.copy(into: db) }
         try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
         try db.load(table: "quality", csv: staging.path("quality.csv.gz"))
         try db.finish()
@@ -387,9 +386,20 @@ final class SideTables: Sendable {
         }
     }
 
-    func waitUntilBuilt() throws(MergeFailure) {
+    private let copiedIn = Locked(false)
+
+    /// Whether the side is built (or failed), without waiting.
+    var isBuilt: Bool { built.wait(timeout: .now()) == .success }
+
+    /// Whether `copy(into:)` has put the tables in llr.sqlite.
+    var copied: Bool { copiedIn.value }
+
+    /// Copies the tables into llr.sqlite once they are built (waiting for that).
+    func copy(into db: AnalystDatabase) throws(MergeFailure) {
         built.wait()
         if let f = failure.value { throw MergeFailure(f) }
+        try db.copySide(sidePath: path)
+        copiedIn.value = true
     }
 }
 
