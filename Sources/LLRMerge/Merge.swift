@@ -160,7 +160,13 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let todo = result.files.indices.filter { result.files[$0].action != .unchanged }
     var validation = ValidationOptions()
     validation.asOf = options.asOf
-    validation.readAhead = todo.count < options.jobs
+    // Files run side by side on the workers; a file gets a second thread of
+    // its own (inflating ahead, writing its stored-gzip cache files) only
+    // when there are fewer files than workers. Otherwise the hand-over to
+    // that thread cost more than the copying it took off (validate +
+    // normalise at 1M rows: 1.04 → 0.92 s, mean of four in turns).
+    let ownThreads = todo.count < options.jobs
+    validation.readAhead = ownThreads
     let work = todo.map { result.files[$0].file }
     let checks = validation
     progress.reset()
@@ -174,7 +180,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
         let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming, level: 0,
-                                background: options.jobs > 1)
+                                background: ownThreads)
         return (r.report, r)
     }
     var normalised = sizeOrdered
