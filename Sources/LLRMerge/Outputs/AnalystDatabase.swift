@@ -176,9 +176,11 @@ public final class AnalystDatabase: @unchecked Sendable {
     let readAhead: Bool
 
     /// Starts the database under a temporary name, in one transaction.
-    /// With `jobs` above 1, SQLite sorts for the indexes on that many threads
-    /// (at 10M rows an index builds in 17 s instead of 25: by then the
-    /// merge's other work is done and the second core is free).
+    /// SQLite sorts for the indexes on this thread alone: the side files keep
+    /// the other workers busy meanwhile, and a sorter thread of its own made
+    /// the whole last stage slower at 1M rows (1.87 -> 1.66 s without it,
+    /// means of four in turns) and no faster at 10M (23.9 -> 23.4 s). When
+    /// the side files were built after the main tables, it had helped.
     public init(path: String, jobs: Int = 1) throws(MergeFailure) {
         self.path = path
         readAhead = jobs > 1
@@ -186,7 +188,7 @@ public final class AnalystDatabase: @unchecked Sendable {
         unlink(temp)
         do {
             db = try SQLiteDatabase(path: temp)
-            try db.execute(AnalystDatabase.bulkLoadSettings(cacheKiB: 262_144) + "PRAGMA threads=\(max(0, jobs - 1)); BEGIN")
+            try db.execute(AnalystDatabase.bulkLoadSettings(cacheKiB: 262_144) + "BEGIN")
         } catch { unlink(temp); throw MergeFailure("llr.sqlite: \(error.description)") }
     }
 
