@@ -204,7 +204,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     func clusterMembers(_ c: Int) -> ArraySlice<Int32> { clusterRows.members(c) }
     var personId = [String](repeating: "", count: result.clusterCount)
     var newPersons: [String] = [], newAliases: [(String, String)] = []
-    var anchorOf = [Int32](repeating: -1, count: result.clusterCount)
     // An earlier id goes to the cluster holding most of the records that had it: when a
     // partner's id turns out to cover two children, the id cannot end up on both.
     var holders: [String: [Int: Int]] = [:]
@@ -220,6 +219,21 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         let owner = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
         knownOf[owner].append(id)
     }
+    // A new child: the id comes from the earliest record (quarter first), so
+    // adding later quarters keeps it. (Quarter, then member pseudonym: names
+    // are compared only on a tie.) Each cluster's on its own, on the workers.
+    let unknown = knownOf.map(\.isEmpty)
+    let anchorOf = concurrentMapInChunks(result.clusterCount, jobs: options.jobs) { [clusterRows, returnQuarter, rowReturn, memberOf, names] c -> Int32 in
+        guard unknown[c] else { return -1 }
+        var anchor = -1
+        for g32 in clusterRows.members(c) {
+            let g = Int(g32)
+            if anchor < 0 { anchor = g; continue }
+            let q = returnQuarter[Int(rowReturn[g])], best = returnQuarter[Int(rowReturn[anchor])]
+            if q < best || (q == best && memberOf[g] != memberOf[anchor] && names[Int(memberOf[g])] < names[Int(memberOf[anchor])]) { anchor = g }
+        }
+        return Int32(anchor)
+    }
     var taken = Set<String>()
     for c in 0..<result.clusterCount {
         let known = knownOf[c]
@@ -227,17 +241,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             personId[c] = survivor
             taken.insert(survivor)
             for other in known where other != survivor { newAliases.append((other, survivor)) }
-        } else {
-            // A new child: the id comes from the earliest record (quarter first), so adding later quarters keeps it.
-            // (Quarter, then member pseudonym: names are compared only on a tie.)
-            var anchor = -1
-            for g32 in clusterMembers(c) {
-                let g = Int(g32)
-                if anchor < 0 { anchor = g; continue }
-                let q = returnQuarter[Int(rowReturn[g])], best = returnQuarter[Int(rowReturn[anchor])]
-                if q < best || (q == best && memberOf[g] != memberOf[anchor] && memberName(g) < memberName(anchor)) { anchor = g }
-            }
-            anchorOf[c] = Int32(anchor)
         }
     }
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
