@@ -51,6 +51,28 @@ public struct DedupeFailure: Error, CustomStringConvertible {
     public var description: String
 }
 
+/// Which cluster keeps each earlier night's id: the one holding most of the
+/// records that had it, the lowest-numbered on a tie. `holdings` has one
+/// `id number << 32 | cluster` per record, in any order; the answer is in
+/// id-number order.
+func keepersOfEarlierIds(_ holdings: [UInt64]) -> [(id: Int, cluster: Int)] {
+    let sorted = holdings.sorted()
+    var keepers: [(id: Int, cluster: Int)] = []
+    var next = 0
+    while next < sorted.count {
+        let k = sorted[next] >> 32
+        var owner = -1, most = 0
+        while next < sorted.count && sorted[next] >> 32 == k {
+            let pair = sorted[next]
+            var count = 0
+            while next < sorted.count && sorted[next] == pair { count += 1; next += 1 }
+            if count > most { most = count; owner = Int(pair & 0xFFFF_FFFF) }
+        }
+        keepers.append((Int(k), owner))
+    }
+    return keepers
+}
+
 /// Lineage statuses (spec §4).
 enum RowStatus: String {
     case kept, merged, duplicate, superseded, rejected
@@ -182,15 +204,27 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     if let path = options.statePath {
         do { state = try LinkageState(path: path) } catch { throw DedupeFailure(description: "the linkage state \(path) cannot be used: \(error.description)") }
     }
-    // The person id each source person had on earlier nights, looked up once.
-    let priorId: [String?] = state.map { s in names.map { s.personId(ofMember: $0) } } ?? []
-    var carried: [(Int32, Int32)] = []
-    if state != nil {
-        var firstOfPerson: [String: Int32] = [:]
-        for g in 0..<n {
-            guard let id = priorId[Int(memberOf[g])] else { continue }
-            if let f = firstOfPerson[id] { carried.append((f, Int32(g))) } else { firstOfPerson[id] = Int32(g) }
+    // The person id each source person had on earlier nights, looked up once
+    // and numbered (in order of the members that had them), so the passes
+    // over every row below index arrays instead of hashing id strings.
+    var priorIds: [String] = []
+    var priorOf = [Int32](repeating: -1, count: names.count)
+    if let state {
+        var numberOf: [String: Int32] = [:]
+        for (m, name) in names.enumerated() {
+            guard let id = state.personId(ofMember: name) else { continue }
+            if let k = numberOf[id] { priorOf[m] = k; continue }
+            numberOf[id] = Int32(priorIds.count)
+            priorOf[m] = Int32(priorIds.count)
+            priorIds.append(id)
         }
+    }
+    var carried: [(Int32, Int32)] = []
+    var firstOfPerson = [Int32](repeating: -1, count: priorIds.count)
+    for g in 0..<n {
+        let k = Int(priorOf[Int(memberOf[g])])
+        guard k >= 0 else { continue }
+        if firstOfPerson[k] >= 0 { carried.append((firstOfPerson[k], Int32(g))) } else { firstOfPerson[k] = Int32(g) }
     }
     lap("prepare linkage")
     let result = PersonLinker(settings: linkage).link(records, carried: carried, jobs: options.jobs)
@@ -206,19 +240,17 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     var newPersons: [String] = [], newAliases: [(String, String)] = []
     // An earlier id goes to the cluster holding most of the records that had it: when a
     // partner's id turns out to cover two children, the id cannot end up on both.
-    var holders: [String: [Int: Int]] = [:]
-    if state != nil {
-        for c in 0..<result.clusterCount {
-            for g in clusterMembers(c) {
-                if let id = priorId[Int(memberOf[Int(g)])] { holders[id, default: [:]][c, default: 0] += 1 }
-            }
+    // (Ties go to the lowest cluster number.) Holdings are counted from
+    // (earlier id, cluster) pairs packed and sorted, one per record.
+    var holdings: [UInt64] = []
+    for c in 0..<result.clusterCount {
+        for g in clusterMembers(c) {
+            let k = priorOf[Int(memberOf[Int(g)])]
+            if k >= 0 { holdings.append(UInt64(k) << 32 | UInt64(c)) }
         }
     }
     var knownOf = [[String]](repeating: [], count: result.clusterCount)
-    for (id, counts) in holders {
-        let owner = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
-        knownOf[owner].append(id)
-    }
+    for (k, owner) in keepersOfEarlierIds(holdings) { knownOf[owner].append(priorIds[k]) }
     // A new child: the id comes from the earliest record (quarter first), so
     // adding later quarters keeps it. (Quarter, then member pseudonym: names
     // are compared only on a tie.) Each cluster's on its own, on the workers.

@@ -80,3 +80,17 @@ import Testing
         #expect(personIdOrder(other) == other.indices.sorted { other[$0] < other[$1] })
     }
 }
+
+@Suite struct EarlierIdTests {
+    /// An earlier night's id stays with the cluster holding most of its
+    /// records (a partner's id that turned out to cover two children cannot
+    /// end up on both); on a tie, the lowest cluster number.
+    @Test func anEarlierIdGoesToTheClusterHoldingMostOfItsRecords() {
+        func h(_ id: UInt64, _ cluster: UInt64) -> UInt64 { id << 32 | cluster }
+        let holdings = [h(0, 7), h(1, 4), h(0, 3), h(0, 7), h(1, 9), h(2, 5), h(1, 9), h(3, 8), h(3, 2)]
+        let keepers = keepersOfEarlierIds(holdings)
+        #expect(keepers.map(\.id) == [0, 1, 2, 3])
+        #expect(keepers.map(\.cluster) == [7, 9, 5, 2])
+        #expect(keepersOfEarlierIds([]).isEmpty)
+    }
+}
