@@ -287,7 +287,9 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             id = pseudonyms.id("person", Array((anchors[i] + "#\(turn)").utf8))
         }
         personId[c] = id
-        newPersons.append(id)
+        // New only if no earlier night gave it: the second of two children
+        // sharing a partner's id gets the same next-in-turn id every night.
+        if state?.created[id] == nil { newPersons.append(id) }
     }
     summary.newPersons = newPersons.count
     summary.aliases = newAliases.count

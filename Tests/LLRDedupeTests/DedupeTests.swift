@@ -233,6 +233,9 @@ func sampleStems(quarter: String) throws -> [String] {
         for night in 1...2 {
             let (out, summary) = try dedupe([dir], state: state)
             #expect(summary.persons == 2, "night \(night)")
+            // Both ids are new the first night; the next night neither is, though
+            // the second child's comes from its turn, not from the state.
+            #expect(summary.newPersons == (night == 1 ? 2 : 0), "night \(night)")
             let persons = try csvRows(out + "/persons.csv.gz").map { $0["llr_person_id"]! }
             #expect(Set(persons).count == 2, "night \(night): \(persons)")
         }
