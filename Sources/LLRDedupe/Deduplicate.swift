@@ -246,7 +246,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     for c in 0..<result.clusterCount {
         for g in clusterMembers(c) {
             let k = priorOf[Int(memberOf[Int(g)])]
-            if k >= 0 { holdings.append(UInt64(k) << 32 | UInt64(c)) }
+            if k >= 0 { holdings.append(PackedOrder.pair(k, UInt32(c))) }
         }
     }
     var knownOf = [[String]](repeating: [], count: result.clusterCount)
@@ -313,7 +313,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         for g in 0..<n where spellOf[g] == Int32(g) && role[Int(rowReturn[g])] != 0 {
             let r = row(g)
             guard r.eventType == type, r.start != Int32.min else { continue }
-            packed.append(UInt64(UInt32(bitPattern: result.cluster[g])) << 32 | UInt64(g))
+            packed.append(PackedOrder.pair(result.cluster[g], UInt32(g)))
         }
         packed.sort()
         let candidates = packed.map { (Int32(truncatingIfNeeded: $0 >> 32), Int32(truncatingIfNeeded: $0)) }

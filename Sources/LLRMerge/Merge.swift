@@ -374,6 +374,7 @@ final class SideTables: Sendable {
     let files: [LineageFile]
     private let built = DispatchGroup()
     private let failure = Locked<String?>(nil)
+    private let copiedIn = Locked(false)
 
     init(path: String, content: AnalystDatabase.SideContent, csv: String, files: [LineageFile]) {
         self.path = path
@@ -391,8 +392,6 @@ final class SideTables: Sendable {
             throw error
         }
     }
-
-    private let copiedIn = Locked(false)
 
     /// Whether the side is built (or failed), without waiting.
     var isBuilt: Bool { built.wait(timeout: .now()) == .success }

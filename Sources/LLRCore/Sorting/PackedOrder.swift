@@ -19,6 +19,12 @@ public enum PackedOrder {
         return packed.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0)) }
     }
 
+    /// Two numbers as one, ordered by `high` then `low`: for a sort of plain
+    /// numbers, or a set of pairs. `high` must not be negative.
+    @inline(__always) public static func pair(_ high: Int32, _ low: UInt32) -> UInt64 {
+        UInt64(UInt32(bitPattern: high)) << 32 | UInt64(low)
+    }
+
     /// A signed number as an unsigned one in the same order.
     @inline(__always) public static func ordered(_ v: Int32) -> UInt32 { UInt32(bitPattern: v) ^ 0x8000_0000 }
 }

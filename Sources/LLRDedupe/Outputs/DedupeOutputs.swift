@@ -170,7 +170,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                 groupPartners[o] |= 1 << UInt64(partnerOf[g])
             }
             let owners = PackedOrder.indices(n, include: { c.owner[$0] == Int32($0) }) {
-                (UInt64(UInt32(bitPattern: rank[Int(c.cluster[$0])])) << 32 | UInt64(PackedOrder.ordered(start[$0])), 0)
+                (PackedOrder.pair(rank[Int(c.cluster[$0])], PackedOrder.ordered(start[$0])), 0)
             }.map(Int.init)
             let attributeHeader = c.loaded.first?.attributeHeader ?? []
             let events = try FastCSVGzipRows(path: outDir + "/events.csv.gz", header: [
@@ -264,7 +264,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
             }
             var sourceIds = [Int32](repeating: 0, count: result.clusterCount)
             // Distinct source persons per cluster: (cluster, member) pairs, packed and sorted.
-            var byMember = (0..<n).map { UInt64(UInt32(bitPattern: c.cluster[$0])) << 32 | UInt64(UInt32(bitPattern: memberOf[$0])) }
+            var byMember = (0..<n).map { PackedOrder.pair(c.cluster[$0], UInt32(bitPattern: memberOf[$0])) }
             byMember.sort()
             for (i, x) in byMember.enumerated() where i == 0 || byMember[i - 1] != x { sourceIds[Int(x >> 32)] += 1 }
             var probabilistic = [Bool](repeating: false, count: result.clusterCount)
@@ -317,7 +317,7 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                                           level: 1, background: jobs > 1)
             let sortedEdges = PackedOrder.indices(result.edges.count) { i in
                 let e = result.edges[i]
-                return (UInt64(UInt32(bitPattern: rank[Int(c.cluster[Int(e.a)])])) << 32 | UInt64(UInt32(bitPattern: e.a)), UInt32(bitPattern: e.b))
+                return (PackedOrder.pair(rank[Int(c.cluster[Int(e.a)])], UInt32(bitPattern: e.a)), UInt32(bitPattern: e.b))
             }.map { result.edges[Int($0)] }
             // File names and rule names escaped once, not on every row.
             let constants = EncodedCells()

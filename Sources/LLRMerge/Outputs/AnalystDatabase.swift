@@ -254,8 +254,7 @@ public final class AnalystDatabase: @unchecked Sendable {
     /// rows are in: building an index once is cheaper than keeping it while inserting).
     public func index(_ tables: [String]) throws(MergeFailure) {
         // A small page cache for the sorts: SQLite then sorts the keys in
-        // runs that fit the CPU's caches (on the worker `threads` allows) and
-        // merges them; a cache holding every key sorted them in one slower pass
+        // runs that fit the CPU's caches and merges them; a cache holding every key sorted them in one slower pass
         // (about 15% of the index time at 1M rows).
         do {
             try db.execute("PRAGMA cache_size=-16384")
