@@ -90,24 +90,31 @@ public struct PersonLinker: Sendable {
         var uf = GuardedUnionFind(count: n, guards: guardColumns)
         var edges: [LinkEdge] = []
 
-        // Deterministic rules, in order.
-        for (r, _) in settings.deterministic.enumerated() {
-            let column = records.identifiers[r]
-            var first = HashIndex(capacity: n / 2)
-            for i in 0..<n where column[i] != 0 {
-                if i + 8 < n { first.prefetch(column[i + 8]) }
-                if let f = first.insert(column[i], row: i).map({ Int32($0) }) {
-                    switch uf.union(f, Int32(i)) {
-                    case .merged: edges.append(LinkEdge(a: f, b: Int32(i), rule: Int16(r), weight: 0))
-                    case .refused: stats.refusedByGuard += 1
-                    case .same: break
-                    }
+        // Finding, for each rule, the first record holding each record's
+        // value, and grouping records by their details (profiles, which are
+        // what gets compared), hash every record and depend on no union: they
+        // run on the workers side by side, the biggest first. The unions
+        // follow here, in rule and record order, as before.
+        let rules = settings.deterministic.count
+        let profileTable = Locked<ProfileTable?>(nil)
+        let firstHolders = concurrentMap(rules + 1, jobs: jobs) { task -> [Int32] in
+            if task == 0 {
+                profileTable.value = ProfileTable(records)
+                return []
+            }
+            return firstHolderOfValue(records.identifiers[task - 1])
+        }
+        for r in 0..<rules {
+            let first = firstHolders[r + 1]
+            for i in 0..<n where first[i] >= 0 {
+                switch uf.union(first[i], Int32(i)) {
+                case .merged: edges.append(LinkEdge(a: first[i], b: Int32(i), rule: Int16(r), weight: 0))
+                case .refused: stats.refusedByGuard += 1
+                case .same: break
                 }
             }
         }
-
-        // Distinct identifying details (profiles) are what gets compared.
-        let profiles = ProfileTable(records)
+        let profiles = profileTable.value!
         stats.profiles = profiles.count
         let model = records.arena.withUnsafeBufferPointer { arena in
             MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats, jobs: jobs)
@@ -187,6 +194,19 @@ public struct PersonLinker: Sendable {
         }
         return LinkResult(cluster: cluster, clusterCount: Int(next), edges: edges, review: review, stats: stats)
     }
+}
+
+/// For each record, the first record before it with the same identifier
+/// value (-1: none, or no value).
+func firstHolderOfValue(_ column: [UInt64]) -> [Int32] {
+    let n = column.count
+    var first = HashIndex(capacity: n / 2)
+    var holder = [Int32](repeating: -1, count: n)
+    for i in 0..<n where column[i] != 0 {
+        if i + 8 < n { first.prefetch(column[i + 8]) }
+        if let f = first.insert(column[i], row: i) { holder[i] = Int32(f) }
+    }
+    return holder
 }
 
 /// Records grouped by identical details (forename, surname, dob, sex,
