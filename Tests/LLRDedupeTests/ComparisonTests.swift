@@ -3,6 +3,41 @@ import Testing
 @testable import LLRDedupe
 
 @Suite struct ComparisonTests {
+    /// Each comparison's level is the first in the settings' order that the
+    /// pair meets, whatever that order: the model looks levels up in tables
+    /// made once, and these settings put them in an unusual order.
+    @Test func levelsAreTheFirstInOrderThatAPairMeets() {
+        func level(_ kind: ComparisonLevel.Kind) -> ComparisonLevel { ComparisonLevel(kind: kind, threshold: 0.9, termFrequency: false, m: 0.5, u: 0.1) }
+        var settings = linkageSettings
+        settings.comparisons[.dob] = [level(.dayMonthSwap), level(.exact), level(.other)]
+        settings.comparisons[.postcode] = [level(.district), level(.exact), level(.other)]
+        settings.comparisons[.sex] = [level(.other)]
+        let records = PersonRecords(identifierColumns: settings.deterministic.count)
+        let none = [String](repeating: "", count: settings.deterministic.count)
+        let rows: [(String, String, String)] = [
+            ("2012-07-04", "M", "LE4 7NF"), ("2012-04-07", "F", "LE4 7NF"), ("2012-07-04", "M", "LE4 9ZZ"),
+            ("2013-01-30", "", "LE1 1AA"), ("2012-07-04", "M", ""),
+        ]
+        for (i, r) in rows.enumerated() {
+            records.append(forename: "ANNA\(i)", surname: "SMITH", dob: r.0, sex: r.1, postcode: r.2, identifiers: none)
+        }
+        let profiles = ProfileTable(records)
+        var uf = GuardedUnionFind(count: records.count, guards: [])
+        var stats = LinkStats()
+        records.arena.withUnsafeBufferPointer { arena in
+            let model = MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats)
+            func levels(_ a: Int, _ b: Int) -> (dob: Int8, sex: Int8, postcode: Int8) {
+                let lv = model.levelsOf(a, b, arena: arena)
+                return (lv[2], lv[3], lv[4])
+            }
+            // Same dob: `exact` (1) comes after `day-month-swap`, which it does not meet.
+            #expect(levels(0, 2) == (1, 0, 0))  // same sector: `district` (0) comes first and is met
+            #expect(levels(0, 1) == (0, 0, 0))  // swapped day and month; sexes differ: `else`
+            #expect(levels(0, 3) == (2, -1, 2)) // different dob; sex missing; another district: `else`
+            #expect(levels(0, 4) == (1, 0, -1)) // postcode missing
+        }
+    }
+
     /// The nickname lookup answers as the table does, name by name, and
     /// finds nothing for a name the table lacks or a name's prefix.
     @Test func nicknameLookupMatchesTheTable() {

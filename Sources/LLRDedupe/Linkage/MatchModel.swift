@@ -13,6 +13,24 @@ struct MatchModel: @unchecked Sendable {
     let records: PersonRecords
     let profiles: ProfileTable
     let levels: [[ComparisonLevel]]
+    // What scoring reads for every pair, as values of this struct: read
+    // from PersonRecords (a class's variables) and from the nested level
+    // arrays, each field cost a retain, a release and an exclusivity check
+    // per pair, about a fifth of the scoring's time.
+    let representative: [Int32]
+    let forename: [PersonRecords.Span], surname: [PersonRecords.Span], postcode: [PersonRecords.Span]
+    let dob: [Int32]
+    let sex: [UInt8]
+    let forenameLevels: [ComparisonLevel], surnameLevels: [ComparisonLevel]
+    /// The level of each date-of-birth agreement (exact, day-month swap,
+    /// one digit, other) and postcode agreement (exact, sector, district,
+    /// other); the sex level when the two agree and when they differ.
+    let dobLevel: SIMD4<Int8>, postcodeLevel: SIMD4<Int8>, sexLevel: SIMD2<Int8>
+    /// weights and m by field × level, flat (level k of field f at f × levelStride + k),
+    /// and whether a level's weight comes from the name's frequency.
+    private(set) var flatWeights: [Double] = [], flatM: [Double] = []
+    private(set) var byFrequency: [Bool] = []
+    let levelStride: Int
     /// weights[field][level]
     var weights: [[Double]]
     var m: [[Double]]
@@ -27,7 +45,22 @@ struct MatchModel: @unchecked Sendable {
          unionFind uf: inout GuardedUnionFind, stats: inout LinkStats, jobs: Int = 1) {
         self.records = records
         self.profiles = profiles
-        levels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
+        let levels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
+        self.levels = levels
+        representative = profiles.representative
+        forename = records.forename; surname = records.surname; postcode = records.postcode
+        dob = records.dob; sex = records.sex
+        forenameLevels = levels[0]; surnameLevels = levels[1]
+        // The first level in order that an agreement meets, as levelsOf's loops found it.
+        func firstLevel(_ field: Int, _ hit: (ComparisonLevel.Kind) -> Bool) -> Int8 {
+            levels[field].firstIndex { hit($0.kind) }.map { Int8($0) } ?? -1
+        }
+        dobLevel = SIMD4(firstLevel(2) { $0 == .exact || $0 == .other }, firstLevel(2) { $0 == .dayMonthSwap || $0 == .other },
+                         firstLevel(2) { $0 == .oneDigit || $0 == .other }, firstLevel(2) { $0 == .other })
+        postcodeLevel = SIMD4(firstLevel(4) { [.exact, .sector, .district, .other].contains($0) }, firstLevel(4) { [.sector, .district, .other].contains($0) },
+                              firstLevel(4) { [.district, .other].contains($0) }, firstLevel(4) { $0 == .other })
+        sexLevel = SIMD2(firstLevel(3) { $0 == .exact || $0 == .other }, firstLevel(3) { $0 == .other })
+        levelStride = levels.map(\.count).max() ?? 1
         let np = profiles.count
         // Term frequencies: each distinct forename and surname numbered as it
         // comes, with a count per number.
@@ -87,6 +120,16 @@ struct MatchModel: @unchecked Sendable {
             }
         }
         weights = (0..<5).map { f in levels[f].indices.map { k in log2(m[f][k] / u[f][k]) } }
+        flatWeights = [Double](repeating: 0, count: 5 * levelStride)
+        flatM = flatWeights
+        byFrequency = [Bool](repeating: false, count: 5 * levelStride)
+        for f in 0..<5 {
+            for k in levels[f].indices {
+                flatWeights[f * levelStride + k] = weights[f][k]
+                flatM[f * levelStride + k] = m[f][k]
+                byFrequency[f * levelStride + k] = levels[f][k].termFrequency && levels[f][k].kind == .exact && f < 2
+            }
+        }
     }
 
     /// How many of `pairs` fall in each level of each field, counted on
@@ -115,11 +158,12 @@ struct MatchModel: @unchecked Sendable {
         for f in 0..<5 {
             let k = Int(lv[f])
             if k < 0 { continue }
-            if levels[f][k].termFrequency && levels[f][k].kind == .exact && f < 2 {
+            let at = f * levelStride + k
+            if byFrequency[at] {
                 let share = Double(f == 0 ? forenameShare[p] : surnameShare[p])
-                w += log2(m[f][k] / max(share, 1e-7))
+                w += log2(flatM[at] / max(share, 1e-7))
             } else {
-                w += weights[f][k]
+                w += flatWeights[at]
             }
         }
         return w
@@ -127,48 +171,34 @@ struct MatchModel: @unchecked Sendable {
 
     /// The level index of each comparison (-1 when a value is missing).
     func levelsOf(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> SIMD8<Int8> {
-        let a = Int(profiles.representative[p]), b = Int(profiles.representative[q])
+        let a = Int(representative[p]), b = Int(representative[q])
         var out = SIMD8<Int8>(repeating: -1)
-        let fa = spanBytes(arena, records.forename[a]), fb = spanBytes(arena, records.forename[b])
-        let sa = spanBytes(arena, records.surname[a]), sb = spanBytes(arena, records.surname[b])
+        let fa = spanBytes(arena, forename[a]), fb = spanBytes(arena, forename[b])
+        let sa = spanBytes(arena, surname[a]), sb = spanBytes(arena, surname[b])
         let swapped = fa.count > 0 && sa.count > 0 && fb.count > 0 && sb.count > 0 && !same(fa, sa) && same(fa, sb) && same(sa, fb)
         let (na0, na1) = nickname[p], (nb0, nb1) = nickname[q]
         let variant = na0 >= 0 && nb0 >= 0 && (na0 == nb0 || na0 == nb1 || (na1 >= 0 && (na1 == nb0 || na1 == nb1)))
-        out[0] = nameLevel(levels[0], fa, fb, swapped: swapped, variant: variant)
+        out[0] = nameLevel(forenameLevels, fa, fb, swapped: swapped, variant: variant)
         // Swapped names are one piece of evidence, counted on the forename only.
-        out[1] = swapped ? -1 : nameLevel(levels[1], sa, sb, swapped: false, variant: false)
-        let da = records.dob[a], db = records.dob[b]
+        out[1] = swapped ? -1 : nameLevel(surnameLevels, sa, sb, swapped: false, variant: false)
+        let da = dob[a], db = dob[b]
         if da != 0 && db != 0 {
-            let agreement = compareDOB(da, db)
-            for (k, l) in levels[2].enumerated() {
-                let hit: Bool
-                switch l.kind {
-                case .exact: hit = agreement == .exact
-                case .dayMonthSwap: hit = agreement == .dayMonthSwap
-                case .oneDigit: hit = agreement == .oneDigit
-                case .other: hit = true
-                default: hit = false
-                }
-                if hit { out[2] = Int8(k); break }
+            switch compareDOB(da, db) {
+            case .exact: out[2] = dobLevel[0]
+            case .dayMonthSwap: out[2] = dobLevel[1]
+            case .oneDigit: out[2] = dobLevel[2]
+            case .other: out[2] = dobLevel[3]
             }
         }
-        let xa = records.sex[a], xb = records.sex[b]
-        if xa != 0 && xb != 0 {
-            for (k, l) in levels[3].enumerated() where l.kind == .other || (l.kind == .exact && xa == xb) { out[3] = Int8(k); break }
-        }
-        let pa = spanBytes(arena, records.postcode[a]), pb = spanBytes(arena, records.postcode[b])
+        let xa = sex[a], xb = sex[b]
+        if xa != 0 && xb != 0 { out[3] = xa == xb ? sexLevel[0] : sexLevel[1] }
+        let pa = spanBytes(arena, postcode[a]), pb = spanBytes(arena, postcode[b])
         if pa.count > 0 && pb.count > 0 {
-            let agreement = comparePostcodes(pa, pb)
-            for (k, l) in levels[4].enumerated() {
-                let hit: Bool
-                switch l.kind {
-                case .exact: hit = agreement == .exact
-                case .sector: hit = agreement == .exact || agreement == .sector
-                case .district: hit = agreement != .other
-                case .other: hit = true
-                default: hit = false
-                }
-                if hit { out[4] = Int8(k); break }
+            switch comparePostcodes(pa, pb) {
+            case .exact: out[4] = postcodeLevel[0]
+            case .sector: out[4] = postcodeLevel[1]
+            case .district: out[4] = postcodeLevel[2]
+            case .other: out[4] = postcodeLevel[3]
             }
         }
         return out
