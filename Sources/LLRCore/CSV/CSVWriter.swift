@@ -244,7 +244,7 @@ public final class FastCSVGzipRows {
     /// `plainCopy`: a path where the same rows also go uncompressed (the
     /// merge's published extract), so nothing has to inflate them again.
     public init(path: String, header: [String], level: Int32 = 1, background: Bool = true, plainCopy: String? = nil) throws(OutputError) {
-        let gzip = try GzipWriter(path: path, level: level)
+        let gzip = try GzipWriter(path: path, level: level, firstMatchOnly: true)
         let plain = try plainCopy.map { (p) throws(OutputError) in try AtomicOutputFile(path: p) }
         self.background = BackgroundWriter(label: "gzip " + baseName(path), inline: !background, outputs: [gzip] + (plain.map { [$0] } ?? []))
         buffer = .allocate(capacity: capacity)

@@ -148,12 +148,20 @@ public final class GzipWriter: ChunkedOutput {
     private var pendingCount = 0
     private var open = true
 
-    public init(path: String, level: Int32 = 6) throws(OutputError) {
+    /// `firstMatchOnly`: at level 1, try only the most recent earlier
+    /// occurrence of each 3-byte string, not up to four. The dataset's
+    /// tables are largely pseudonymous ids (random hex, where matches are
+    /// rarely found and every try is wasted): at 1M rows this compressed the
+    /// lineage 35% faster (0.64 -> 0.47 s) and the events 5% faster, for
+    /// files 1-3% bigger.
+    public init(path: String, level: Int32 = 6, firstMatchOnly: Bool = false) throws(OutputError) {
         file = try AtomicOutputFile(path: path)
         outBuffer = .allocate(capacity: outCapacity)
         pending = .allocate(capacity: pendingCapacity)
         let rc = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         if rc != Z_OK { throw OutputError("zlib deflate could not start (code \(rc))") }
+        // zlib's own level-1 settings (good 4, insert 4, nice 8) with a chain of one.
+        if firstMatchOnly && level == 1 && deflateTune(&stream, 4, 4, 8, 1) != Z_OK { throw OutputError("zlib deflate could not be tuned") }
     }
 
     deinit {
