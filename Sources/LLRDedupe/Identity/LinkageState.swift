@@ -39,11 +39,15 @@ public final class LinkageState {
     /// `newMembers` pairs each source person (keyed hash) with tonight's person id.
     public func save(members newMembers: [(String, String)], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int) throws(SQLiteError) {
         // In key order, which the primary-key B-tree takes fastest; the keys are hex, so
-        // their first 16 digits as a number order them (ties by the whole key).
-        let ordered = newMembers.map { (hexPrefix($0.0), $0.0, $0.1) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        // their digits as numbers order them. Sorted as packed numbers: sorting
+        // the (key, id) string pairs themselves retained and released strings on every move.
+        let keys = newMembers.map { hexOrderKey($0.0) }
+        let ordered = PackedOrder.indices(newMembers.count) { keys[$0] }
         try db.transaction { () throws(SQLiteError) in
             let m = try db.prepare("INSERT INTO person_member(member, person_id) VALUES(?1, ?2) ON CONFLICT(member) DO UPDATE SET person_id = excluded.person_id WHERE person_id <> excluded.person_id")
-            for (_, k, v) in ordered where members[k] != v {
+            for i in ordered {
+                let (k, v) = newMembers[Int(i)]
+                if members[k] == v { continue }
                 m.bind(1, k); m.bind(2, v); try m.run()
             }
             let p = try db.prepare("INSERT OR IGNORE INTO person(person_id, created_run) VALUES(?1, ?2)")
@@ -59,5 +63,13 @@ public final class LinkageState {
     }
 }
 
-/// The first 16 hex digits of a key as a number (0 for anything not hex).
-func hexPrefix(_ s: String) -> UInt64 { hexNumber(s.utf8.prefix(16)) ?? 0 }
+/// A hex key's first 16 digits and next 8 as numbers, which order 24-digit
+/// keys as their text does ((0, 0) for anything else: such keys keep their order).
+func hexOrderKey(_ s: String) -> (high: UInt64, low: UInt32) {
+    var s = s
+    return s.withUTF8 { b in
+        guard b.count == 24, let high = hexNumber(UnsafeBufferPointer(rebasing: b[..<16])),
+              let low = hexNumber(UnsafeBufferPointer(rebasing: b[16...])) else { return (0, 0) }
+        return (high, UInt32(low))
+    }
+}

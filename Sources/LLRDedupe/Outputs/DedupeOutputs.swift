@@ -89,14 +89,9 @@ public let dedupeOutputFiles = ["events.csv.gz", "persons.csv.gz", "person_ident
 func personIdOrder(_ ids: [String]) -> [Int] {
     var keys: [(high: UInt64, low: UInt32)] = []
     keys.reserveCapacity(ids.count)
-    for var id in ids {
-        // Read from the string's own bytes: a sliced UTF-8 view is read a byte at a time through its index.
-        let key = id.withUTF8 { b -> (UInt64, UInt32)? in
-            guard b.count == 24, let high = hexNumber(UnsafeBufferPointer(rebasing: b[..<16])),
-                  let low = hexNumber(UnsafeBufferPointer(rebasing: b[16...])) else { return nil }
-            return (high, UInt32(low))
-        }
-        guard let key else { return ids.indices.sorted { ids[$0] < ids[$1] } }
+    for id in ids {
+        let key = hexOrderKey(id)
+        guard key != (0, 0) || id == String(repeating: "0", count: 24) else { return ids.indices.sorted { ids[$0] < ids[$1] } }
         keys.append(key)
     }
     return PackedOrder.indices(ids.count) { keys[$0] }.map(Int.init)
