@@ -91,6 +91,13 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         summary.seconds = clock.laps
     }
     summary.returns = inputs.count
+    // Earlier nights' decisions are read (a few hundred thousand strings at
+    // a million rows) on a worker while the returns are read and the spells found.
+    let stateLoad = options.statePath.map { path in
+        WorkerResult(onWorker: options.jobs > 1) { () -> StateLoad in
+            do throws(SQLiteError) { return .loaded(StateBox(try LinkageState(path: path))) } catch { return .failed(error.description) }
+        }
+    }
 
     // 2. Resubmissions: the highest version of a partner's quarter replaces the rest whole.
     var latest: [String: Int] = [:]
@@ -200,19 +207,24 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let names = memberNames.value
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
-    var state: LinkageState?
-    if let path = options.statePath {
-        do { state = try LinkageState(path: path) } catch { throw DedupeFailure(description: "the linkage state \(path) cannot be used: \(error.description)") }
+    let state: LinkageState?
+    switch stateLoad?.value {
+    case .some(.loaded(let box)): state = box.state
+    case .some(.failed(let message)): throw DedupeFailure(description: "the linkage state \(options.statePath ?? "") cannot be used: \(message)")
+    case .none: state = nil
     }
     // The person id each source person had on earlier nights, looked up once
-    // and numbered (in order of the members that had them), so the passes
-    // over every row below index arrays instead of hashing id strings.
+    // (on the workers, the state only read) and numbered in order of the
+    // members that had them, so the passes over every row below index
+    // arrays instead of hashing id strings.
     var priorIds: [String] = []
     var priorOf = [Int32](repeating: -1, count: names.count)
     if let state {
+        let box = StateBox(state)
+        let earlier = concurrentMapInChunks(names.count, jobs: options.jobs) { [names] m in box.state.personId(ofMember: names[m]) }
         var numberOf: [String: Int32] = [:]
-        for (m, name) in names.enumerated() {
-            guard let id = state.personId(ofMember: name) else { continue }
+        for (m, found) in earlier.enumerated() {
+            guard let id = found else { continue }
             if let k = numberOf[id] { priorOf[m] = k; continue }
             numberOf[id] = Int32(priorIds.count)
             priorOf[m] = Int32(priorIds.count)
@@ -467,7 +479,15 @@ private struct IdentifierField {
     }
 }
 
-/// Hands the linkage state to the one worker that saves it.
+/// The linkage state as loaded on a worker, or why it could not be.
+enum StateLoad: Sendable {
+    case loaded(StateBox)
+    case failed(String)
+}
+
+/// Hands the linkage state from the worker that loads it to this thread,
+/// and on to the one that saves it (one at a time; the lookups of earlier
+/// ids only read it).
 final class StateBox: @unchecked Sendable {
     let state: LinkageState
     init(_ s: LinkageState) { state = s }

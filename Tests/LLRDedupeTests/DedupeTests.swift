@@ -241,6 +241,27 @@ func sampleStems(quarter: String) throws -> [String] {
         }
     }
 
+    /// A linkage state that is not one (a file of something else where the
+    /// state should be) stops the run with a message naming it, at one job
+    /// and at two (where the state is read on a worker), and no output is written.
+    @Test func unusableLinkageStateIsReported() throws {
+        let state = tempDir() + "/linkage.sqlite"
+        try Array(repeating: "not a database\n", count: 200).joined().write(toFile: state, atomically: true, encoding: .utf8)
+        let stems = try sampleStems(quarter: "Q1")
+        for jobs in [1, 2] {
+            let out = tempDir()
+            let (returns, _) = discoverNormalised(stems, registry: contract.registry)
+            do {
+                _ = try deduplicate(returns, pipelines: contract, linkage: linkageSettings, pseudonyms: demo,
+                                    options: DedupeOptions(outDir: out, statePath: state, jobs: jobs))
+                Issue.record("jobs \(jobs): a state that is not a database was used")
+            } catch {
+                #expect(error.description.contains("the linkage state \(state) cannot be used"), "jobs \(jobs): \(error.description)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: out + "/events.csv.gz"), "jobs \(jobs)")
+        }
+    }
+
     /// Typos, a nickname, swapped names and a day/month swap still link;
     /// a different child at the same address does not.
     @Test func probabilisticLinkageOnNoisyDetails() {
