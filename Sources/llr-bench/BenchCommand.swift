@@ -10,7 +10,8 @@
 // process: llr-validate (one core, then --jobs J), llr-normalise,
 // llr-dedupe and the full llr-merge at each --jobs. Each is timed R times
 // after a warm-up (the floor and the first llr-validate in turns, round by
-// round, so a shared machine's drift weighs on both alike) and the median
+// round, so a shared machine's drift weighs on both alike; so are the
+// --jobs of llr-normalise and of llr-merge) and the median
 // reported with rows/s, MB/s of gzip and of
 // CSV, peak RSS, threads, CPU use and the ratio to the floor. The merged
 // output is then checked: every received row in the lineage once, statuses
@@ -91,14 +92,25 @@ struct BenchCommand: ParsableCommand {
     }
 
     func measureProcess(_ exe: String, _ args: [String], before: () -> Void = {}) throws -> ProcessCost {
-        var costs: [ProcessCost] = []
+        try measureInTurns(exe, [args], before: { _ in before() })[0]
+    }
+
+    /// Each of `variants` (the arguments of one command) timed in turns,
+    /// round after round, so that a shared machine's drifting speed weighs
+    /// on all alike, as the floor and validation are: the ratio of --jobs 1
+    /// to --jobs 2 should not depend on which ran in a slow minute. The
+    /// median of each.
+    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }) throws -> [ProcessCost] {
+        var costs = [[ProcessCost]](repeating: [], count: variants.count)
         for k in 0...runs {
-            before()
-            let c = runMeasured(exe, args)
-            if c.status > 1 { throw CommandFailure("\(baseName(exe)) \(args.prefix(6).joined(separator: " ")) … failed with status \(c.status)") }
-            if k > 0 { costs.append(c) }
+            for (v, args) in variants.enumerated() {
+                before(v)
+                let c = runMeasured(exe, args)
+                if c.status > 1 { throw CommandFailure("\(baseName(exe)) \(args.prefix(6).joined(separator: " ")) … failed with status \(c.status)") }
+                if k > 0 { costs[v].append(c) }
+            }
         }
-        return costs.sorted { $0.seconds < $1.seconds }[costs.count / 2]
+        return costs.map { $0.sorted { $0.seconds < $1.seconds }[$0.count / 2] }
     }
 
     func measure(_ data: BenchDataset, pipelinesDir: String, bin: String) throws -> SizeResult {
@@ -134,19 +146,18 @@ struct BenchCommand: ParsableCommand {
             r.stages.append(StageRow(name: "llr-validate", jobs: j, cost: c))
         }
         let normalised = work + "/normalised"
-        for j in jobList {
-            let c = try measureProcess(bin + "/llr-normalise", ["--out", normalised, "--jobs", "\(j)"] + common + data.returns) { removeTree(normalised) }
-            r.stages.append(StageRow(name: "llr-normalise", jobs: j, cost: c))
+        let normalisations = try measureInTurns(bin + "/llr-normalise", jobList.map { ["--out", normalised, "--jobs", "\($0)"] + common + data.returns }) { _ in
+            removeTree(normalised)
         }
+        for (j, c) in zip(jobList, normalisations) { r.stages.append(StageRow(name: "llr-normalise", jobs: j, cost: c)) }
         let deduped = work + "/dedupe"
         let jMax = jobList.max()!
         let dc = try measureProcess(bin + "/llr-dedupe", ["--out", deduped, "--demo-key", "--jobs", "\(jMax)", "--pipelines", pipelinesDir, normalised]) { removeTree(deduped) }
         r.stages.append(StageRow(name: "llr-dedupe", jobs: jMax, cost: dc))
-        for j in jobList {
-            let merged = work + "/merge-\(j)"
-            let c = try measureProcess(bin + "/llr-merge", ["--inbox", data.directory + "/returns", "--out", merged, "--demo-key", "--jobs", "\(j)"] + common) { removeTree(merged) }
-            r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c))
-        }
+        let merges = try measureInTurns(bin + "/llr-merge", jobList.map {
+            ["--inbox", data.directory + "/returns", "--out", work + "/merge-\($0)", "--demo-key", "--jobs", "\($0)"] + common
+        }) { v in removeTree(work + "/merge-\(jobList[v])") }
+        for (j, c) in zip(jobList, merges) { r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c)) }
 
         // Correctness beside speed: the last merge's lineage and linkage.
         let lineage = work + "/merge-\(jMax)/lineage.csv.gz"
