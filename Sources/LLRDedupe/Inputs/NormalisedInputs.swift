@@ -121,6 +121,10 @@ final class LoadedReturn: @unchecked Sendable {
         partnerBytes = Array(source.name.partner.utf8)
         partnerSeed = identifierHash(partnerBytes)
         var reader = LoadedReturnReader(source)
+        // The arena holds part of the two files' bytes, and the merge's
+        // cache stores them uncompressed: sized from them at once, it is not
+        // copied as it grows (pages never written are never taken).
+        if !superseded { reader.arena.reserveCapacity((fileSize(source.events) ?? 0) + (fileSize(source.identifiers) ?? 0)) }
         reader.readEvents(eventTypes, keysOnly: superseded)
         if !superseded { reader.readIdentifiers() }
         reader.readRejects()
