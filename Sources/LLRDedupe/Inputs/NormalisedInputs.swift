@@ -122,9 +122,12 @@ final class LoadedReturn: @unchecked Sendable {
         partnerSeed = identifierHash(partnerBytes)
         var reader = LoadedReturnReader(source)
         // The arena holds part of the two files' bytes, and the merge's
-        // cache stores them uncompressed: sized from them at once, it is not
-        // copied as it grows (pages never written are never taken).
-        if !superseded { reader.arena.reserveCapacity((fileSize(source.events) ?? 0) + (fileSize(source.identifiers) ?? 0)) }
+        // cache stores them uncompressed: sized from them at once, it and
+        // the rows (an events row takes 150 bytes or more) are not copied as
+        // they grow (pages never written are never taken).
+        let eventsBytes = fileSize(source.events) ?? 0
+        reader.rows.reserveCapacity(eventsBytes / 100)
+        if !superseded { reader.arena.reserveCapacity(eventsBytes + (fileSize(source.identifiers) ?? 0)) }
         reader.readEvents(eventTypes, keysOnly: superseded)
         if !superseded { reader.readIdentifiers() }
         reader.readRejects()
