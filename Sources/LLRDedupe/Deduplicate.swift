@@ -207,20 +207,20 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let names = memberNames.value
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
-    let state: LinkageState?
+    let stateBox: StateBox?
     switch stateLoad?.value {
-    case .some(.loaded(let box)): state = box.state
+    case .some(.loaded(let box)): stateBox = box
     case .some(.failed(let message)): throw DedupeFailure(description: "the linkage state \(options.statePath ?? "") cannot be used: \(message)")
-    case .none: state = nil
+    case .none: stateBox = nil
     }
+    let state = stateBox?.state
     // The person id each source person had on earlier nights, looked up once
     // (on the workers, the state only read) and numbered in order of the
     // members that had them, so the passes over every row below index
     // arrays instead of hashing id strings.
     var priorIds: [String] = []
     var priorOf = [Int32](repeating: -1, count: names.count)
-    if let state {
-        let box = StateBox(state)
+    if let box = stateBox {
         let earlier = concurrentMapInChunks(names.count, jobs: options.jobs) { [names] m in box.state.personId(ofMember: names[m]) }
         var numberOf: [String: Int32] = [:]
         for (m, found) in earlier.enumerated() {
@@ -410,8 +410,7 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // The linkage state is saved on its own worker while the outputs are
     // written (before them, on this thread, when the run is kept to one
     // core); its value is the failure, if any.
-    let saving = state.map { state in
-        let box = StateBox(state)
+    let saving = stateBox.map { box in
         let members = names.indices.map { i in (names[i], personId[Int(result.cluster[Int(distinctMembers[i])])]) }
         let persons = result.clusterCount, created = newPersons, aliases = newAliases
         return WorkerResult(onWorker: options.jobs > 1) { () -> String? in

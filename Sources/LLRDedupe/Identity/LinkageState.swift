@@ -41,7 +41,8 @@ public final class LinkageState {
         // In key order, which the primary-key B-tree takes fastest; the keys are hex, so
         // their digits as numbers order them. Sorted as packed numbers: sorting
         // the (key, id) string pairs themselves retained and released strings on every move.
-        let keys = newMembers.map { hexOrderKey($0.0) }
+        // (A key of another shape goes first, keeping its order.)
+        let keys = newMembers.map { hexOrderKey($0.0) ?? (0, 0) }
         let ordered = PackedOrder.indices(newMembers.count) { keys[$0] }
         try db.transaction { () throws(SQLiteError) in
             let m = try db.prepare("INSERT INTO person_member(member, person_id) VALUES(?1, ?2) ON CONFLICT(member) DO UPDATE SET person_id = excluded.person_id WHERE person_id <> excluded.person_id")
@@ -60,16 +61,5 @@ public final class LinkageState {
             let r = try db.prepare("INSERT INTO run(run, records, persons) VALUES(?1, ?2, ?3)")
             r.bind(1, run); r.bind(2, records); r.bind(3, persons); try r.run()
         }
-    }
-}
-
-/// A hex key's first 16 digits and next 8 as numbers, which order 24-digit
-/// keys as their text does ((0, 0) for anything else: such keys keep their order).
-func hexOrderKey(_ s: String) -> (high: UInt64, low: UInt32) {
-    var s = s
-    return s.withUTF8 { b in
-        guard b.count == 24, let high = hexNumber(UnsafeBufferPointer(rebasing: b[..<16])),
-              let low = hexNumber(UnsafeBufferPointer(rebasing: b[16...])) else { return (0, 0) }
-        return (high, UInt32(low))
     }
 }

@@ -6,12 +6,10 @@ import Foundation
 /// different details that the deterministic rules joined (true matches with
 /// real noise), u from random pairs; the configured values act as a prior
 /// worth `priorPairs` pairs, so thin data falls back to them smoothly.
-struct MatchModel: @unchecked Sendable {
+struct MatchModel: Sendable {
     static let priorPairs = 20.0
     static let fields: [LinkField] = [.forename, .surname, .dob, .sex, .postcode]
 
-    let records: PersonRecords
-    let profiles: ProfileTable
     let levels: [[ComparisonLevel]]
     // What scoring reads for every pair, as values of this struct: read
     // from PersonRecords (a class's variables) and from the nested level
@@ -26,15 +24,12 @@ struct MatchModel: @unchecked Sendable {
     /// one digit, other) and postcode agreement (exact, sector, district,
     /// other); the sex level when the two agree and when they differ.
     let dobLevel: SIMD4<Int8>, postcodeLevel: SIMD4<Int8>, sexLevel: SIMD2<Int8>
-    /// weights and m by field × level, flat (level k of field f at f × levelStride + k),
-    /// and whether a level's weight comes from the name's frequency.
+    /// Each level's weight log2(m/u) and its m by field × level, flat (level
+    /// k of field f at f × levelStride + k), and whether a level's weight
+    /// comes from the name's frequency.
     private(set) var flatWeights: [Double] = [], flatM: [Double] = []
     private(set) var byFrequency: [Bool] = []
     let levelStride: Int
-    /// weights[field][level]
-    var weights: [[Double]]
-    var m: [[Double]]
-    var u: [[Double]]
     /// Share of profiles holding each profile's forename and surname.
     let forenameShare: [Float]
     let surnameShare: [Float]
@@ -43,8 +38,6 @@ struct MatchModel: @unchecked Sendable {
 
     init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>,
          unionFind uf: inout GuardedUnionFind, stats: inout LinkStats, jobs: Int = 1) {
-        self.records = records
-        self.profiles = profiles
         let levels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
         self.levels = levels
         representative = profiles.representative
@@ -79,9 +72,8 @@ struct MatchModel: @unchecked Sendable {
         forenameShare = foreOf.map { $0 < 0 ? 1 : Float(foreNames.counts[Int($0)]) / total }
         surnameShare = surOf.map { $0 < 0 ? 1 : Float(surNames.counts[Int($0)]) / total }
         nickname = nick
-        m = levels.map { $0.map(\.m) }
-        u = levels.map { $0.map(\.u) }
-        weights = []
+        var m = levels.map { $0.map(\.m) }
+        var u = levels.map { $0.map(\.u) }
 
         // m from profiles the deterministic rules put together.
         var byRoot: [(Int32, Int32)] = (0..<np).map { (uf.find(profiles.representative[$0]), Int32($0)) }
@@ -119,13 +111,12 @@ struct MatchModel: @unchecked Sendable {
                 stats.parameters.append((MatchModel.fields[f].rawValue, levels[f][k].kind.rawValue + (levels[f][k].kind == .jaroWinkler ? " \(levels[f][k].threshold)" : ""), m[f][k], u[f][k]))
             }
         }
-        weights = (0..<5).map { f in levels[f].indices.map { k in log2(m[f][k] / u[f][k]) } }
         flatWeights = [Double](repeating: 0, count: 5 * levelStride)
         flatM = flatWeights
         byFrequency = [Bool](repeating: false, count: 5 * levelStride)
         for f in 0..<5 {
             for k in levels[f].indices {
-                flatWeights[f * levelStride + k] = weights[f][k]
+                flatWeights[f * levelStride + k] = log2(m[f][k] / u[f][k])
                 flatM[f * levelStride + k] = m[f][k]
                 byFrequency[f * levelStride + k] = levels[f][k].termFrequency && levels[f][k].kind == .exact && f < 2
             }

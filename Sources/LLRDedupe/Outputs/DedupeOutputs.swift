@@ -90,11 +90,21 @@ func personIdOrder(_ ids: [String]) -> [Int] {
     var keys: [(high: UInt64, low: UInt32)] = []
     keys.reserveCapacity(ids.count)
     for id in ids {
-        let key = hexOrderKey(id)
-        guard key != (0, 0) || id == String(repeating: "0", count: 24) else { return ids.indices.sorted { ids[$0] < ids[$1] } }
+        guard let key = hexOrderKey(id) else { return ids.indices.sorted { ids[$0] < ids[$1] } }
         keys.append(key)
     }
     return PackedOrder.indices(ids.count) { keys[$0] }.map(Int.init)
+}
+
+/// A 24-digit hex key's first 16 digits and next 8 as numbers, which order
+/// such keys as their text does; nil for anything else.
+func hexOrderKey(_ s: String) -> (high: UInt64, low: UInt32)? {
+    var s = s
+    return s.withUTF8 { b in
+        guard b.count == 24, let high = hexNumber(UnsafeBufferPointer(rebasing: b[..<16])),
+              let low = hexNumber(UnsafeBufferPointer(rebasing: b[16...])) else { return nil }
+        return (high, UInt32(low))
+    }
 }
 
 /// Lower-case hex digits as a number; nil for anything else or more than 16 digits.
