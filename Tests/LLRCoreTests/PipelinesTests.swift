@@ -73,6 +73,41 @@ struct PipelinesTests {
         }
     }
 
+    /// Scalars are read as text and turned into numbers or booleans where a
+    /// key asks for one, as YAML 1.1 spells them; a quoted "true" is text.
+    @Test func scalarsAreReadAsTheKeyAsks() throws {
+        let path = tempDir() + "/values.yaml"
+        try """
+        on: yes
+        off: Off
+        flag: TRUE
+        quoted: "true"
+        count: 1_000
+        hex: 0x1F
+        weight: 0.95
+        small: 1e-3
+        whole: 3
+        code: 007
+        word: maybe
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var m = try StrictMap(StrictMap.loadRoot(path: path, displayName: "values.yaml"), file: "values.yaml", what: "the file")
+        #expect(try m.bool("on") == true)
+        #expect(try m.bool("off") == false)
+        #expect(try m.bool("flag") == true)
+        #expect(throws: PipelineError.self) { try m.bool("quoted") }
+        #expect(throws: PipelineError.self) { try m.bool("word") }
+        #expect(try m.int("count") == 1000)
+        #expect(try m.int("hex") == 31)
+        #expect(try m.double("weight") == 0.95)
+        #expect(try m.double("small") == 0.001)
+        #expect(try m.double("whole") == 3)
+        #expect(try m.string("code") == "007")
+        #expect(try m.string("quoted") == "true")
+        #expect(m.keys == ["on", "off", "flag", "quoted", "count", "hex", "weight", "small", "whole", "code", "word"])
+        try m.finish()
+    }
+
     @Test func missingFolderIsAnError() {
         #expect(loadError("/nonexistent/Pipelines")?.message.contains("does not exist") == true)
     }
