@@ -165,36 +165,36 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // Each deterministic rule's field and placeholder values, found once
     // rather than by name on every row.
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
-    var memberKeys = concurrentMapInChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] g in
+    let memberKeys = concurrentMapInChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] g in
         let l = loaded[Int(rowReturn[g])]
         return identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
     }
     // The state remembers source persons by a keyed pseudonym of partner +
-    // own id: each distinct member once, in order of its first row.
-    var firstRows: [Int32] = []
-    var memberOf = [Int32](repeating: 0, count: n)
-    // Grown as members appear: a person has several rows, so sizing it for
-    // every row would hold hundreds of megabytes at ten million.
-    var memberIndex = HashIndex(capacity: n / 4)
-    for g in 0..<n {
-        if g + 8 < n { memberIndex.prefetch(memberKeys[g + 8]) }
-        let (m, isNew) = memberIndex.number(memberKeys[g])
-        memberOf[g] = Int32(m)
-        if isNew { firstRows.append(Int32(g)) }
-    }
-    memberIndex = HashIndex()
-    memberKeys = []  // members are known by number from here on
-    // The members' pseudonyms are made on a worker while this thread copies
-    // the records' details for the linkage.
-    let distinctMembers = firstRows
-    let memberNames = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex] in
+    // own id: each distinct member once, in order of its first row. The
+    // members are numbered, and their pseudonyms made, on a worker while
+    // this thread copies the records' details for the linkage (numbering
+    // alone had left the second core idle).
+    let members = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex] () -> MemberNumbers in
+        var firstRows: [Int32] = []
+        var memberOf = [Int32](repeating: 0, count: n)
+        // Grown as members appear: a person has several rows, so sizing it for
+        // every row would hold hundreds of megabytes at ten million.
+        var memberIndex = HashIndex(capacity: n / 4)
+        for g in 0..<n {
+            if g + 8 < n { memberIndex.prefetch(memberKeys[g + 8]) }
+            let (m, isNew) = memberIndex.number(memberKeys[g])
+            memberOf[g] = Int32(m)
+            if isNew { firstRows.append(Int32(g)) }
+        }
+        memberIndex = HashIndex()
         var id: [UInt8] = []
-        return distinctMembers.map { g32 in
+        let names = firstRows.map { g32 in
             let g = Int(g32), l = loaded[Int(rowReturn[g])]
             id.removeAll(keepingCapacity: true)
             l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
             return String(decoding: id, as: UTF8.self)
         }
+        return MemberNumbers(memberOf: memberOf, firstRows: firstRows, names: names)
     }
     for g in 0..<n {
         let l = ret(g), r = row(g)
@@ -204,7 +204,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
             ruleFields[i].hash(r, buf, partnerSeed: partnerSeed)
         }
     }
-    let names = memberNames.value
+    // Members are known by number from here on.
+    let (memberOf, distinctMembers, names) = (members.value.memberOf, members.value.firstRows, members.value.names)
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
     let stateBox: StateBox?
@@ -243,6 +244,14 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     records = nil  // the comparison copies of every name (a tenth of the peak) are not needed to write
     summary.link = result.stats
     lap("link")
+
+    // 5. Cross-agency events (the same child's episode reported by two
+    // families) need only the clusters: matched on a worker while this
+    // thread gives the clusters their person ids.
+    let crossAgencyEvents = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex, spellOf, typeIndex] in
+        matchCrossAgencyEvents(loaded, rowReturn: rowReturn, rowIndex: rowIndex, spellOf: spellOf, cluster: result.cluster,
+                               typeIndex: typeIndex, rules: linkage.eventMatching)
+    }
 
     // Person ids: a cluster keeps the oldest id any of its members had; other ids become aliases.
     // Each cluster's rows, in row order (one array, not one per cluster).
@@ -307,75 +316,10 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     summary.aliases = newAliases.count
     summary.persons = result.clusterCount
 
-    // 5. Cross-agency events: the same child's episode reported by two families.
-    var owner = spellOf
-    for rule in linkage.eventMatching {
-        guard let type = typeIndex[rule.eventType] else {
-            summary.problems.append("linkage.yaml: eventMatching names \(rule.eventType), which is not a canonical event type")
-            continue
-        }
-        // Each return's part in the rule: 0 none, 1 the first family, 2 another.
-        let role = loaded.map { l -> UInt8 in
-            let family = l.source.name.family
-            return family == rule.families[0] ? 1 : rule.families.contains(family) ? 2 : 0
-        }
-        // The rule's events as (person, row), grouped by person with rows in order.
-        // Packed as (person << 32 | row): plain numbers sort fastest.
-        var packed: [UInt64] = []
-        for g in 0..<n where spellOf[g] == Int32(g) && role[Int(rowReturn[g])] != 0 {
-            let r = row(g)
-            guard r.eventType == type, r.start != Int32.min else { continue }
-            packed.append(PackedOrder.pair(result.cluster[g], UInt32(g)))
-        }
-        packed.sort()
-        let candidates = packed.map { (Int32(truncatingIfNeeded: $0 >> 32), Int32(truncatingIfNeeded: $0)) }
-        var primaries: [Int32] = [], others: [Int32] = []
-        var pairs: [(Int, Int, Int64, Int32, Int32)] = []
-        var used = Set<Int32>()
-        var next = 0
-        while next < candidates.count {
-            let person = candidates[next].0
-            primaries.removeAll(keepingCapacity: true)
-            others.removeAll(keepingCapacity: true)
-            while next < candidates.count && candidates[next].0 == person {
-                let g = candidates[next].1
-                if role[Int(rowReturn[Int(g)])] == 1 { primaries.append(g) } else { others.append(g) }
-                next += 1
-            }
-            if primaries.isEmpty || others.isEmpty { continue }
-            // Closest pairs first, one partner each: the same end day first, then the same start
-            // day, then the other family a day later (a council copy is dated the day it was
-            // recorded), then a day earlier; minutes break ties.
-            // A child known for years has many episodes: each primary looks
-            // only at the others within the window, found by their start day.
-            pairs.removeAll(keepingCapacity: true)
-            others.sort { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
-            for p in primaries {
-                let pStart = Int(row(Int(p)).start)
-                var lo = 0, hi = others.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if Int(row(Int(others[mid])).start) < pStart - rule.windowDays { lo = mid + 1 } else { hi = mid }
-                }
-                for o in others[lo...] {
-                    let days = Int(row(Int(o)).start) - pStart
-                    if days > rule.windowDays { break }
-                    let minutes = abs(Int64(row(Int(o)).startMinute) - Int64(row(Int(p)).startMinute))
-                    let ends = row(Int(o)).end != Int32.min && row(Int(o)).end == row(Int(p)).end ? 0 : 1
-                    pairs.append((ends, days >= 0 ? 2 * days : -2 * days + 1, minutes, p, o))
-                }
-            }
-            // Every pair is distinct (p, o), so the order does not depend on the search.
-            pairs.sort { $0 < $1 }
-            used.removeAll(keepingCapacity: true)
-            for (_, _, _, p, o) in pairs where !used.contains(p) && !used.contains(o) {
-                used.insert(p); used.insert(o)
-                owner[Int(o)] = p
-                summary.crossAgencyMatches += 1
-            }
-        }
-    }
-    for g in 0..<n { owner[g] = owner[Int(spellOf[g])] }
+    let crossAgency = crossAgencyEvents.value
+    summary.problems.append(contentsOf: crossAgency.problems)
+    summary.crossAgencyMatches = crossAgency.matches
+    let owner = crossAgency.owner
     lap("events")
 
     // Event ids: each owning row's, made above as a spell winner's.
@@ -476,6 +420,100 @@ private struct IdentifierField {
         if ignore.contains(where: { $0.elementsEqual(value) }) { return 0 }
         return identifierHash(value, seed: field == .personSourceId ? partnerSeed : 0x5EED_1D5)
     }
+}
+
+/// Each row's owning event after the cross-agency matches: the same child's
+/// episode reported by two families is one event, owned by the first
+/// family's row. Returns the owners, the matches made and the rules that
+/// could not be used.
+func matchCrossAgencyEvents(_ loaded: [LoadedReturn], rowReturn: [Int32], rowIndex: [Int32], spellOf: [Int32], cluster: [Int32],
+                            typeIndex: [String: Int16], rules: [EventMatchRule]) -> CrossAgencyEvents {
+    let n = rowReturn.count
+    @inline(__always) func row(_ g: Int) -> LoadedRow { loaded[Int(rowReturn[g])].rows[Int(rowIndex[g])] }
+    var problems: [String] = [], matches = 0
+    var owner = spellOf
+    for rule in rules {
+        guard let type = typeIndex[rule.eventType] else {
+            problems.append("linkage.yaml: eventMatching names \(rule.eventType), which is not a canonical event type")
+            continue
+        }
+        // Each return's part in the rule: 0 none, 1 the first family, 2 another.
+        let role = loaded.map { l -> UInt8 in
+            let family = l.source.name.family
+            return family == rule.families[0] ? 1 : rule.families.contains(family) ? 2 : 0
+        }
+        // The rule's events as (person, row), grouped by person with rows in order.
+        // Packed as (person << 32 | row): plain numbers sort fastest.
+        var packed: [UInt64] = []
+        for g in 0..<n where spellOf[g] == Int32(g) && role[Int(rowReturn[g])] != 0 {
+            let r = row(g)
+            guard r.eventType == type, r.start != Int32.min else { continue }
+            packed.append(PackedOrder.pair(cluster[g], UInt32(g)))
+        }
+        packed.sort()
+        let candidates = packed.map { (Int32(truncatingIfNeeded: $0 >> 32), Int32(truncatingIfNeeded: $0)) }
+        var primaries: [Int32] = [], others: [Int32] = []
+        var pairs: [(Int, Int, Int64, Int32, Int32)] = []
+        var used = Set<Int32>()
+        var next = 0
+        while next < candidates.count {
+            let person = candidates[next].0
+            primaries.removeAll(keepingCapacity: true)
+            others.removeAll(keepingCapacity: true)
+            while next < candidates.count && candidates[next].0 == person {
+                let g = candidates[next].1
+                if role[Int(rowReturn[Int(g)])] == 1 { primaries.append(g) } else { others.append(g) }
+                next += 1
+            }
+            if primaries.isEmpty || others.isEmpty { continue }
+            // Closest pairs first, one partner each: the same end day first, then the same start
+            // day, then the other family a day later (a council copy is dated the day it was
+            // recorded), then a day earlier; minutes break ties.
+            // A child known for years has many episodes: each primary looks
+            // only at the others within the window, found by their start day.
+            pairs.removeAll(keepingCapacity: true)
+            others.sort { (row(Int($0)).start, $0) < (row(Int($1)).start, $1) }
+            for p in primaries {
+                let pStart = Int(row(Int(p)).start)
+                var lo = 0, hi = others.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if Int(row(Int(others[mid])).start) < pStart - rule.windowDays { lo = mid + 1 } else { hi = mid }
+                }
+                for o in others[lo...] {
+                    let days = Int(row(Int(o)).start) - pStart
+                    if days > rule.windowDays { break }
+                    let minutes = abs(Int64(row(Int(o)).startMinute) - Int64(row(Int(p)).startMinute))
+                    let ends = row(Int(o)).end != Int32.min && row(Int(o)).end == row(Int(p)).end ? 0 : 1
+                    pairs.append((ends, days >= 0 ? 2 * days : -2 * days + 1, minutes, p, o))
+                }
+            }
+            // Every pair is distinct (p, o), so the order does not depend on the search.
+            pairs.sort { $0 < $1 }
+            used.removeAll(keepingCapacity: true)
+            for (_, _, _, p, o) in pairs where !used.contains(p) && !used.contains(o) {
+                used.insert(p); used.insert(o)
+                owner[Int(o)] = p
+                matches += 1
+            }
+        }
+    }
+    for g in 0..<n { owner[g] = owner[Int(spellOf[g])] }
+    return CrossAgencyEvents(owner: owner, matches: matches, problems: problems)
+}
+
+struct CrossAgencyEvents: Sendable {
+    let owner: [Int32]
+    let matches: Int
+    let problems: [String]
+}
+
+/// Each row's member (source person) by number, in order of first rows;
+/// each member's first row and keyed pseudonym.
+struct MemberNumbers: Sendable {
+    let memberOf: [Int32]
+    let firstRows: [Int32]
+    let names: [String]
 }
 
 /// The linkage state as loaded on a worker, or why it could not be.
