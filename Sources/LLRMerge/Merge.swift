@@ -171,11 +171,10 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let checks = validation
     progress.reset()
     // Largest files first, so the workers finish together rather than one
-    // waiting on a big file taken last; results go back in inbox order.
-    let bySize = work.indices.sorted { (work[$0].bytes, $1) > (work[$1].bytes, $0) }
-    let sizeOrdered = concurrentMap(work.count, jobs: options.jobs) { k -> (ValidationReport, NormaliseResult?) in
+    // waiting on a big file taken last.
+    let normalised = concurrentMapLargestFirst(work.count, jobs: options.jobs, size: { Int(work[$0].bytes) }) { i -> (ValidationReport, NormaliseResult?) in
         defer { progress.step("validating and normalising", of: work.count) }
-        let f = work[bySize[k]]
+        let f = work[i]
         if f.returnName == nil || f.nameProblem != nil {
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
@@ -183,8 +182,6 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
                                 background: ownThreads)
         return (r.report, r)
     }
-    var normalised = sizeOrdered
-    for (k, i) in bySize.enumerated() { normalised[i] = sizeOrdered[k] }
     for (k, i) in todo.enumerated() {
         var outcome = result.files[i]
         var (report, norm) = normalised[k]

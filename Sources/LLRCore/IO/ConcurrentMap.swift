@@ -16,6 +16,18 @@ public func concurrentMap<T: Sendable>(_ count: Int, jobs: Int, _ body: @escapin
     return slots.results()
 }
 
+/// `concurrentMap` taking the items largest first, by `size`, so that the
+/// workers finish together rather than one waiting on a big item taken
+/// last; the results come back in index order.
+public func concurrentMapLargestFirst<T: Sendable>(_ count: Int, jobs: Int, size: (Int) -> Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+    let sizes = (0..<count).map(size)
+    let order = (0..<count).sorted { (sizes[$0], $1) > (sizes[$1], $0) }
+    let taken = concurrentMap(count, jobs: jobs) { [order] k in body(order[k]) }
+    var results = taken
+    for (k, i) in order.enumerated() { results[i] = taken[k] }
+    return results
+}
+
 /// `body` over consecutive ranges covering 0..<count (about 16 per worker),
 /// results in range order: for a million small items, where a lock per item
 /// would cost more than the item.
