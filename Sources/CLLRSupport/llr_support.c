@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "llr_support.h"
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 #include <fcntl.h>
 #if defined(__SSE2__)
@@ -108,5 +111,15 @@ void llr_start_writeback(int fd) {
     (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 #else
     (void)fd;
+#endif
+}
+
+int llr_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+    /* Blocks up to 256 MB from the heap, not each its own mapping that
+       free() unmaps; the heap's top trimmed only past 1 GB. */
+    return mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024) && mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#else
+    return 0;
 #endif
 }

@@ -1,3 +1,5 @@
+import LLRCore
 import LLRCommandLine
 
+keepFreedMemoryForReuse()
 runCommand(ValidateCommand.self)

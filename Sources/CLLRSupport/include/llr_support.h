@@ -8,6 +8,13 @@ static inline void llr_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 1);
 }
 
+/* Makes glibc's malloc keep freed memory for the next allocation rather
+   than hand it back to the kernel: a stage that reads file after file then
+   reuses one file's buffers and hash tables for the next instead of taking
+   fresh pages, each zeroed by the kernel on first touch. For validation,
+   whose memory stays small; returns 0 where it cannot be set. */
+int llr_keep_freed_memory(void);
+
 /* Splits one line of a return that holds no quote and no carriage return
    into cells exactly as libcsv does (cells end at commas; spaces and tabs
    around a cell are dropped, inside it kept): the cells are copied to `out`,
