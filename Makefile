@@ -51,7 +51,7 @@ test: build-debug
 # correctness; prints the table, writes out/benchmarks.json and BENCHMARKS.md.
 bench: build
 	@mkdir -p out
-	$(RELEASE_BIN)/llr-bench --rows $(BENCH_ROWS) --jobs 1,2 --runs 3 --out out/benchmarks.json --markdown BENCHMARKS.md
+	$(RELEASE_BIN)/llr-bench --rows $(BENCH_ROWS) --jobs 1,2 --runs 5 --out out/benchmarks.json --markdown BENCHMARKS.md
 
 # Micro-benchmarks of the hot functions (date parsing, NHS check,
 # Jaro-Winkler, CSV field scanning) with ordo-one/benchmark.

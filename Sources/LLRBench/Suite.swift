@@ -64,7 +64,7 @@ public struct ProcessCost: Sendable {
 }
 
 /// Runs a stage's command-line shell as a child process and measures it:
-/// wall time, peak memory and CPU from wait4, threads from /proc.
+/// wall time and CPU from wait4, threads and peak memory from /proc.
 public func runMeasured(_ executable: String, _ arguments: [String], quiet: Bool = true) -> ProcessCost {
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
@@ -80,29 +80,45 @@ public func runMeasured(_ executable: String, _ arguments: [String], quiet: Bool
     guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
         return ProcessCost(seconds: 0, peakRSSBytes: 0, threads: 0, cpuSeconds: 0, status: 127)
     }
-    var threads = 0
+    var threads = 0, sampledPeakKiB = 0
     var status: Int32 = 0
     var usage = rusage()
     while true {
         let r = wait4(pid, &status, WNOHANG, &usage)
         if r == pid { break }
         if r < 0 && errno != EINTR { break }
-        threads = max(threads, threadCount(pid))
+        let now = procStatus(pid)
+        threads = max(threads, now.threads)
+        sampledPeakKiB = max(sampledPeakKiB, now.peakKiB)
         usleep(5000)
     }
+    // wait4's peak memory is at least this process's own at the time of the
+    // spawn (the child counts the pages it shared before exec), so a small
+    // stage would report the bench's memory instead of its own. Above this
+    // process's peak, it is the child's (and exact); otherwise the child's
+    // high-water mark as last sampled.
+    let ownPeakKiB = procStatus(getpid()).peakKiB
+    let peakKiB = usage.ru_maxrss > ownPeakKiB || sampledPeakKiB == 0 ? usage.ru_maxrss : sampledPeakKiB
     let seconds = monotonicSeconds() - started
     let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return ProcessCost(seconds: seconds, peakRSSBytes: Int64(usage.ru_maxrss) * 1024, threads: threads, cpuSeconds: cpu, status: exitStatus)
+    return ProcessCost(seconds: seconds, peakRSSBytes: Int64(peakKiB) * 1024, threads: threads, cpuSeconds: cpu, status: exitStatus)
 }
 
-func threadCount(_ pid: pid_t) -> Int {
-    guard let bytes = readSmallFile("/proc/\(pid)/status") else { return 0 }
+/// A process's threads and peak resident memory (VmHWM, KiB) from
+/// /proc/PID/status; zeros once it has exited.
+func procStatus(_ pid: pid_t) -> (threads: Int, peakKiB: Int) {
+    guard let bytes = readSmallFile("/proc/\(pid)/status") else { return (0, 0) }
     let text = String(decoding: bytes, as: UTF8.self)
-    for line in text.split(separator: "\n") where line.hasPrefix("Threads:") {
-        return Int(String(line.dropFirst(8).filter { $0 != " " && $0 != "\t" })) ?? 0
+    var threads = 0, peak = 0
+    func number(_ line: Substring, after prefix: Int) -> Int {
+        Int(String(line.dropFirst(prefix).prefix { $0 != "k" }.filter { $0 != " " && $0 != "\t" })) ?? 0
     }
-    return 0
+    for line in text.split(separator: "\n") {
+        if line.hasPrefix("Threads:") { threads = number(line, after: 8) }
+        if line.hasPrefix("VmHWM:") { peak = number(line, after: 6) }
+    }
+    return (threads, peak)
 }
 
 /// The row accounting of a merged dataset: every row received is in the

@@ -11,7 +11,8 @@
 // llr-dedupe and the full llr-merge at each --jobs. Each is timed R times
 // after a warm-up (the floor and the first llr-validate in turns, round by
 // round, so a shared machine's drift weighs on both alike; so are the
-// --jobs of llr-normalise and of llr-merge) and the median
+// --jobs of llr-normalise and of llr-merge, each round in the order
+// opposite to the one before) and the median
 // reported with rows/s, MB/s of gzip and of
 // CSV, peak RSS, threads, CPU use and the ratio to the floor. The merged
 // output is then checked: every received row in the lineage once, statuses
@@ -91,6 +92,11 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// 0..<count forwards in even rounds, backwards in odd ones.
+    func turnOrder(_ count: Int, round: Int) -> [Int] {
+        round % 2 == 0 ? Array(0..<count) : Array((0..<count).reversed())
+    }
+
     func measureProcess(_ exe: String, _ args: [String], before: () -> Void = {}) throws -> ProcessCost {
         try measureInTurns(exe, [args], before: { _ in before() })[0]
     }
@@ -99,11 +105,14 @@ struct BenchCommand: ParsableCommand {
     /// round after round, so that a shared machine's drifting speed weighs
     /// on all alike, as the floor and validation are: the ratio of --jobs 1
     /// to --jobs 2 should not depend on which ran in a slow minute. The
-    /// median of each.
+    /// median of each. Each round takes them in the order opposite to the
+    /// round before (A B, B A, …), so neither is always the one that runs
+    /// after the other.
     func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }) throws -> [ProcessCost] {
         var costs = [[ProcessCost]](repeating: [], count: variants.count)
         for k in 0...runs {
-            for (v, args) in variants.enumerated() {
+            for v in turnOrder(variants.count, round: k) {
+                let args = variants[v]
                 before(v)
                 let c = runMeasured(exe, args)
                 if c.status > 1 { throw CommandFailure("\(baseName(exe)) \(args.prefix(6).joined(separator: " ")) … failed with status \(c.status)") }
@@ -125,13 +134,21 @@ struct BenchCommand: ParsableCommand {
         // alike (measured one after the other, their ratio moved by half).
         var inflates: [Double] = [], parses: [Double] = [], validations: [ProcessCost] = []
         for k in 0...runs {
-            var t0 = monotonicSeconds()
-            for f in data.returns { _ = try ValidateBenchmark.inflateOnly(f) }
-            let inflate = monotonicSeconds() - t0
-            t0 = monotonicSeconds()
-            for f in data.returns { _ = try ValidateBenchmark.inflateAndParse(f) }
-            let parse = monotonicSeconds() - t0
-            let c = runMeasured(bin + "/llr-validate", validateArgs(jobList[0]))
+            var inflate = 0.0, parse = 0.0
+            var c = ProcessCost(seconds: 0, peakRSSBytes: 0, threads: 0, cpuSeconds: 0, status: 0)
+            for step in turnOrder(3, round: k) {
+                let t0 = monotonicSeconds()
+                switch step {
+                case 0:
+                    for f in data.returns { _ = try ValidateBenchmark.inflateOnly(f) }
+                    inflate = monotonicSeconds() - t0
+                case 1:
+                    for f in data.returns { _ = try ValidateBenchmark.inflateAndParse(f) }
+                    parse = monotonicSeconds() - t0
+                default:
+                    c = runMeasured(bin + "/llr-validate", validateArgs(jobList[0]))
+                }
+            }
             if c.status > 1 { throw CommandFailure("llr-validate failed with status \(c.status)") }
             if k > 0 { inflates.append(inflate); parses.append(parse); validations.append(c) }
         }

@@ -96,7 +96,7 @@ struct BenchReport {
         var m = "# Benchmarks\n\nLatest results of `make bench` (release build), \(date), on \(machine).\n\n"
         m += "Reproduce: `\(command)` (what `make bench` runs). The inputs are synthetic years from the generator "
         m += "(`llr-synth --quarters \(BenchDataset.quarters) --seed 7 --error-rate 0.01 --resubmissions`, scaled to the size), "
-        m += "cached by size. Each stage is its own executable run as a child process, timed after a warm-up; the median is shown. The floor and the one-core `llr-validate` are timed in turns, round by round, so that the VM's drifting speed weighs on both alike; so are the `--jobs` of `llr-normalise` and of `llr-merge`. "
+        m += "cached by size. Each stage is its own executable run as a child process, timed after a warm-up; the median is shown. The floor and the one-core `llr-validate` are timed in turns, round by round, so that the VM's drifting speed weighs on both alike; so are the `--jobs` of `llr-normalise` and of `llr-merge`. Each round takes them in the order opposite to the round before (A B, B A, …). "
         m += "`floor ÷ stage` is the inflate + libcsv floor's time over the stage's (1.0 = as fast as the floor on one core).\n"
         for r in sizes {
             let rows = r.rowsRead > 0 ? r.rowsRead : r.rows

@@ -1,4 +1,5 @@
 import Foundation
+import LLRBench
 import LLRTestSupport
 import Testing
 
@@ -23,5 +24,18 @@ struct BenchSmokeTests {
         let checks = try #require(size["checks"] as? [String: Any])
         #expect(checks["balanced"] as? Bool == true && checks["correct"] as? Bool == true, "\(checks)")
         #expect(try String(contentsOfFile: dir + "/BENCH.md", encoding: .utf8).contains("| llr-merge | 2 |"))
+    }
+
+    /// A stage's peak memory is its own: wait4 counts the pages a child
+    /// shared with the bench before exec, so a small stage had reported the
+    /// bench's memory (38 MiB for every stage at 20,000 rows).
+    @Test func peakMemoryIsTheChildsOwnNotTheBenchs() {
+        let held = 256 << 20
+        let big = UnsafeMutablePointer<UInt8>.allocate(capacity: held)
+        big.initialize(repeating: 1, count: held)
+        defer { big.deallocate() }
+        let c = runMeasured("/bin/sleep", ["0.2"])
+        #expect(c.status == 0)
+        #expect(c.peakRSSBytes > 0 && c.peakRSSBytes < 64 << 20, "\(c.peakRSSBytes) bytes")
     }
 }
