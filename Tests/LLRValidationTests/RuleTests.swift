@@ -65,6 +65,7 @@ struct RuleTests {
         ("wrong date layout", ["dob": "01/01/2010"], [Located("type-error", 2)]),
         ("code not in list", ["gender": "M"], [Located("constraint-error", 2)]),
         ("required missing", ["local_patient_id": ""], [Located("constraint-error", 2)]),
+        ("required text of spaces only", ["local_patient_id": "   "], [Located("constraint-error", 2)]),
         ("pattern", ["gp_practice": "C8200"], [Located("constraint-error", 2)]),
         ("postcode any case and spacing", ["postcode": "le16zg"], []),
         ("bad postcode", ["postcode": "LE1"], [Located("constraint-error", 2)]),

@@ -26,6 +26,11 @@ struct CellPlan {
     var patternNeedsFullCheck: Bool
     var minimum: Int64
     var maximum: Int64
+    /// Text with no code list, pattern or bounds: any non-empty cell passes,
+    /// which the row loop settles without calling `check`.
+    var acceptsAnyText: Bool {
+        kind == .string && codeBytes == nil && !hasPattern && minimum == .min && maximum == .max
+    }
 
     enum Verdict { case empty, ok(Int64), fail }
 
