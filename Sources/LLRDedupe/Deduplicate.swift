@@ -205,7 +205,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         }
     }
     // Members are known by number from here on.
-    let (memberOf, distinctMembers, names) = (members.value.memberOf, members.value.firstRows, members.value.names)
+    let numbered = members.value
+    let (memberOf, distinctMembers, names) = (numbered.memberOf, numbered.firstRows, numbered.names)
     @inline(__always) func memberName(_ g: Int) -> String { names[Int(memberOf[g])] }
 
     let stateBox: StateBox?
