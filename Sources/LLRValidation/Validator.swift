@@ -124,8 +124,6 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     private let values: UnsafeMutablePointer<Int64>
     private let valueOK: UnsafeMutablePointer<Bool>
     private let failed: UnsafeMutablePointer<Bool>
-    /// Fields whose plan accepts any non-empty text (`CellPlan.acceptsAnyText`).
-    private let anyText: UnsafeMutablePointer<Bool>
     private var rowHasError = false
     private var rowCodes: [String] = []
     private let pivotYear: Int
@@ -175,8 +173,6 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         columns.initialize(repeating: -1, count: fieldCapacity)
         failed = .allocate(capacity: fieldCapacity)
         failed.initialize(repeating: false, count: fieldCapacity)
-        anyText = .allocate(capacity: fieldCapacity)
-        anyText.initialize(repeating: false, count: fieldCapacity)
     }
 
     deinit {
@@ -187,7 +183,6 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         valueOK.deallocate()
         columns.deallocate()
         failed.deallocate()
-        anyText.deallocate()
     }
 
     // MARK: RowContext
@@ -348,7 +343,6 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         plans = compiled
         planBase = compiled.plans
         planCount = compiled.count
-        for i in 0..<compiled.count { anyText[i] = compiled.plans[i].acceptsAnyText }
     }
 
     /// With no partner known, the family whose columns best match the header.
@@ -421,7 +415,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
             locate(i, r, storedCount)
             guard present[i] else { continue }
             if !invalidUTF8.isEmpty && invalidUTF8.contains(columns[i]) { continue }
-            if anyText[i] {
+            if plan[i].acceptsAnyText {
                 // What `check` answers for such a field, without the call.
                 if trimmed[i].count > 0 {
                     values[i] = 0

@@ -92,6 +92,11 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// The run with the median time (the later of the middle two for an even count).
+    func medianRun(_ costs: [ProcessCost]) -> ProcessCost {
+        costs.sorted { $0.seconds < $1.seconds }[costs.count / 2]
+    }
+
     /// 0..<count forwards in even rounds, backwards in odd ones.
     func turnOrder(_ count: Int, round: Int) -> [Int] {
         round % 2 == 0 ? Array(0..<count) : Array((0..<count).reversed())
@@ -119,7 +124,7 @@ struct BenchCommand: ParsableCommand {
                 if k > 0 { costs[v].append(c) }
             }
         }
-        return costs.map { $0.sorted { $0.seconds < $1.seconds }[$0.count / 2] }
+        return costs.map(medianRun)
     }
 
     func measure(_ data: BenchDataset, pipelinesDir: String, bin: String) throws -> SizeResult {
@@ -156,7 +161,7 @@ struct BenchCommand: ParsableCommand {
         r.floorSeconds = parse
         r.stages.append(StageRow(name: "floor: zlib inflate", jobs: 1, cost: ProcessCost(seconds: inflate, peakRSSBytes: 0, threads: 1, cpuSeconds: inflate, status: 0)))
         r.stages.append(StageRow(name: "floor: inflate + libcsv parse", jobs: 1, cost: ProcessCost(seconds: parse, peakRSSBytes: 0, threads: 1, cpuSeconds: parse, status: 0)))
-        r.stages.append(StageRow(name: "llr-validate", jobs: jobList[0], cost: validations.sorted { $0.seconds < $1.seconds }[validations.count / 2]))
+        r.stages.append(StageRow(name: "llr-validate", jobs: jobList[0], cost: medianRun(validations)))
         r.rowsRead = (try? validatedRows(report)) ?? 0
         for j in jobList.dropFirst() {
             let c = try measureProcess(bin + "/llr-validate", validateArgs(j))

@@ -28,9 +28,7 @@ struct CellPlan {
     var maximum: Int64
     /// Text with no code list, pattern or bounds: any non-empty cell passes,
     /// which the row loop settles without calling `check`.
-    var acceptsAnyText: Bool {
-        kind == .string && codeBytes == nil && !hasPattern && minimum == .min && maximum == .max
-    }
+    var acceptsAnyText = false
 
     enum Verdict { case empty, ok(Int64), fail }
 
@@ -126,6 +124,7 @@ final class CellPlans {
                 transitions: dfa.map { copy($0.next).baseAddress! }, accepting: dfa.map { copy($0.accepting).baseAddress! },
                 patternNeedsFullCheck: f.pattern != nil && dfa == nil,
                 minimum: f.minimum ?? .min, maximum: f.maximum ?? .max)
+            plans[i].acceptsAnyText = kind == .string && f.codes == nil && f.pattern == nil && f.minimum == nil && f.maximum == nil
         }
     }
 
