@@ -300,6 +300,9 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let fresh = (0..<result.clusterCount).filter { anchorOf[$0] >= 0 }
     let anchors = fresh.map { memberName(Int(anchorOf[$0])) }
     let freshIds = concurrentMapInChunks(fresh.count, jobs: options.jobs) { i in pseudonyms.id("person", Array(anchors[i].utf8)) }
+    // Sized once: growing a set of a million ids rehashed it a dozen times, on one core.
+    taken.reserveCapacity(taken.count + fresh.count)
+    newPersons.reserveCapacity(fresh.count)
     for (i, c) in fresh.enumerated() {
         // Two children whose earliest records share a partner's id (one id reused for two
         // children) would get one pseudonym: the later cluster takes the next one in turn.

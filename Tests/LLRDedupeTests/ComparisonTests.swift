@@ -38,6 +38,44 @@ import Testing
         }
     }
 
+    /// A rule's pairs found slice by slice, on several workers, are the
+    /// rule's pairs in the same order, however many slices: a slice is cut
+    /// only where the blocking key changes, so no block is split or lost.
+    @Test func blockSlicesGiveTheRulesPairsInOrder() {
+        let settings = linkageSettings
+        let records = PersonRecords(identifierColumns: settings.deterministic.count)
+        let none = [String](repeating: "", count: settings.deterministic.count)
+        // Big and small blocks side by side: many share a dob, a few a surname.
+        for i in 0..<300 {
+            records.append(forename: ["ANNA", "AMY", "BEN", "CARL"][i % 4] + "\(i % 7)", surname: "SMITH\(i % 5)",
+                           dob: "2012-0\(1 + i % 3)-1\(i % 2)", sex: i % 2 == 0 ? "F" : "M", postcode: "LE\(i % 9) 7NF", identifiers: none)
+        }
+        let profiles = ProfileTable(records)
+        records.arena.withUnsafeBufferPointer { arena in
+            let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena, jobs: 2)
+            var pairs = 0
+            for rule in 0..<blocks.rules {
+                var whole: [[Int]] = []
+                blocks.forEachPair(rule: rule) { whole.append([$0, $1]) }
+                pairs += whole.count
+                for count in [1, 2, 3, 8, 50, 1000] {
+                    var sliced: [[Int]] = []
+                    var next = 0
+                    for k in 0..<count {
+                        let positions = blocks.slice(rule: rule, k, of: count)
+                        #expect(positions.lowerBound == next)
+                        next = positions.upperBound
+                        blocks.forEachPair(rule: rule, in: positions) { sliced.append([$0, $1]) }
+                    }
+                    #expect(next == blocks.order[rule].count)
+                    let same = sliced == whole  // (not in the expectation: it would print thousands of pairs)
+                    #expect(same, "rule \(rule) in \(count) slices: \(sliced.count) pairs, \(whole.count) expected")
+                }
+            }
+            #expect(pairs > 1000)
+        }
+    }
+
     /// The nickname lookup answers as the table does, name by name, and
     /// finds nothing for a name the table lacks or a name's prefix.
     @Test func nicknameLookupMatchesTheTable() {

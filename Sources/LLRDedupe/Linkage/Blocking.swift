@@ -74,10 +74,28 @@ struct BlockingKeys: @unchecked Sendable {
     }
 
     func forEachPair(rule: Int, _ body: (Int, Int) -> Void) {
+        forEachPair(rule: rule, in: 0..<order[rule].count, body)
+    }
+
+    /// Slice `k` of `count` of a rule's sorted profiles, cut only where the
+    /// key changes, so that no block is split and the slices in order cover
+    /// the blocks in order: a rule's pairs can be found on several workers.
+    func slice(rule: Int, _ k: Int, of count: Int) -> Range<Int> {
+        let column = keys[rule], sorted = order[rule]
+        func cut(_ i: Int) -> Int {
+            var at = sorted.count * i / count
+            while at > 0 && at < sorted.count && column[Int(sorted[at])] == column[Int(sorted[at - 1])] { at += 1 }
+            return at
+        }
+        return cut(k)..<cut(k + 1)
+    }
+
+    /// The pairs of the blocks that start within `positions` of the rule's sorted profiles.
+    func forEachPair(rule: Int, in positions: Range<Int>, _ body: (Int, Int) -> Void) {
         let column = keys[rule]
         let sorted = order[rule]
-        var start = 0
-        while start < sorted.count {
+        var start = positions.lowerBound
+        while start < positions.upperBound {
             let key = column[Int(sorted[start])]
             var end = start + 1
             while end < sorted.count && column[Int(sorted[end])] == key { end += 1 }

@@ -90,22 +90,15 @@ public struct PersonLinker: Sendable {
         var uf = GuardedUnionFind(count: n, guards: guardColumns)
         var edges: [LinkEdge] = []
 
-        // Finding, for each rule, the first record holding each record's
-        // value, and grouping records by their details (profiles, which are
-        // what gets compared), hash every record and depend on no union: they
-        // run on the workers side by side, the biggest first. The unions
-        // follow here, in rule and record order, as before.
+        // Grouping records by their details (profiles, which are what gets
+        // compared) depends on no union: it runs on a worker while the
+        // rules' first holders of each value are found, and joined in rule
+        // and record order, here.
         let rules = settings.deterministic.count
-        let profileTable = Locked<ProfileTable?>(nil)
-        let firstHolders = concurrentMap(rules + 1, jobs: jobs) { task -> [Int32] in
-            if task == 0 {
-                profileTable.value = ProfileTable(records)
-                return []
-            }
-            return firstHolderOfValue(records.identifiers[task - 1])
-        }
+        let profileTable = WorkerResult(onWorker: jobs > 1) { ProfileTable(records) }
+        let firstHolders = concurrentMap(rules, jobs: max(1, jobs - 1)) { r in firstHolderOfValue(records.identifiers[r]) }
         for r in 0..<rules {
-            let first = firstHolders[r + 1]
+            let first = firstHolders[r]
             for i in 0..<n where first[i] >= 0 {
                 switch uf.union(first[i], Int32(i)) {
                 case .merged: edges.append(LinkEdge(a: first[i], b: Int32(i), rule: Int16(r), weight: 0))
@@ -114,7 +107,7 @@ public struct PersonLinker: Sendable {
                 }
             }
         }
-        let profiles = profileTable.value!
+        let profiles = profileTable.value
         stats.profiles = profiles.count
         let model = records.arena.withUnsafeBufferPointer { arena in
             MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats, jobs: jobs)
@@ -136,24 +129,34 @@ public struct PersonLinker: Sendable {
                 }
             }
             let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena, jobs: jobs)
-            let snapshot = uf
+            // Every record's root as the joins stand now, looked up by the
+            // workers without each copying the union–find to compress it.
+            for i in 0..<n { _ = uf.find(Int32(i)) }
+            let root = uf.parent
             let shared = ReadOnlyBytes(buffer: arena)
             let reviewWeight = settings.reviewWeight
-            let perRule = concurrentMap(blocks.rules, jobs: jobs) { rule -> ([LinkEdge], Int) in
+            // Each rule's blocks in slices, so that the workers finish
+            // together; the slices' finds, in order, are the rule's.
+            let slices = jobs > 1 ? 4 * jobs : 1
+            let perSlice = concurrentMap(blocks.rules * slices, jobs: jobs) { task -> ([LinkEdge], Int) in
+                let rule = task / slices
                 var found: [LinkEdge] = []
-                var local = snapshot
                 var pairs = 0
-                blocks.forEachPair(rule: rule) { p, q in
+                blocks.forEachPair(rule: rule, in: blocks.slice(rule: rule, task % slices, of: slices)) { p, q in
                     let a = profiles.representative[p], b = profiles.representative[q]
-                    if local.find(a) == local.find(b) { return }
+                    if root[Int(a)] == root[Int(b)] { return }
                     pairs += 1
                     let w = model.weight(p, q, arena: shared.buffer)
                     if w >= reviewWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
                 }
                 return (found, pairs)
             }
-            for (found, pairs) in perRule {
-                candidates.append(contentsOf: found)
+            for rule in 0..<blocks.rules {
+                var pairs = 0
+                for (found, inSlice) in perSlice[rule * slices ..< (rule + 1) * slices] {
+                    candidates.append(contentsOf: found)
+                    pairs += inSlice
+                }
                 stats.candidatePairs += pairs
                 stats.pairsPerRule.append(pairs)
             }
