@@ -1,4 +1,5 @@
 import CLibCSV
+import CLLRSupport
 import LLRCore
 import LLRSynth
 import LLRValidation
@@ -103,5 +104,29 @@ public enum ValidateBenchmark {
         var u = rusage()
         getrusage(RUSAGE_SELF.rawValue, &u)
         return Int64(u.ru_maxrss) * 1024
+    }
+}
+
+/// How evenly the machine's cores run for us at the moment: each core's
+/// time for the same pinned arithmetic loop. On a VM the host may give one
+/// core less time than the other for minutes on end; a run on two cores then
+/// waits on the slower one, and no program can go faster on two cores than
+/// 1 + slower / faster times its speed on one. The bench measures this
+/// beside the `--jobs` turns so that their ratio can be read against it.
+public enum CoreBalance {
+    /// The slowest core's speed over the fastest's (1 = even), from each
+    /// core's best of `tries` short loops; nil on one core or where threads
+    /// cannot be pinned.
+    public static func measure(cores: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), tries: Int = 3, rounds: Int = 20_000_000) -> Double? {
+        guard cores > 1 else { return nil }
+        var best = [Double](repeating: .infinity, count: cores)
+        for _ in 0..<tries {
+            for cpu in 0..<cores {
+                let s = llr_core_seconds(Int32(cpu), rounds)
+                if s <= 0 { return nil }
+                best[cpu] = min(best[cpu], s)
+            }
+        }
+        return best.min()! / best.max()!
     }
 }

@@ -17,7 +17,10 @@
 // CSV, peak RSS, threads, CPU use and the ratio to the floor. The merged
 // output is then checked: every received row in the lineage once, statuses
 // adding up, person linkage precision/recall against the truth; a fast wrong
-// answer fails the run (exit 1). Always a release build: `make bench`.
+// answer fails the run (exit 1). Before each round of the merge's turns it
+// times every core on the same pinned loop and reports how evenly they ran:
+// on a VM one core may get less of the host than the other, and the --jobs
+// ratio cannot beat 1 + slower / faster. Always a release build: `make bench`.
 
 import ArgumentParser
 import Foundation
@@ -113,9 +116,10 @@ struct BenchCommand: ParsableCommand {
     /// median of each. Each round takes them in the order opposite to the
     /// round before (A B, B A, …), so neither is always the one that runs
     /// after the other.
-    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }) throws -> [ProcessCost] {
+    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }, eachTimedRound: () -> Void = {}) throws -> [ProcessCost] {
         var costs = [[ProcessCost]](repeating: [], count: variants.count)
         for k in 0...runs {
+            if k > 0 { eachTimedRound() }
             for v in turnOrder(variants.count, round: k) {
                 let args = variants[v]
                 before(v)
@@ -176,9 +180,15 @@ struct BenchCommand: ParsableCommand {
         let jMax = jobList.max()!
         let dc = try measureProcess(bin + "/llr-dedupe", ["--out", deduped, "--demo-key", "--jobs", "\(jMax)", "--pipelines", pipelinesDir, normalised]) { removeTree(deduped) }
         r.stages.append(StageRow(name: "llr-dedupe", jobs: jMax, cost: dc))
+        // How evenly the cores ran, measured before each round of the
+        // merge's turns: the ceiling for its --jobs ratio.
+        var balances: [Double] = []
         let merges = try measureInTurns(bin + "/llr-merge", jobList.map {
             ["--inbox", data.directory + "/returns", "--out", work + "/merge-\($0)", "--demo-key", "--jobs", "\($0)"] + common
-        }) { v in removeTree(work + "/merge-\(jobList[v])") }
+        }, before: { v in removeTree(work + "/merge-\(jobList[v])") }, eachTimedRound: {
+            if let b = CoreBalance.measure() { balances.append(b) }
+        })
+        r.coreBalance = balances
         for (j, c) in zip(jobList, merges) { r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c)) }
 
         // Correctness beside speed: the last merge's lineage and linkage.
@@ -218,6 +228,7 @@ struct BenchCommand: ParsableCommand {
         print("")
         let verdict = r.balanced ? "balanced" : "NOT BALANCED"
         print("checks: \(r.rowsRead) rows read by llr-validate; lineage \(r.balance.lineageRows) rows, statuses \(r.balance.statusText) (sum \(r.balance.sumOfStatuses)): \(verdict)")
+        if let line = r.coreBalanceText { print(line) }
         print("linkage against the truth: persons P \(fmt(r.personPrecision, 5)) R \(fmt(r.personRecall, 5)); events P \(fmt(r.eventPrecision, 4)) R \(fmt(r.eventRecall, 4)): \(r.correct ? "ok" : "WRONG")")
     }
 

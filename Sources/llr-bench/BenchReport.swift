@@ -21,6 +21,18 @@ struct SizeResult {
     var balanced = false
     var personPrecision = 0.0, personRecall = 0.0, eventPrecision = 0.0, eventRecall = 0.0
     var correct = false
+    /// Before each round of the merge's timed turns, the slowest core's
+    /// speed over the fastest's (CoreBalance).
+    var coreBalance: [Double] = []
+
+    /// The cores' balance during the merge's turns, and what it allows two
+    /// cores at most; nil when not measured.
+    var coreBalanceText: String? {
+        guard !coreBalance.isEmpty else { return nil }
+        let sorted = coreBalance.sorted(), median = sorted[sorted.count / 2]
+        return "cores during the merge turns: the slowest ran at \(fmt(median, 2)) of the fastest's speed (median of \(sorted.count); "
+            + "lowest \(fmt(sorted[0], 2))), so two cores could be at most \(fmt(1 + median, 2))x one"
+    }
 }
 
 /// The machine the numbers come from.
@@ -86,7 +98,8 @@ struct BenchReport {
             w.key("personRecall"); w.out += fmt(r.personRecall, 5) + ", "
             w.key("eventPrecision"); w.out += fmt(r.eventPrecision, 4) + ", "
             w.key("eventRecall"); w.out += fmt(r.eventRecall, 4) + ", "
-            w.key("correct"); w.out += "\(r.correct)}}"
+            w.key("correct"); w.out += "\(r.correct)}, "
+            w.key("coreBalance"); w.out += "[" + r.coreBalance.map { fmt($0, 3) }.joined(separator: ", ") + "]}"
         }
         w.out += "\n  ]\n}\n"
         return w.out
@@ -114,6 +127,9 @@ struct BenchReport {
             let verdict = r.correct ? "pass" : "**fail**"
             m += "\nChecks: lineage \(r.balance.lineageRows) rows for \(r.rowsRead) read (\(r.balance.statusText)): \(balanced); "
             m += "persons P \(fmt(r.personPrecision, 5)) R \(fmt(r.personRecall, 5)), events P \(fmt(r.eventPrecision, 4)) R \(fmt(r.eventRecall, 4)): \(verdict).\n"
+            if let line = r.coreBalanceText {
+                m += "\nThe machine: \(line) (each core timed on the same pinned arithmetic loop before each round; a VM's host may give one core less time than the other for minutes).\n"
+            }
         }
         return m
     }
