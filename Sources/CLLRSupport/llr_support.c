@@ -6,10 +6,6 @@
 #endif
 #include <unistd.h>
 #include <fcntl.h>
-#include <time.h>
-#if defined(__linux__)
-#include <sched.h>
-#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -125,36 +121,5 @@ int llr_keep_freed_memory(void) {
     return mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024) && mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
 #else
     return 0;
-#endif
-}
-
-double llr_core_seconds(int cpu, long rounds) {
-#if defined(__linux__)
-    cpu_set_t before, only;
-    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof before, &before) != 0) return -1;
-    CPU_ZERO(&only);
-    CPU_SET(cpu, &only);
-    if (sched_setaffinity(0, sizeof only, &only) != 0) return -1;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* A chain of dependent multiplies and shifts: the same instructions on
-       every core, no memory traffic, nothing the compiler can fold away. */
-    volatile unsigned long sink;
-    unsigned long x = 0x9E3779B97F4A7C15ul;
-    for (long i = 0; i < rounds; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x *= 0xD6E8FEB86659FD93ul;
-    }
-    sink = x;
-    (void)sink;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    sched_setaffinity(0, sizeof before, &before);
-    return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-#else
-    (void)cpu;
-    (void)rounds;
-    return -1;
 #endif
 }

@@ -1,5 +1,4 @@
 import CLibCSV
-import CLLRSupport
 import LLRCore
 import LLRSynth
 import LLRValidation
@@ -107,26 +106,27 @@ public enum ValidateBenchmark {
     }
 }
 
-/// How evenly the machine's cores run for us at the moment: each core's
-/// time for the same pinned arithmetic loop. On a VM the host may give one
-/// core less time than the other for minutes on end; a run on two cores then
-/// waits on the slower one, and no program can go faster on two cores than
-/// 1 + slower / faster times its speed on one. The bench measures this
-/// beside the `--jobs` turns so that their ratio can be read against it.
-public enum CoreBalance {
-    /// The slowest core's speed over the fastest's (1 = even), from each
-    /// core's best of `tries` short loops; nil on one core or where threads
-    /// cannot be pinned.
-    public static func measure(cores: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), tries: Int = 3, rounds: Int = 20_000_000) -> Double? {
-        guard cores > 1 else { return nil }
-        var best = [Double](repeating: .infinity, count: cores)
-        for _ in 0..<tries {
-            for cpu in 0..<cores {
-                let s = llr_core_seconds(Int32(cpu), rounds)
-                if s <= 0 { return nil }
-                best[cpu] = min(best[cpu], s)
+/// What the machine's cores give together at the moment: the parse floor
+/// (inflate + libcsv, nothing else) over the same returns on one core and
+/// on `jobs`, a return per worker at a time, largest first. On a VM the host
+/// may give the cores less than their share for minutes (one core at half
+/// the other's speed; both slower when both run), and no stage can gain
+/// more from more cores than this plainest of parallel jobs does in the
+/// same minute: the bench measures it in the merge's turns, so that the
+/// merge's --jobs ratio can be read against it.
+public enum FloorOnCores {
+    /// The floor's one-core time over its time on `jobs` cores.
+    public static func speedup(_ files: [String], jobs: Int) throws -> Double {
+        func timed(_ j: Int) -> Double {
+            let t0 = monotonicSeconds()
+            _ = concurrentMapLargestFirst(files.count, jobs: j, size: { Int(fileSize(files[$0]) ?? 0) }) { i in
+                try? ValidateBenchmark.inflateAndParse(files[i])
             }
+            return monotonicSeconds() - t0
         }
-        return best.min()! / best.max()!
+        // Each the best of two, in the order 1 J J 1: a single short pass
+        // moves with the VM's moments.
+        let one = timed(1), many = timed(jobs), many2 = timed(jobs), one2 = timed(1)
+        return min(one, one2) / min(many, many2)
     }
 }

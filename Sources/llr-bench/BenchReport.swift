@@ -21,17 +21,22 @@ struct SizeResult {
     var balanced = false
     var personPrecision = 0.0, personRecall = 0.0, eventPrecision = 0.0, eventRecall = 0.0
     var correct = false
-    /// Before each round of the merge's timed turns, the slowest core's
-    /// speed over the fastest's (CoreBalance).
-    var coreBalance: [Double] = []
+    /// Before each round of the merge's timed turns, the floor's one-core
+    /// time over its time on `floorSpeedupJobs` cores (FloorOnCores).
+    var floorSpeedup: [Double] = []
+    var floorSpeedupJobs = 1
 
-    /// The cores' balance during the merge's turns, and what it allows two
-    /// cores at most; nil when not measured.
-    var coreBalanceText: String? {
-        guard !coreBalance.isEmpty else { return nil }
-        let sorted = coreBalance.sorted(), median = sorted[sorted.count / 2]
-        return "cores during the merge turns: the slowest ran at \(fmt(median, 2)) of the fastest's speed (median of \(sorted.count); "
-            + "lowest \(fmt(sorted[0], 2))), so two cores could be at most \(fmt(1 + median, 2))x one"
+    /// What the cores gave the floor during the merge's turns, beside the
+    /// merge's own --jobs ratio; nil when not measured.
+    var floorSpeedupText: String? {
+        guard !floorSpeedup.isEmpty else { return nil }
+        let sorted = floorSpeedup.sorted(), median = sorted[sorted.count / 2]
+        let merges = stages.filter { $0.name == "llr-merge" }
+        var text = "in the merge's turns the floor ran \(fmt(median, 2))x as fast on \(floorSpeedupJobs) cores as on one (median of \(sorted.count); \(fmt(sorted[0], 2))–\(fmt(sorted[sorted.count - 1], 2)))"
+        if let one = merges.first(where: { $0.jobs == 1 }), let many = merges.first(where: { $0.jobs == floorSpeedupJobs }) {
+            text += "; the merge \(fmt(one.cost.seconds / many.cost.seconds, 2))x"
+        }
+        return text
     }
 }
 
@@ -99,7 +104,9 @@ struct BenchReport {
             w.key("eventPrecision"); w.out += fmt(r.eventPrecision, 4) + ", "
             w.key("eventRecall"); w.out += fmt(r.eventRecall, 4) + ", "
             w.key("correct"); w.out += "\(r.correct)}, "
-            w.key("coreBalance"); w.out += "[" + r.coreBalance.map { fmt($0, 3) }.joined(separator: ", ") + "]}"
+            w.key("floorSpeedup"); w.out += "{"
+            w.key("jobs"); w.out += "\(r.floorSpeedupJobs), "
+            w.key("rounds"); w.out += "[" + r.floorSpeedup.map { fmt($0, 3) }.joined(separator: ", ") + "]}}"
         }
         w.out += "\n  ]\n}\n"
         return w.out
@@ -127,8 +134,8 @@ struct BenchReport {
             let verdict = r.correct ? "pass" : "**fail**"
             m += "\nChecks: lineage \(r.balance.lineageRows) rows for \(r.rowsRead) read (\(r.balance.statusText)): \(balanced); "
             m += "persons P \(fmt(r.personPrecision, 5)) R \(fmt(r.personRecall, 5)), events P \(fmt(r.eventPrecision, 4)) R \(fmt(r.eventRecall, 4)): \(verdict).\n"
-            if let line = r.coreBalanceText {
-                m += "\nThe machine: \(line) (each core timed on the same pinned arithmetic loop before each round; a VM's host may give one core less time than the other for minutes).\n"
+            if let line = r.floorSpeedupText {
+                m += "\nThe machine's cores: \(line). The floor (inflate + libcsv over the same returns, a return per core at a time) is timed on one core and on \(r.floorSpeedupJobs) before each round of the merge's turns: on a shared VM what the cores give together changes from minute to minute, and no stage can be expected to gain more from them than this plainest parallel job does in the same minute.\n"
             }
         }
         return m

@@ -24,22 +24,10 @@ struct BenchSmokeTests {
         let checks = try #require(size["checks"] as? [String: Any])
         #expect(checks["balanced"] as? Bool == true && checks["correct"] as? Bool == true, "\(checks)")
         #expect(try String(contentsOfFile: dir + "/BENCH.md", encoding: .utf8).contains("| llr-merge | 2 |"))
-        // The cores' balance is measured beside the merge's turns wherever there are two.
-        let balance = size["coreBalance"] as? [Double] ?? []
-        if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            #expect(balance.count == 1 && balance.allSatisfy { $0 > 0 && $0 <= 1 }, "\(balance)")
-        }
-    }
-
-    /// Each core is timed pinned to it; one core has no balance to speak
-    /// of, and a processor that does not exist cannot be timed.
-    @Test func coreBalanceIsTheSlowerCoresShareOfTheFasters() {
-        #expect(CoreBalance.measure(cores: 1) == nil)
-        #expect(CoreBalance.measure(cores: 4096) == nil)
-        if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            let b = CoreBalance.measure(cores: 2, tries: 1, rounds: 1_000_000)
-            #expect(b != nil && b! > 0 && b! <= 1, "\(String(describing: b))")
-        }
+        // What the cores give the floor together is measured in the merge's turns.
+        let floor = try #require(size["floorSpeedup"] as? [String: Any])
+        let rounds = floor["rounds"] as? [Double] ?? []
+        #expect(floor["jobs"] as? Int == 2 && rounds.count == 1 && rounds.allSatisfy { $0 > 0 }, "\(floor)")
     }
 
     /// A stage's peak memory is its own: wait4 counts the pages a child

@@ -34,12 +34,4 @@ int llr_sync_filesystem(int fd);
    sync_file_range; nothing elsewhere), so a later sync has less to wait for. */
 void llr_start_writeback(int fd);
 
-/* Seconds the calling thread takes for `rounds` rounds of a fixed
-   arithmetic loop while pinned to processor `cpu` (its own affinity is put
-   back after): how fast that core runs for us right now. A VM's cores need
-   not run alike (a host gives each its own share of time), and two cores
-   cannot speed a run up by more than 1 + slower / faster. -1 where the
-   thread cannot be pinned there (no such processor; not Linux). */
-double llr_core_seconds(int cpu, long rounds);
-
 #endif
