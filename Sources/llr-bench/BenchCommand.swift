@@ -116,7 +116,8 @@ struct BenchCommand: ParsableCommand {
     /// median of each. Each round takes them in the order opposite to the
     /// round before (A B, B A, …), so neither is always the one that runs
     /// after the other.
-    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }, eachTimedRound: () -> Void = {}) throws -> [ProcessCost] {
+    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }, eachTimedRound: () -> Void = {},
+                        eachTimedRun: (Int, ProcessCost) -> Void = { _, _ in }) throws -> [ProcessCost] {
         var costs = [[ProcessCost]](repeating: [], count: variants.count)
         for k in 0...runs {
             if k > 0 { eachTimedRound() }
@@ -125,7 +126,7 @@ struct BenchCommand: ParsableCommand {
                 before(v)
                 let c = runMeasured(exe, args)
                 if c.status > 1 { throw CommandFailure("\(baseName(exe)) \(args.prefix(6).joined(separator: " ")) … failed with status \(c.status)") }
-                if k > 0 { costs[v].append(c) }
+                if k > 0 { costs[v].append(c); eachTimedRun(v, c) }
             }
         }
         return costs.map(medianRun)
@@ -187,7 +188,7 @@ struct BenchCommand: ParsableCommand {
             ["--inbox", data.directory + "/returns", "--out", work + "/merge-\($0)", "--demo-key", "--jobs", "\($0)"] + common
         }, before: { v in removeTree(work + "/merge-\(jobList[v])") }, eachTimedRound: {
             if jMax > 1, let x = try? FloorOnCores.speedup(data.returns, jobs: jMax) { floorSpeedups.append(x) }
-        })
+        }, eachTimedRun: { v, c in r.mergeRounds[jobList[v], default: []].append(c.seconds) })
         r.floorSpeedup = floorSpeedups
         r.floorSpeedupJobs = jMax
         for (j, c) in zip(jobList, merges) { r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c)) }
@@ -230,6 +231,7 @@ struct BenchCommand: ParsableCommand {
         let verdict = r.balanced ? "balanced" : "NOT BALANCED"
         print("checks: \(r.rowsRead) rows read by llr-validate; lineage \(r.balance.lineageRows) rows, statuses \(r.balance.statusText) (sum \(r.balance.sumOfStatuses)): \(verdict)")
         if let line = r.floorSpeedupText { print(line) }
+        if let rounds = r.roundsText { print("round by round: \(rounds)") }
         print("linkage against the truth: persons P \(fmt(r.personPrecision, 5)) R \(fmt(r.personRecall, 5)); events P \(fmt(r.eventPrecision, 4)) R \(fmt(r.eventRecall, 4)): \(r.correct ? "ok" : "WRONG")")
     }
 

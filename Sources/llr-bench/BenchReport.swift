@@ -25,6 +25,19 @@ struct SizeResult {
     /// time over its time on `floorSpeedupJobs` cores (FloorOnCores).
     var floorSpeedup: [Double] = []
     var floorSpeedupJobs = 1
+    /// The merge's seconds at each --jobs, round by round (the floor's
+    /// speed-up of a round was measured just before it).
+    var mergeRounds: [Int: [Double]] = [:]
+
+    /// Round by round: the floor's speed-up, then the merge's at one core
+    /// and at the most --jobs, and its own ratio.
+    var roundsText: String? {
+        guard let one = mergeRounds[1], let many = mergeRounds[floorSpeedupJobs], floorSpeedupJobs > 1,
+              one.count == many.count, one.count == floorSpeedup.count else { return nil }
+        return one.indices.map { k in
+            "floor \(fmt(floorSpeedup[k], 2))x, merge \(fmt(one[k], 2)) / \(fmt(many[k], 2)) s = \(fmt(one[k] / many[k], 2))x"
+        }.joined(separator: "; ")
+    }
 
     /// What the cores gave the floor during the merge's turns, beside the
     /// merge's own --jobs ratio; nil when not measured.
@@ -106,7 +119,11 @@ struct BenchReport {
             w.key("correct"); w.out += "\(r.correct)}, "
             w.key("floorSpeedup"); w.out += "{"
             w.key("jobs"); w.out += "\(r.floorSpeedupJobs), "
-            w.key("rounds"); w.out += "[" + r.floorSpeedup.map { fmt($0, 3) }.joined(separator: ", ") + "]}}"
+            w.key("rounds"); w.out += "[" + r.floorSpeedup.map { fmt($0, 3) }.joined(separator: ", ") + "], "
+            w.key("mergeSecondsByJobs"); w.out += "{"
+            w.out += r.mergeRounds.keys.sorted().map { j in
+                "\"\(j)\": [" + r.mergeRounds[j]!.map { fmt($0, 3) }.joined(separator: ", ") + "]"
+            }.joined(separator: ", ") + "}}}"
         }
         w.out += "\n  ]\n}\n"
         return w.out
@@ -136,6 +153,7 @@ struct BenchReport {
             m += "persons P \(fmt(r.personPrecision, 5)) R \(fmt(r.personRecall, 5)), events P \(fmt(r.eventPrecision, 4)) R \(fmt(r.eventRecall, 4)): \(verdict).\n"
             if let line = r.floorSpeedupText {
                 m += "\nThe machine's cores: \(line). The floor (inflate + libcsv over the same returns, a return per core at a time) is timed on one core and on \(r.floorSpeedupJobs) before each round of the merge's turns: on a shared VM what the cores give together changes from minute to minute, and no stage can be expected to gain more from them than this plainest parallel job does in the same minute.\n"
+                if let rounds = r.roundsText { m += "\nRound by round (merge at --jobs 1 / \(r.floorSpeedupJobs)): \(rounds).\n" }
             }
         }
         return m
