@@ -116,7 +116,7 @@ public enum ValidateBenchmark {
 /// merge's --jobs ratio can be read against it.
 public enum FloorOnCores {
     /// The floor's one-core time over its time on `jobs` cores.
-    public static func speedup(_ files: [String], jobs: Int) throws -> Double {
+    public static func speedup(_ files: [String], jobs: Int) -> Double {
         func timed(_ j: Int) -> Double {
             let t0 = monotonicSeconds()
             _ = concurrentMapLargestFirst(files.count, jobs: j, size: { Int(fileSize(files[$0]) ?? 0) }) { i in

@@ -106,18 +106,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     func measureProcess(_ exe: String, _ args: [String], before: () -> Void = {}) throws -> ProcessCost {
-        try measureInTurns(exe, [args], before: { _ in before() })[0]
+        medianRun(try measureInTurns(exe, [args], before: { _ in before() })[0])
     }
 
     /// Each of `variants` (the arguments of one command) timed in turns,
     /// round after round, so that a shared machine's drifting speed weighs
     /// on all alike, as the floor and validation are: the ratio of --jobs 1
-    /// to --jobs 2 should not depend on which ran in a slow minute. The
-    /// median of each. Each round takes them in the order opposite to the
-    /// round before (A B, B A, …), so neither is always the one that runs
-    /// after the other.
-    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }, eachTimedRound: () -> Void = {},
-                        eachTimedRun: (Int, ProcessCost) -> Void = { _, _ in }) throws -> [ProcessCost] {
+    /// to --jobs 2 should not depend on which ran in a slow minute. Each
+    /// round takes them in the order opposite to the round before (A B,
+    /// B A, …), so neither is always the one that runs after the other.
+    /// Returns each variant's timed runs, in round order.
+    func measureInTurns(_ exe: String, _ variants: [[String]], before: (Int) -> Void = { _ in }, eachTimedRound: () -> Void = {}) throws -> [[ProcessCost]] {
         var costs = [[ProcessCost]](repeating: [], count: variants.count)
         for k in 0...runs {
             if k > 0 { eachTimedRound() }
@@ -126,10 +125,10 @@ struct BenchCommand: ParsableCommand {
                 before(v)
                 let c = runMeasured(exe, args)
                 if c.status > 1 { throw CommandFailure("\(baseName(exe)) \(args.prefix(6).joined(separator: " ")) … failed with status \(c.status)") }
-                if k > 0 { costs[v].append(c); eachTimedRun(v, c) }
+                if k > 0 { costs[v].append(c) }
             }
         }
-        return costs.map(medianRun)
+        return costs
     }
 
     func measure(_ data: BenchDataset, pipelinesDir: String, bin: String) throws -> SizeResult {
@@ -162,7 +161,7 @@ struct BenchCommand: ParsableCommand {
             if c.status > 1 { throw CommandFailure("llr-validate failed with status \(c.status)") }
             if k > 0 { inflates.append(inflate); parses.append(parse); validations.append(c) }
         }
-        let inflate = inflates.sorted()[inflates.count / 2], parse = parses.sorted()[parses.count / 2]
+        let inflate = median(inflates), parse = median(parses)
         r.floorSeconds = parse
         r.stages.append(StageRow(name: "floor: zlib inflate", jobs: 1, cost: ProcessCost(seconds: inflate, peakRSSBytes: 0, threads: 1, cpuSeconds: inflate, status: 0)))
         r.stages.append(StageRow(name: "floor: inflate + libcsv parse", jobs: 1, cost: ProcessCost(seconds: parse, peakRSSBytes: 0, threads: 1, cpuSeconds: parse, status: 0)))
@@ -176,7 +175,7 @@ struct BenchCommand: ParsableCommand {
         let normalisations = try measureInTurns(bin + "/llr-normalise", jobList.map { ["--out", normalised, "--jobs", "\($0)"] + common + data.returns }) { _ in
             removeTree(normalised)
         }
-        for (j, c) in zip(jobList, normalisations) { r.stages.append(StageRow(name: "llr-normalise", jobs: j, cost: c)) }
+        for (j, c) in zip(jobList, normalisations.map(medianRun)) { r.stages.append(StageRow(name: "llr-normalise", jobs: j, cost: c)) }
         let deduped = work + "/dedupe"
         let jMax = jobList.max()!
         let dc = try measureProcess(bin + "/llr-dedupe", ["--out", deduped, "--demo-key", "--jobs", "\(jMax)", "--pipelines", pipelinesDir, normalised]) { removeTree(deduped) }
@@ -187,11 +186,12 @@ struct BenchCommand: ParsableCommand {
         let merges = try measureInTurns(bin + "/llr-merge", jobList.map {
             ["--inbox", data.directory + "/returns", "--out", work + "/merge-\($0)", "--demo-key", "--jobs", "\($0)"] + common
         }, before: { v in removeTree(work + "/merge-\(jobList[v])") }, eachTimedRound: {
-            if jMax > 1, let x = try? FloorOnCores.speedup(data.returns, jobs: jMax) { floorSpeedups.append(x) }
-        }, eachTimedRun: { v, c in r.mergeRounds[jobList[v], default: []].append(c.seconds) })
+            if jMax > 1 { floorSpeedups.append(FloorOnCores.speedup(data.returns, jobs: jMax)) }
+        })
         r.floorSpeedup = floorSpeedups
         r.floorSpeedupJobs = jMax
-        for (j, c) in zip(jobList, merges) { r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c)) }
+        for (j, runs) in zip(jobList, merges) { r.mergeRounds[j] = runs.map(\.seconds) }
+        for (j, c) in zip(jobList, merges.map(medianRun)) { r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c)) }
 
         // Correctness beside speed: the last merge's lineage and linkage.
         let lineage = work + "/merge-\(jMax)/lineage.csv.gz"
@@ -251,6 +251,9 @@ func fmt(_ v: Double, _ places: Int = 1) -> String {
     }
     return s
 }
+
+/// The middle value (the later of the middle two for an even count), as `medianRun` takes runs.
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func compact(_ v: Double) -> String { v >= 1e6 ? fmt(v / 1e6, 2) + "M" : v >= 1e3 ? fmt(v / 1e3, 1) + "K" : fmt(v, 0) }
 

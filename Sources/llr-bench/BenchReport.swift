@@ -43,9 +43,9 @@ struct SizeResult {
     /// merge's own --jobs ratio; nil when not measured.
     var floorSpeedupText: String? {
         guard !floorSpeedup.isEmpty else { return nil }
-        let sorted = floorSpeedup.sorted(), median = sorted[sorted.count / 2]
+        let sorted = floorSpeedup.sorted()
         let merges = stages.filter { $0.name == "llr-merge" }
-        var text = "in the merge's turns the floor ran \(fmt(median, 2))x as fast on \(floorSpeedupJobs) cores as on one (median of \(sorted.count); \(fmt(sorted[0], 2))–\(fmt(sorted[sorted.count - 1], 2)))"
+        var text = "in the merge's turns the floor ran \(fmt(median(floorSpeedup), 2))x as fast on \(floorSpeedupJobs) cores as on one (median of \(sorted.count); \(fmt(sorted[0], 2))–\(fmt(sorted[sorted.count - 1], 2)))"
         if let one = merges.first(where: { $0.jobs == 1 }), let many = merges.first(where: { $0.jobs == floorSpeedupJobs }) {
             text += "; the merge \(fmt(one.cost.seconds / many.cost.seconds, 2))x"
         }

@@ -56,7 +56,7 @@ import Testing
             var pairs = 0
             for rule in 0..<blocks.rules {
                 var whole: [[Int]] = []
-                blocks.forEachPair(rule: rule) { whole.append([$0, $1]) }
+                blocks.forEachPair(rule: rule, in: 0..<blocks.order[rule].count) { whole.append([$0, $1]) }
                 pairs += whole.count
                 for count in [1, 2, 3, 8, 50, 1000] {
                     var sliced: [[Int]] = []

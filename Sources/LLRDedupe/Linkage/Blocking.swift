@@ -73,10 +73,6 @@ struct BlockingKeys: @unchecked Sendable {
         }
     }
 
-    func forEachPair(rule: Int, _ body: (Int, Int) -> Void) {
-        forEachPair(rule: rule, in: 0..<order[rule].count, body)
-    }
-
     /// Slice `k` of `count` of a rule's sorted profiles, cut only where the
     /// key changes, so that no block is split and the slices in order cover
     /// the blocks in order: a rule's pairs can be found on several workers.

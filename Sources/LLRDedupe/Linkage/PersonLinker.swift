@@ -55,6 +55,14 @@ struct GuardedUnionFind {
         return r
     }
 
+    /// Every record's root as the joins stand now: a table the workers
+    /// read, where each calling `find` on its own copy would copy the
+    /// parents the first time it compressed a path.
+    mutating func roots() -> [Int32] {
+        for i in parent.indices { _ = find(Int32(i)) }
+        return parent
+    }
+
     enum Outcome { case merged, same, refused }
 
     mutating func union(_ a: Int32, _ b: Int32) -> Outcome {
@@ -129,10 +137,7 @@ public struct PersonLinker: Sendable {
                 }
             }
             let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena, jobs: jobs)
-            // Every record's root as the joins stand now, looked up by the
-            // workers without each copying the union–find to compress it.
-            for i in 0..<n { _ = uf.find(Int32(i)) }
-            let root = uf.parent
+            let root = uf.roots()
             let shared = ReadOnlyBytes(buffer: arena)
             let reviewWeight = settings.reviewWeight
             // Each rule's blocks in slices, so that the workers finish
