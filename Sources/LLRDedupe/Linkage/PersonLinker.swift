@@ -101,9 +101,18 @@ public struct PersonLinker: Sendable {
         // Grouping records by their details (profiles, which are what gets
         // compared) depends on no union: it runs on a worker while the
         // rules' first holders of each value are found, and joined in rule
-        // and record order, here.
+        // and record order, here. The blocking keys depend only on the
+        // profiles: the same worker goes on to them while this thread joins
+        // the rules' records, trains the model and joins identical details,
+        // all of which run on one core for the most part.
         let rules = settings.deterministic.count
         let profileTable = WorkerResult(onWorker: jobs > 1) { ProfileTable(records) }
+        let blocking = WorkerResult(onWorker: jobs > 1) { [settings] in
+            let profiles = profileTable.value
+            return records.arena.withUnsafeBufferPointer { arena in
+                BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena, jobs: max(1, jobs - 1))
+            }
+        }
         let firstHolders = concurrentMap(rules, jobs: max(1, jobs - 1)) { r in firstHolderOfValue(records.identifiers[r]) }
         for r in 0..<rules {
             let first = firstHolders[r]
@@ -136,7 +145,7 @@ public struct PersonLinker: Sendable {
                     }
                 }
             }
-            let blocks = BlockingKeys(settings: settings, records: records, profiles: profiles, arena: arena, jobs: jobs)
+            let blocks = blocking.value
             let root = uf.roots()
             let shared = ReadOnlyBytes(buffer: arena)
             let reviewWeight = settings.reviewWeight
