@@ -301,28 +301,36 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
     // llr.sqlite's lineage and links are each built in a side file of their
-    // own while events and persons load into llr.sqlite; the llr.sqlite task
-    // then copies the lineage in and the links after it (waiting for each
-    // if need be). The tables go into the file in one order whatever the
-    // timing, so the same inputs give the same bytes. Only the llr.sqlite
-    // task ever waits, and only for side files listed before it or taken
-    // next: with one worker both are built first; with more, llr.sqlite
-    // starts at once and the side files, the indicators and the rejects
-    // share the other workers. (When the links task waited for llr.sqlite
-    // itself, its worker sat idle for the lineage copy and the indicators
-    // ran alone at the end: 0.2-0.3 s of a core at 1M rows.)
+    // own while events and persons load into llr.sqlite; then they are
+    // copied in, the lineage first (waiting for each if need be). The tables
+    // go into the file in one order whatever the timing, so the same inputs
+    // give the same bytes. The copies are a task of their own, listed last:
+    // it is the only task that waits, and whatever it waits for was handed
+    // out before it, so no worker waits for a task not yet started. The
+    // side files, the indicators and the rejects take the other workers
+    // meanwhile. (When the loading task went on to the copies itself, it
+    // sat waiting for the links' side file at 1M rows, up to 0.3 s of a
+    // core; before that, the links task waited for the loading.)
     let files = result.dedupe?.lineageFiles ?? []
     let lineage = SideTables(path: staging.path("llr.sqlite.lineage-\(getpid())"), content: .lineage, csv: staging.path("lineage.csv.gz"), files: files)
     let links = SideTables(path: staging.path("llr.sqlite.links-\(getpid())"), content: .links, csv: staging.path("links.csv.gz"), files: files)
-    let main: (String, @Sendable () throws -> Void) = ("llr.sqlite", {
+    let loaded = DispatchGroup()
+    loaded.enter()
+    let load: (String, @Sendable () throws -> Void) = ("llr.sqlite", {
+        defer { loaded.leave() }
         guard hasData else { return }
         let db = try AnalystDatabase(path: staging.path("llr.sqlite"), jobs: jobs)
         try db.load(table: "events", csv: staging.path("published/events.csv"))
         try db.load(table: "persons", csv: staging.path("published/persons.csv"))
         try db.index(["events", "persons"])
+        database.value = db
+    })
+    let copies: (String, @Sendable () throws -> Void) = ("llr.sqlite lineage and links copied in", {
+        loaded.wait()
+        // No database: there is no data, or the loading failed and says why.
+        guard let db = database.value else { return }
         try lineage.copy(into: db)
         try links.copy(into: db)
-        database.value = db
     })
     let sides: [(String, @Sendable () throws -> Void)] = [
         ("llr.sqlite lineage", { try lineage.build(hasData: hasData, jobs: jobs) }),
@@ -352,7 +360,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
             }
         }),
     ]
-    let tasks = (jobs > 1 ? [sides[0], main, sides[1]] : [sides[0], sides[1], main]) + others
+    let tasks = [sides[0], load, sides[1]] + others + [copies]
     let failures = concurrentMap(tasks.count, jobs: jobs) { i -> String? in
         let started = monotonicSeconds()
         defer { logger.info("\(tasks[i].0): \(decimalText(monotonicSeconds() - started, places: 2)) s") }
@@ -368,7 +376,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
 }
 
 /// Tables of llr.sqlite built in a file of their own on one worker, for the
-/// llr.sqlite task to copy in once they are built.
+/// copying task to bring in once they are built.
 final class SideTables: Sendable {
     let path: String
     let content: AnalystDatabase.SideContent
