@@ -130,6 +130,38 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
         let l = loaded[Int(rowReturn[g])]
         return recordKey(l, l.rows[Int(rowIndex[g])])
     }
+    let memberKeys = concurrentMapInChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] g in
+        let l = loaded[Int(rowReturn[g])]
+        return identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
+    }
+    // The state remembers source persons by a keyed pseudonym of partner +
+    // own id: each distinct member once, in order of its first row. The
+    // members are numbered, and their pseudonyms made, on a worker while
+    // this thread finds the spells and copies the records' details for the
+    // linkage (numbering alone had left the second core idle, and so had
+    // the spells, on one core, until the numbering started before them).
+    let members = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex] () -> MemberNumbers in
+        var firstRows: [Int32] = []
+        var memberOf = [Int32](repeating: 0, count: n)
+        // Grown as members appear: a person has several rows, so sizing it for
+        // every row would hold hundreds of megabytes at ten million.
+        var memberIndex = HashIndex(capacity: n / 4)
+        for g in 0..<n {
+            if g + 8 < n { memberIndex.prefetch(memberKeys[g + 8]) }
+            let (m, isNew) = memberIndex.number(memberKeys[g])
+            memberOf[g] = Int32(m)
+            if isNew { firstRows.append(Int32(g)) }
+        }
+        memberIndex = HashIndex()
+        var id: [UInt8] = []
+        let names = firstRows.map { g32 in
+            let g = Int(g32), l = loaded[Int(rowReturn[g])]
+            id.removeAll(keepingCapacity: true)
+            l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
+            return String(decoding: id, as: UTF8.self)
+        }
+        return MemberNumbers(memberOf: memberOf, firstRows: firstRows, names: names)
+    }
     for g in 0..<n {
         if g + 8 < n { spellWinner.prefetch(keys[g + 8]) }
         let (slot, inserted) = spellWinner.slot(keys[g], insertingRow: g)
@@ -165,37 +197,6 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     // Each deterministic rule's field and placeholder values, found once
     // rather than by name on every row.
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
-    let memberKeys = concurrentMapInChunks(n, jobs: options.jobs) { [loaded, rowReturn, rowIndex] g in
-        let l = loaded[Int(rowReturn[g])]
-        return identifierHash(l.bytes(l.rows[Int(rowIndex[g])].ownId), seed: l.partnerSeed)
-    }
-    // The state remembers source persons by a keyed pseudonym of partner +
-    // own id: each distinct member once, in order of its first row. The
-    // members are numbered, and their pseudonyms made, on a worker while
-    // this thread copies the records' details for the linkage (numbering
-    // alone had left the second core idle).
-    let members = WorkerResult(onWorker: options.jobs > 1) { [loaded, rowReturn, rowIndex] () -> MemberNumbers in
-        var firstRows: [Int32] = []
-        var memberOf = [Int32](repeating: 0, count: n)
-        // Grown as members appear: a person has several rows, so sizing it for
-        // every row would hold hundreds of megabytes at ten million.
-        var memberIndex = HashIndex(capacity: n / 4)
-        for g in 0..<n {
-            if g + 8 < n { memberIndex.prefetch(memberKeys[g + 8]) }
-            let (m, isNew) = memberIndex.number(memberKeys[g])
-            memberOf[g] = Int32(m)
-            if isNew { firstRows.append(Int32(g)) }
-        }
-        memberIndex = HashIndex()
-        var id: [UInt8] = []
-        let names = firstRows.map { g32 in
-            let g = Int(g32), l = loaded[Int(rowReturn[g])]
-            id.removeAll(keepingCapacity: true)
-            l.appendId("member", of: l.rows[Int(rowIndex[g])].ownId, pseudonyms, to: &id)
-            return String(decoding: id, as: UTF8.self)
-        }
-        return MemberNumbers(memberOf: memberOf, firstRows: firstRows, names: names)
-    }
     for g in 0..<n {
         let l = ret(g), r = row(g)
         let partnerSeed = l.partnerSeed
