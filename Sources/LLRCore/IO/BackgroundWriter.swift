@@ -8,9 +8,9 @@ import Dispatch
 /// slot while the others' producers waited with nothing of theirs queued:
 /// at 1M rows and --jobs 2, the dedupe's writing left 0.21-0.35 core-s
 /// idle that way, 0.09-0.20 with a bound per output (perf timelines, three
-/// runs each; a bound of 8 per output left 0.29-0.32). The bytes written are the same
-/// as writing in line. With `inline` (a run asked to use one core) each
-/// chunk is compressed and written on the caller's thread instead.
+/// runs each; a bound of 8 per output left 0.29-0.32). The bytes written
+/// are the same as writing in line. With `inline` (a run asked to use one
+/// core) each chunk is compressed and written on the caller's thread instead.
 public final class BackgroundWriter: @unchecked Sendable {
     /// At most this many chunks (of ~32–64 KiB) queued for this output.
     private let inFlight = DispatchSemaphore(value: 32)
