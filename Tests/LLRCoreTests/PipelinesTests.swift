@@ -50,6 +50,25 @@ struct PipelinesTests {
         #expect(e.message.contains("unknown key 'requried'"))
     }
 
+    /// A population of 0 made every rate for the area infinite, and the run
+    /// report's chart of rates never finished drawing.
+    @Test(arguments: [("  E06000016: 82000", "  E06000016: 0", "must be a whole number above 0"),
+                      ("  E06000016: 82000", "  E06000016: -5", "must be a whole number above 0"),
+                      ("  E06000016: 82000", "  E06000016: many", "must be a whole number"),
+                      ("  E06000017: 7800", "  E06000017: 7800\n  E09999999: 500", "E09999999 is not one of localAuthorities.areas")])
+    func populationsMustBeCountsOfKnownAreas(line: String, replacement: String, message: String) throws {
+        let dir = try broken("mappings.yaml") { $0.replacingOccurrences(of: line + "\n", with: replacement + "\n") }
+        let e = try #require(loadError(dir))
+        #expect(e.file == "mappings.yaml")
+        #expect(e.line == lineNumber(of: replacement.components(separatedBy: "\n").last!, in: dir + "/mappings.yaml"))
+        #expect(e.message.contains(message), "\(e.message)")
+    }
+
+    func lineNumber(of text: String, in path: String) -> Int? {
+        let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.components(separatedBy: "\n") ?? []
+        return lines.firstIndex(of: text).map { $0 + 1 }
+    }
+
     @Test func unknownTopLevelKeyInTheRegistry() throws {
         let dir = try broken("partners.yaml") { $0 + "extra: 1\n" }
         let e = try #require(loadError(dir))

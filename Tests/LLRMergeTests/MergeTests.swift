@@ -416,6 +416,28 @@ struct IndicatorTests {
     }
 }
 
+@Suite("run report charts")
+struct ChartTests {
+    @Test("a value that is not finite is left out of a chart, and the chart still draws")
+    func valuesNotFinite() {
+        #expect(SVGChart.niceCeiling(.infinity) == 1 && SVGChart.niceCeiling(.nan) == 1)
+        #expect(SVGChart.niceCeiling(73) == 100 && SVGChart.niceCeiling(140) == 200)
+        let svg = SVGChart.lines(xLabels: ["2024-25 Q1", "2024-25 Q2", "2024-25 Q3"],
+                                 series: [(name: "Leicester", values: [12.5, .infinity, 30]), (name: "Rutland", values: [.nan, nil, 8])])
+        #expect(!svg.contains("inf") && !svg.contains("nan"))
+        // Leicester's line breaks at the infinite value: two pieces of one point each, three points in all.
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 3)
+        // The axis is scaled to the finite values: its top line is 50.
+        #expect(svg.contains(">50</text>"))
+    }
+
+    @Test("labels are escaped inside the SVG")
+    func labelsEscaped() {
+        let svg = SVGChart.horizontalBars([(label: "A&B <script>", value: 3, text: "3 \"rows\"")])
+        #expect(svg.contains("A&amp;B &lt;script&gt;") && !svg.contains("<script>") && svg.contains("3 &quot;rows&quot;"))
+    }
+}
+
 @Suite("llr-merge command line")
 struct MergeCommandTests {
     func run(_ args: [String]) throws -> (Int32, String) {

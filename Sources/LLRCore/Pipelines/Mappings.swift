@@ -96,7 +96,13 @@ public struct Mappings: Sendable {
         let popSource = try pop.requiredString("source")
         _ = try pop.int("year")
         var population: [String: Int] = [:]
-        for la in pop.keys where la != "source" && la != "year" { population[la] = try pop.int(la) }
+        // A rate is children per 10,000 of these: a count of 0 or below gave
+        // infinite rates in indicators.csv.gz and hung the run report's chart.
+        for la in pop.keys where la != "source" && la != "year" {
+            guard laNames[la] != nil else { throw pop.error(la, "\(la) is not one of localAuthorities.areas") }
+            guard let count = try pop.int(la), count > 0 else { throw pop.error(la, "the population of \(la) must be a whole number above 0") }
+            population[la] = count
+        }
         try pop.finish()
 
         guard var ab = try root.map("ageBands") else { throw PipelineError(file: name, line: root.line, "'ageBands' is required") }

@@ -48,12 +48,12 @@ enum SVGChart {
         return svg + "</svg>"
     }
 
-    /// Lines over ordered x labels; a missing value breaks the line.
+    /// Lines over ordered x labels; a missing value (or one not finite) breaks the line.
     static func lines(xLabels: [String], series: [(name: String, values: [Double?])], width: Int = 900, height: Int = 300) -> String {
         guard !xLabels.isEmpty, !series.isEmpty else { return "<p class=\"meta\">Nothing to show.</p>" }
         let left = 60, bottom = 60, top = 30
         let plotH = Double(height - bottom - top), plotW = Double(width - left - 70)
-        let maxValue = niceCeiling(series.flatMap { $0.values.compactMap { $0 } }.max() ?? 1)
+        let maxValue = niceCeiling(series.flatMap { $0.values.compactMap { $0 }.filter(\.isFinite) }.max() ?? 1)
         let step = xLabels.count > 1 ? plotW / Double(xLabels.count - 1) : 0
         func x(_ i: Int) -> Double { Double(left) + (xLabels.count > 1 ? step * Double(i) : plotW / 2) }
         func y(_ v: Double) -> Double { Double(top) + plotH - plotH * v / maxValue }
@@ -66,7 +66,7 @@ enum SVGChart {
             let color = palette[s % palette.count]
             var path = "", pen = false
             for (i, v) in serie.values.enumerated() {
-                guard let v else { pen = false; continue }
+                guard let v, v.isFinite else { pen = false; continue }
                 path += (pen ? " L" : " M") + "\(number(x(i))) \(number(y(v)))"
                 pen = true
                 svg += "<circle cx=\"\(number(x(i)))\" cy=\"\(number(y(v)))\" r=\"3.5\" fill=\"\(color)\"><title>\(htmlEscaped(serie.name)) \(htmlEscaped(xLabels[i])): \(number(v))</title></circle>"
@@ -109,7 +109,8 @@ enum SVGChart {
 
     /// 1, 2 or 5 times a power of ten, at or above `v`.
     static func niceCeiling(_ v: Double) -> Double {
-        guard v > 0 else { return 1 }
+        // Not finite: no power of ten reaches it (the loop below would not end).
+        guard v > 0, v.isFinite else { return 1 }
         var p = 1.0
         while p * 10 <= v { p *= 10 }
         while p > v { p /= 10 }
