@@ -19,6 +19,9 @@ public struct MergeSettings: Sendable {
         guard var schedule = try root.map("schedule") else { throw PipelineError(file: name, line: root.line, "'schedule' is required") }
         let source = try schedule.requiredString("source")
         let due = try schedule.int("dueDaysAfterQuarterEnd") ?? 30
+        guard (0...366).contains(due) else {
+            throw schedule.error("dueDaysAfterQuarterEnd", "dueDaysAfterQuarterEnd (\(due)) must be from 0 to 366 days after the quarter ends")
+        }
         let firstText = try schedule.requiredString("firstQuarter")
         guard let first = FinancialQuarter(firstText) else {
             throw schedule.error("firstQuarter", "'\(firstText)' is not a quarter: write it like 2024-25_Q1")
@@ -29,7 +32,10 @@ public struct MergeSettings: Sendable {
         let minimum = try sup.int("minimum") ?? 1
         let maximum = try sup.int("maximum") ?? 4
         let marker = try sup.string("marker") ?? "[c]"
+        if minimum < 0 { throw sup.error("minimum", "minimum (\(minimum)) must be 0 or above") }
         if minimum > maximum { throw sup.error("maximum", "maximum (\(maximum)) is below minimum (\(minimum))") }
+        // An empty marker would look like a count nobody recorded.
+        if marker.allSatisfy(\.isWhitespace) { throw sup.error("marker", "marker must not be empty: suppressed counts would look like missing ones (GSS: [c])") }
         try sup.finish()
         guard var total = try root.map("total") else { throw PipelineError(file: name, line: root.line, "'total' is required") }
         let code = try total.requiredString("code"), totalName = try total.requiredString("name")

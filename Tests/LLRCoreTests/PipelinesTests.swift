@@ -29,48 +29,21 @@ struct PipelinesTests {
         #expect(p.registry.resolve("") == nil)
     }
 
-    /// Copies Pipelines/ and applies `edit` to one file.
-    func broken(_ file: String, _ edit: (String) -> String) throws -> String {
-        let dir = tempDir() + "/Pipelines"
-        try FileManager.default.copyItem(atPath: packageRoot + "/Pipelines", toPath: dir)
-        let path = dir + "/" + file
-        try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
-        return dir
-    }
 
     func loadError(_ dir: String) -> PipelineError? {
         do { _ = try Pipelines.load(from: dir); return nil } catch { return error }
     }
 
     @Test func unknownKeyIsReportedWithFileAndLine() throws {
-        let dir = try broken("families/health.yaml") { $0.replacingOccurrences(of: "constraints: {required: true, unique: true}", with: "constraints: {requried: true, unique: true}") }
+        let dir = try editedPipelines("families/health.yaml") { $0.replacingOccurrences(of: "constraints: {required: true, unique: true}", with: "constraints: {requried: true, unique: true}") }
         let e = try #require(loadError(dir))
         #expect(e.file == "families/health.yaml")
         #expect(e.line == 24)
         #expect(e.message.contains("unknown key 'requried'"))
     }
 
-    /// A population of 0 made every rate for the area infinite, and the run
-    /// report's chart of rates never finished drawing.
-    @Test(arguments: [("  E06000016: 82000", "  E06000016: 0", "must be a whole number above 0"),
-                      ("  E06000016: 82000", "  E06000016: -5", "must be a whole number above 0"),
-                      ("  E06000016: 82000", "  E06000016: many", "must be a whole number"),
-                      ("  E06000017: 7800", "  E06000017: 7800\n  E09999999: 500", "E09999999 is not one of localAuthorities.areas")])
-    func populationsMustBeCountsOfKnownAreas(line: String, replacement: String, message: String) throws {
-        let dir = try broken("mappings.yaml") { $0.replacingOccurrences(of: line + "\n", with: replacement + "\n") }
-        let e = try #require(loadError(dir))
-        #expect(e.file == "mappings.yaml")
-        #expect(e.line == lineNumber(of: replacement.components(separatedBy: "\n").last!, in: dir + "/mappings.yaml"))
-        #expect(e.message.contains(message), "\(e.message)")
-    }
-
-    func lineNumber(of text: String, in path: String) -> Int? {
-        let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.components(separatedBy: "\n") ?? []
-        return lines.firstIndex(of: text).map { $0 + 1 }
-    }
-
     @Test func unknownTopLevelKeyInTheRegistry() throws {
-        let dir = try broken("partners.yaml") { $0 + "extra: 1\n" }
+        let dir = try editedPipelines("partners.yaml") { $0 + "extra: 1\n" }
         let e = try #require(loadError(dir))
         #expect(e.file == "partners.yaml")
         #expect(e.message.contains("unknown key 'extra'"))
@@ -85,7 +58,7 @@ struct PipelinesTests {
             ("families/vcs.yaml", { $0.replacingOccurrences(of: "rule: free-text", with: "rule: free-txt") }, "unknown rule"),
         ]
         for (file, edit, expected) in cases {
-            let e = try #require(loadError(try broken(file, edit)))
+            let e = try #require(loadError(try editedPipelines(file, edit)))
             #expect(e.file == file)
             #expect(e.line > 0)
             #expect(e.message.contains(expected), "\(e)")

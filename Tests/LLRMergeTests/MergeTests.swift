@@ -416,6 +416,59 @@ struct IndicatorTests {
     }
 }
 
+@Suite("Pipelines/ as llr-merge reads it")
+struct ContractSettingsTests {
+    /// What llr-merge loads, in its order; the first error.
+    func contractError(_ dir: String) -> PipelineError? {
+        do {
+            _ = try Pipelines.load(from: dir)
+            _ = try LinkageSettings.load(path: dir + "/linkage.yaml", name: "linkage.yaml")
+            _ = try MergeSettings.load(directory: dir)
+            return nil
+        } catch { return error }
+    }
+
+    /// Numbers in Pipelines/ that would make a night wrong, endless or a
+    /// crash are refused at load, with the file and line. (A population of 0
+    /// made every rate for the area infinite, and the run report's chart of
+    /// rates never finished drawing.)
+    @Test(arguments: [
+        ("mappings.yaml", "  E06000016: 82000", "  E06000016: 0", "must be a whole number above 0"),
+        ("mappings.yaml", "  E06000016: 82000", "  E06000016: -5", "must be a whole number above 0"),
+        ("mappings.yaml", "  E06000016: 82000", "  E06000016: many", "must be a whole number"),
+        ("mappings.yaml", "  E06000017: 7800", "  E06000017: 7800\n  E09999999: 500", "E09999999 is not one of localAuthorities.areas"),
+        ("mappings.yaml", "{label: 5-9, max: 9}", "{label: 5-9, max: 3}", "must be above the band before's (4)"),
+        ("mappings.yaml", "{label: 0-4, max: 4}", "{label: 0-4, max: -4}", "the first age band's max (-4) must be 0 or above"),
+        ("merge.yaml", "dueDaysAfterQuarterEnd: 30", "dueDaysAfterQuarterEnd: -5", "must be from 0 to 366"),
+        ("merge.yaml", "marker: \"[c]\"", "marker: \"\"", "marker must not be empty"),
+        ("merge.yaml", "minimum: 1", "minimum: -1", "minimum (-1) must be 0 or above"),
+        ("linkage.yaml", "randomPairs: 200000", "randomPairs: 999999999999", "randomPairs (999999999999) must be from 0 to 10000000"),
+        ("linkage.yaml", "minTrainingPairs: 200", "minTrainingPairs: -1", "must be 0 or above"),
+        ("linkage.yaml", "matchWeight: 16", "matchWeight: .nan", "matchWeight must be a number"),
+        ("linkage.yaml", "reviewWeight: 10", "reviewWeight: -.inf", "reviewWeight must be a number"),
+    ])
+    func settingsOutOfRange(file: String, text: String, replacement: String, message: String) throws {
+        let dir = try editedPipelines(file) { original in
+            #expect(original.contains(text), "the test's text is no longer in \(file)")
+            return original.replacingOccurrences(of: text, with: replacement)
+        }
+        let e = try #require(contractError(dir))
+        #expect(e.file == file)
+        #expect(e.line == lineNumber(containing: replacement.components(separatedBy: "\n").last!, in: dir + "/" + file))
+        #expect(e.message.contains(message), "\(e.message)")
+    }
+
+    func lineNumber(containing text: String, in path: String) -> Int? {
+        let lines = (try? String(contentsOfFile: path, encoding: .utf8))?.components(separatedBy: "\n") ?? []
+        return lines.firstIndex { $0.contains(text) }.map { $0 + 1 }
+    }
+
+    @Test func aNegativeSeedIsAsGoodAsAnyOther() throws {
+        let dir = try editedPipelines("linkage.yaml") { $0.replacingOccurrences(of: "seed: 2024", with: "seed: -1") }
+        #expect(try LinkageSettings.load(path: dir + "/linkage.yaml", name: "linkage.yaml").seed == UInt64.max)
+    }
+}
+
 @Suite("run report charts")
 struct ChartTests {
     @Test("a value that is not finite is left out of a chart, and the chart still draws")

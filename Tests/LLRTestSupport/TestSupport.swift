@@ -29,6 +29,15 @@ public func tempDir() -> String {
     return dir
 }
 
+/// A copy of the project's Pipelines/ with `edit` applied to one file.
+public func editedPipelines(_ file: String, _ edit: (String) -> String) throws -> String {
+    let dir = tempDir() + "/Pipelines"
+    try FileManager.default.copyItem(atPath: packageRoot + "/Pipelines", toPath: dir)
+    let path = dir + "/" + file
+    try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
+    return dir
+}
+
 /// The text of a `.csv.gz` (or plain) file, read through the project's own stream.
 public func gunzip(_ path: String) throws -> String {
     let s = try ReturnByteStream(path: path)

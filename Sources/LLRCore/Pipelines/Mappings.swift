@@ -111,9 +111,15 @@ public struct Mappings: Sendable {
         for node in try ab.list("bands") ?? [] {
             var b = try StrictMap(node, file: name, what: "an age band")
             guard let max = try b.int("max") else { throw PipelineError(file: name, line: b.line, "an age band needs 'max'") }
+            // An age takes the first band whose max it is not above: bands out of order would misfile ages.
+            if let before = bands.last?.1, max <= before {
+                throw PipelineError(file: name, line: b.line, "an age band's max (\(max)) must be above the band before's (\(before))")
+            }
+            if bands.isEmpty && max < 0 { throw PipelineError(file: name, line: b.line, "the first age band's max (\(max)) must be 0 or above") }
             bands.append((try b.requiredString("label"), max))
             try b.finish(allowed: ["label", "max"])
         }
+        if bands.isEmpty { throw ab.error("bands", "ageBands needs at least one band") }
         try ab.finish()
         try root.finish(allowed: ["eventTypes", "ethnicity", "sex", "localAuthorities", "postcodeDistricts", "population", "ageBands"])
         return Mappings(

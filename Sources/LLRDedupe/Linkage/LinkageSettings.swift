@@ -45,6 +45,9 @@ public struct LinkageSettings: Sendable {
     public var maxBlock: Int
     public var minTrainingPairs: Int
     public var randomPairs: Int
+    /// The most random pairs linkage.yaml may ask for (Splink's own
+    /// examples go to 1e7 for estimating u).
+    public static let maxRandomPairs = 10_000_000
     public var seed: UInt64
     /// Folded name → its group number; names in one group are variants.
     public var nicknameGroups: [[UInt8]: [Int]]
@@ -68,10 +71,19 @@ public struct LinkageSettings: Sendable {
 
         guard var prob = try root.map("probabilistic") else { throw PipelineError(file: name, line: root.line, "'probabilistic' is required") }
         let minTraining = try prob.int("minTrainingPairs") ?? 200
+        if minTraining < 0 { throw prob.error("minTrainingPairs", "minTrainingPairs (\(minTraining)) must be 0 or above") }
+        // Each random pair is drawn and compared: a number past this would hold the night for hours.
         let randomPairs = try prob.int("randomPairs") ?? 200_000
-        let seed = UInt64(try prob.int("seed") ?? 1)
+        guard (0...LinkageSettings.maxRandomPairs).contains(randomPairs) else {
+            throw prob.error("randomPairs", "randomPairs (\(randomPairs)) must be from 0 to \(LinkageSettings.maxRandomPairs)")
+        }
+        // Any whole number will do as a seed, negative ones too.
+        let seed = UInt64(bitPattern: Int64(try prob.int("seed") ?? 1))
         guard let matchWeight = try prob.double("matchWeight") else { throw prob.error("matchWeight", "'matchWeight' is required") }
         let reviewWeight = try prob.double("reviewWeight") ?? matchWeight
+        // NaN compares false with every weight: nothing would ever merge, silently.
+        if !matchWeight.isFinite { throw prob.error("matchWeight", "matchWeight must be a number (not .nan or .inf)") }
+        if !reviewWeight.isFinite { throw prob.error("reviewWeight", "reviewWeight must be a number (not .nan or .inf)") }
         if reviewWeight > matchWeight { throw prob.error("reviewWeight", "reviewWeight must not be above matchWeight") }
         let maxBlock = try prob.int("maxBlock") ?? 400
         if maxBlock < 2 { throw prob.error("maxBlock", "maxBlock must be at least 2") }
