@@ -446,6 +446,14 @@ struct ContractSettingsTests {
         ("linkage.yaml", "minTrainingPairs: 200", "minTrainingPairs: -1", "must be 0 or above"),
         ("linkage.yaml", "matchWeight: 16", "matchWeight: .nan", "matchWeight must be a number"),
         ("linkage.yaml", "reviewWeight: 10", "reviewWeight: -.inf", "reviewWeight must be a number"),
+        ("linkage.yaml", "    - [dob, forename1]", "    - []", "a blocking rule needs at least one key"),
+        ("linkage.yaml", "windowDays: 1", "windowDays: -3", "windowDays (-3) must be from 0 to 366"),
+        ("linkage.yaml", "families: [police, council]", "families: [police, police]", "at least two different families"),
+        ("families/police.yaml", "    childMax: 17", "    childMax: -17", "0 <= childMin <= childMax <= warnMax (here 0, -17, 25)"),
+        ("families/police.yaml", "    warnMax: 25", "    warnMax: 2", "0 <= childMin <= childMax <= warnMax (here 0, 17, 2)"),
+        ("partners.yaml", "  - code: NSPCC", "  - code: \"\"", "partner code '' must be letters and digits only"),
+        ("partners.yaml", "  - code: NSPCC", "  - code: NS_PCC", "partner code 'NS_PCC' must be letters and digits only"),
+        ("partners.yaml", "  - code: NSPCC", "  - code: ../NSPCC", "partner code '../NSPCC' must be letters and digits only"),
     ])
     func settingsOutOfRange(file: String, text: String, replacement: String, message: String) throws {
         let dir = try editedPipelines(file) { original in

@@ -202,9 +202,13 @@ public struct FamilySchema: Sendable {
             for f in fs where !fields.contains(f) { throw m.error("fields", "rule not-after-as-of: '\(f)' is not a field of this family") }
             kind = .notAfterAsOf(fields: fs)
         case "age":
-            kind = .age(
-                dob: try field("dob")!, at: try field("at")!, childMin: try m.int("childMin") ?? 0,
-                childMax: try m.int("childMax") ?? 17, warnMax: try m.int("warnMax") ?? 25)
+            let childMin = try m.int("childMin") ?? 0, childMax = try m.int("childMax") ?? 17, warnMax = try m.int("warnMax") ?? 25
+            // The line named is that of the first number out of order.
+            let outOfOrder = childMin < 0 ? "childMin" : childMin > childMax ? "childMax" : childMax > warnMax ? "warnMax" : nil
+            if let key = outOfOrder {
+                throw m.error(key, "rule age needs 0 <= childMin <= childMax <= warnMax (here \(childMin), \(childMax), \(warnMax))")
+            }
+            kind = .age(dob: try field("dob")!, at: try field("at")!, childMin: childMin, childMax: childMax, warnMax: warnMax)
         case "required-when":
             guard let when = try condition("when") else { throw PipelineError(file: file, line: m.line, "rule required-when needs 'when'") }
             kind = .requiredWhen(field: try field("field")!, when: when, otherwiseEmpty: try m.bool("otherwiseEmpty") ?? false)

@@ -47,6 +47,11 @@ public struct PartnerRegistry: Sendable {
                 code: try m.requiredString("code"), family: try m.requiredString("family"),
                 name: try m.requiredString("name"), aliases: try m.strings("aliases") ?? [])
             try m.finish(allowed: ["code", "family", "name", "aliases"])
+            // The code starts every return's file name (up to the first `_`)
+            // and names the partner's folder in outbox/ and rejects/.
+            guard !p.code.isEmpty, p.code.utf8.allSatisfy({ isDigit($0) || isASCIILetter($0) }) else {
+                throw m.error("code", "partner code '\(p.code)' must be letters and digits only (it begins the partner's file names)")
+            }
             guard families.contains(p.family) else {
                 throw PipelineError(file: name, line: m.line, "partner \(p.code) has family '\(p.family)', which has no schema in families/ (known: \(families.sorted().joined(separator: ", ")))")
             }

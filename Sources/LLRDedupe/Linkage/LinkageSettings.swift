@@ -116,6 +116,8 @@ public struct LinkageSettings: Sendable {
         for node in try prob.list("blocking") ?? [] {
             guard case .sequence(let seq) = node else { throw PipelineError(file: name, line: node.mark?.line ?? 0, "each blocking rule is a list of keys") }
             let keys = seq.compactMap { $0.string }
+            // No key would put every record in one block: pairs of strangers, by the thousand.
+            if keys.isEmpty { throw PipelineError(file: name, line: node.mark?.line ?? 0, "a blocking rule needs at least one key") }
             for k in keys where !blockingKeys.contains(k) {
                 throw PipelineError(file: name, line: node.mark?.line ?? 0, "blocking key '\(k)' is not known (use \(blockingKeys.sorted().joined(separator: ", ")))")
             }
@@ -139,8 +141,10 @@ public struct LinkageSettings: Sendable {
         for node in try root.list("eventMatching") ?? [] {
             var m = try StrictMap(node, file: name, what: "an event matching rule")
             let fams = try m.strings("families") ?? []
-            if fams.count < 2 { throw m.error("families", "an event matching rule names at least two families") }
-            matching.append(EventMatchRule(eventType: try m.requiredString("eventType"), families: fams, windowDays: try m.int("windowDays") ?? 0))
+            if Set(fams).count < 2 { throw m.error("families", "an event matching rule names at least two different families") }
+            let window = try m.int("windowDays") ?? 0
+            guard (0...366).contains(window) else { throw m.error("windowDays", "windowDays (\(window)) must be from 0 to 366") }
+            matching.append(EventMatchRule(eventType: try m.requiredString("eventType"), families: fams, windowDays: window))
             try m.finish(allowed: ["eventType", "families", "windowDays"])
         }
         var columns: [String: String] = [:]
