@@ -442,6 +442,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         switch identity.insert(key: key, content: r.contentHash, rowNumber: r.rowNumber) {
         case .first: break
         case .duplicateRow(let first):
+            // A row already rejected for its shape is rejected, not a copy
+            // to count once: both had put it in the lineage twice.
+            if rowHasError { break }
             reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
                          "row is an exact copy of row \(first); it will be counted once (delete the copy)")
             onDuplicateRow?(r.rowNumber, first)

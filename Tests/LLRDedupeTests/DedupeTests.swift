@@ -429,6 +429,33 @@ struct LoadingTests {
         }
     }
 
+    /// A normalised cache made before the validator kept rejected rows out of
+    /// the copies lists a row as rejected and as a copy: the lineage still
+    /// holds it once, as rejected (it had held it twice, and llr.sqlite's
+    /// key on file and row failed the whole night).
+    @Test func aRowBothRejectedAndACopyIsInTheLineageOnce() throws {
+        let dir = tempDir()
+        let stems = Set(try FileManager.default.contentsOfDirectory(atPath: normalisedSample).filter { $0.hasSuffix(".rejects.csv.gz") }
+            .map { String($0.dropLast(".rejects.csv.gz".count)) })
+        let stem = try #require(stems.sorted().first { (try? csvRows(normalisedSample + "/" + $0 + ".rejects.csv.gz"))?.isEmpty == false })
+        for suffix in normalisedSuffixes where FileManager.default.fileExists(atPath: normalisedSample + "/" + stem + suffix) {
+            try FileManager.default.copyItem(atPath: normalisedSample + "/" + stem + suffix, toPath: dir + "/" + stem + suffix)
+        }
+        var rejected: [String] = []
+        _ = CSVFileRows.read(path: dir + "/" + stem + ".rejects.csv.gz") { rejected.append(String(decoding: $0.cell(0), as: UTF8.self)) }
+        let firstEvent = try #require(try csvRows(dir + "/" + stem + ".events.csv.gz").first?["source_row"])
+        let copies = try CSVOutput(path: dir + "/" + stem + ".duplicates.csv.gz", header: ["source_row", "duplicate_of"])
+        try copies.writeRow { $0.add(rejected[0]); $0.add(firstEvent) }
+        try copies.commit()
+
+        let (out, summary) = try dedupe([dir])
+        let lineage = try csvRows(out + "/lineage.csv.gz")
+        let rows = lineage.filter { $0["source_row"] == rejected[0] }
+        #expect(rows.count == 1 && rows.first?["status"] == "rejected")
+        #expect(Set(lineage.map { $0["source_row"]! }).count == lineage.count)
+        #expect(summary.status.values.reduce(0, +) == lineage.count && summary.status["duplicate", default: 0] == 0)
+    }
+
     /// A duplicate row's first copy is found by its row number whether the
     /// events file is in row order (a binary search) or not (a dictionary).
     @Test func rowsAreFoundByNumberInAnyOrder() {

@@ -218,6 +218,26 @@ struct MergeTests {
         #expect(!lineage.isEmpty && lineage.count == r.files.first?.entry.rows)
     }
 
+    @Test("a return whose header repeats a column, with a row copied, is rejected row by row; the night completes")
+    func repeatedColumnAndCopiedRow() throws {
+        let box = try inbox { smallPartners($0) && $0.contains("_Q1") }
+        let name = "UHL_health_2024-25_Q1"
+        var lines = try gunzip(box + "/" + name + ".csv.gz").split(separator: "\n").map(String.init)
+        lines[0] += "," + lines[0].split(separator: ",")[1]  // every row is now a cell short
+        lines.append(lines[lines.count - 1])  // and the last row comes twice
+        try FileManager.default.removeItem(atPath: box + "/" + name + ".csv.gz")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: box + "/" + name + ".csv", atomically: true, encoding: .utf8)
+        let out = tempDir()
+        let r = try merge(box, out: out)
+        let entry = try #require(r.files.first { $0.file.name == name + ".csv" }?.entry)
+        #expect(entry.rows == lines.count - 1 && entry.duplicates == 0)
+        // Each row once (the planted one with a cell too many now fits the header).
+        let lineage = table(out + "/lineage.csv.gz").filter { $0["source_file"]!.hasPrefix(name + ".") }
+        #expect(lineage.count == entry.rows && Set(lineage.map { $0["source_row"]! }).count == entry.rows)
+        #expect(lineage.filter { $0["status"] == "rejected" }.count == entry.rowsRejected && entry.rowsRejected >= entry.rows - 1)
+        #expect(lineage.last?["status"] == "rejected")
+    }
+
     @Test("a corrupt file and a misnamed file become findings; the night still completes")
     func badFiles() throws {
         let box = try inbox(smallPartners)

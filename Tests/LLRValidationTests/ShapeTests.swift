@@ -60,6 +60,24 @@ struct ShapeTests {
         #expect(pk.message.contains("row 2") && pk.fieldName == "event_id" && pk.keys.first! == ("event_id", "E-1"))
     }
 
+    /// A row rejected for its shape is rejected, even when it copies an
+    /// earlier row: it had been both rejected and a copy "counted once", and
+    /// the merge's lineage listed it twice (the night failed on llr.sqlite's key).
+    @Test func aRejectedRowIsNotAlsoACopy() {
+        let rows = [
+            health(),                                              // 2 fine
+            "E-3,0830166130,RWE-3",                                // 3 missing cells
+            "E-3,0830166130,RWE-3",                                // 4 its copy: rejected too
+            health(),                                              // 5 a copy of a good row
+        ]
+        var copies: [(Int, Int)] = []
+        let path = returnFile("UHL_health_2024-25_Q1.csv", Array(file(healthHeader, rows).utf8))
+        let r = validateReturn(path: path, pipelines: contract, options: options(), duplicateRows: { copies.append(($0, $1)) })
+        #expect(located(r).filter { $0.code != "unique" } == [Located("missing-cell", 3), Located("missing-cell", 4), Located("duplicate-row", 5, .warning)])
+        #expect(r.stats.rowsRejected == 2)
+        #expect(copies.map(\.0) == [5] && copies.map(\.1) == [2])
+    }
+
     @Test func quotedNewlinesShiftLinesNotRows() {
         let rows = [council(["outcome": "\"first line\nsecond line\""]), council(["event_ref": "EV-2", "cp_category": "XXX"])]
         let r = validate("LCC_council_2024-25_Q1.csv", file(councilHeader, rows))

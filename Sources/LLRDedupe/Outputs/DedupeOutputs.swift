@@ -240,7 +240,12 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
                     for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
                     for rej in l.rejected { entries.append((rej, 3, -1)) }
                 }
-                entries.sort { $0.0 < $1.0 }
+                // A row once listed both as rejected and as a copy of another
+                // row (normalised caches made before the validator stopped
+                // that), and the lineage held it twice: every source row is
+                // in the lineage once, rejected if it was rejected.
+                entries.sort { ($0.0, $1.1) < ($1.0, $0.1) }
+                entries.removeRepeatedRows()
                 if !entries.isEmpty { files.append(LineageFile(sourceFile: file, partner: partner)) }
                 var counts = [Int](repeating: 0, count: 5)
                 let fileCell = constants.cell(file), partnerCell = constants.cell(partner)
@@ -430,4 +435,16 @@ final class PendingOutputs: @unchecked Sendable {
 /// A record's identity across quarters: its partner and record key.
 func recordKey(_ l: LoadedReturn, _ r: LoadedRow) -> UInt64 {
     identifierHash(l.bytes(r.sourceKey), seed: l.partnerSeed)
+}
+
+extension Array where Element == (Int32, UInt8, Int32) {
+    /// Keeps the first entry of each run of one source row (in rows sorted by row).
+    mutating func removeRepeatedRows() {
+        var kept = 0
+        for i in indices where kept == 0 || self[i].0 != self[kept - 1].0 {
+            self[kept] = self[i]
+            kept += 1
+        }
+        removeLast(count - kept)
+    }
 }
