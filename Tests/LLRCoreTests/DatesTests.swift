@@ -55,6 +55,13 @@ struct DatesTests {
         ("any", "3 Foo 2024", "malformed"),
         ("any", "yesterday", "malformed"),
         ("any", "3/4", "malformed"),
+        // A long run of digits is no date (it had overflowed the number and crashed the run).
+        ("any", "99999999999999999999999", "malformed"),
+        ("any", "3/4/99999999999999999999", "malformed"),
+        ("any", "3/4/20240", "malformed"),
+        ("any", "1 2 3 4", "malformed"),
+        ("any", "3 Apr 2024 May", "malformed"),
+        ("%d/%m/%Y", "99999999999999999999/1/2024", "malformed"),
     ]
 
     @Test(arguments: formatCases)

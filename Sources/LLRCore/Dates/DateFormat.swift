@@ -142,50 +142,64 @@ public struct DateFormat: Sendable, Equatable {
     /// Day-first dates as typed by hand: `3/4/2024`, `03-04-2024`, `3.4.24`,
     /// `3 Apr 2024`, `3 April 2024`, and ISO `2024-04-03`.
     public static func parseAny(_ b: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> Outcome {
-        var tokens: [(Int, Int)] = []  // numeric value or month name, as (kind, value)
+        // Three tokens at most, each a number (its digit count, its value) or
+        // a month name (-1, its number): held in place, not in an array, as
+        // this runs for every free-form date cell.
+        var kinds = (0, 0, 0), values = (0, 0, 0)
+        var count = 0
+        func add(_ kind: Int, _ value: Int) {
+            switch count {
+            case 0: kinds.0 = kind; values.0 = value
+            case 1: kinds.1 = kind; values.1 = value
+            default: kinds.2 = kind; values.2 = value
+            }
+            count += 1
+        }
         var i = 0
         let n = b.count
-        var firstWidth = 0
         while i < n {
             let c = b[i]
             if isDigit(c) {
                 var v = 0, k = 0
-                while i < n && isDigit(b[i]) { v = v * 10 + Int(b[i] &- 0x30); i += 1; k += 1 }
-                if k > 4 { return .malformed }
-                if tokens.isEmpty { firstWidth = k }
-                tokens.append((k, v))
+                while i < n && isDigit(b[i]) {
+                    // Five digits or more are no part of a date (and a long run would overflow v).
+                    if k == 4 { return .malformed }
+                    v = v * 10 + Int(b[i] &- 0x30); i += 1; k += 1
+                }
+                guard count < 3 else { return .malformed }
+                add(k, v)
             } else if isASCIILetter(c) {
                 let s = i
                 while i < n && isASCIILetter(b[i]) { i += 1 }
-                guard let m = monthNumber(UnsafeBufferPointer(rebasing: b[s..<i])) else { return .malformed }
-                tokens.append((-1, m))
+                guard let m = monthNumber(UnsafeBufferPointer(rebasing: b[s..<i])), count < 3 else { return .malformed }
+                add(-1, m)
             } else if c == 0x2F || c == 0x2D || c == 0x2E || c == 0x20 || c == 0x2C {
                 i += 1
             } else {
                 return .malformed
             }
-            if tokens.count > 3 { return .malformed }
         }
-        guard tokens.count == 3 else { return .malformed }
+        guard count == 3 else { return .malformed }
         var y: Int, m: Int, d: Int
-        if firstWidth == 4 {
-            y = tokens[0].1; m = tokens[1].1; d = tokens[2].1
-            if tokens[2].0 == -1 { return .malformed }
+        if kinds.0 == 4 {
+            y = values.0; m = values.1; d = values.2
+            if kinds.2 == -1 { return .malformed }
         } else {
-            guard tokens[0].0 > 0 && tokens[0].0 <= 2, tokens[2].0 == 2 || tokens[2].0 == 4 else { return .malformed }
-            d = tokens[0].1; m = tokens[1].1; y = tokens[2].1
-            if tokens[1].0 > 2 { return .malformed }
-            if tokens[2].0 == 2 { y += (2000 + y) > pivotYear ? 1900 : 2000 }
+            guard kinds.0 > 0 && kinds.0 <= 2, kinds.2 == 2 || kinds.2 == 4 else { return .malformed }
+            d = values.0; m = values.1; y = values.2
+            if kinds.1 > 2 { return .malformed }
+            if kinds.2 == 2 { y += (2000 + y) > pivotYear ? 1900 : 2000 }
         }
         guard CivilDate.isReal(year: y, month: m, day: d) else { return .notReal }
         return .value(Int64(CivilDate.dayNumber(year: y, month: m, day: d)) * Minutes.perDay)
     }
 
+    private static let monthNames: [[UInt8]] = ["january", "february", "march", "april", "may", "june", "july", "august",
+                                                "september", "october", "november", "december"].map { Array($0.utf8) }
+
     static func monthNumber(_ w: UnsafeBufferPointer<UInt8>) -> Int? {
         guard w.count >= 3 else { return nil }
-        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-        for (k, name) in names.enumerated() {
-            let nb = Array(name.utf8)
+        for (k, nb) in monthNames.enumerated() {
             // Three-letter abbreviation, "Sept", or the full name.
             guard w.count <= nb.count else { continue }
             var ok = true
