@@ -89,6 +89,9 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
     }
 
     var stats = ValidationStats()
+    // Named in the report only once written: a report saying "rejected rows
+    // written to" a file that could not be made sends the partner looking for it.
+    var rejectsWritten: String?
     let schema = partner.flatMap { pipelines.families[$0.family] }
     var familyName = schema?.name
     func fileProblem(_ p: SourceProblem, after lines: Int? = nil) {
@@ -136,6 +139,8 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         validator.commitRejects()
         if let out = validator.outputProblem {
             collector.add("source-error", .error) { Finding(code: "source-error", severity: .error, message: "the rejects file could not be written: \(out)") }
+        } else {
+            rejectsWritten = options.rejectsPath
         }
         familyName = validator.schema?.name ?? familyName
         stats.rows = validator.rows
@@ -154,5 +159,5 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         file: file, path: path, partner: partner?.code, family: familyName, period: quarter, version: version,
         valid: collector.errors == 0, truncated: collector.truncated, stats: stats,
         summary: collector.summary(order: catalog.order), findings: findings, conventionalName: conventional,
-        rejectsPath: options.rejectsPath)
+        rejectsPath: rejectsWritten)
 }

@@ -115,6 +115,21 @@ struct ShapeTests {
         #expect(lines.count == 3)
     }
 
+    /// The report names the rejects file only when it was written: it had
+    /// said "rejected rows written to" a folder that does not exist.
+    @Test func anUnwritableRejectsFileIsAFindingAndNotNamedAsWritten() {
+        let rows = [health(), health(["event_id": "E-2", "gender": "M"])]
+        let missing = tempDir() + "/no such folder/rej.csv.gz"
+        let r = validate("UHL_health_2024-25_Q1.csv", file(healthHeader, rows), options(rejects: missing))
+        #expect(r.stats.rowsRejected == 1 && r.rejectsPath == nil)
+        #expect(r.findings.contains { $0.code == "source-error" && $0.message.contains("rejects file could not be written") })
+        let text = TextReport.render([r], catalog: contract.catalog)
+        #expect(!text.contains("written to"))
+        let written = tempDir() + "/rej.csv.gz"
+        let ok = validate("UHL_health_2024-25_Q1.csv", file(healthHeader, rows), options(rejects: written))
+        #expect(ok.rejectsPath == written && TextReport.render([ok], catalog: contract.catalog).contains("rejected rows written to \(written)"))
+    }
+
     @Test func wrongFileNameIsAFindingAndOverridesDowngradeIt() {
         let r = validate("export.csv", file(healthHeader, [health()]))
         #expect(located(r) == [Located("filename-error", nil)])
