@@ -88,6 +88,7 @@ public final class MergeProgress: @unchecked Sendable {
 /// report, all built beside the last good dataset and committed at once.
 public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: LinkageSettings, settings: MergeSettings,
                      pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) throws(MergeFailure) -> MergeResult {
+    if let clash = folderClash(inbox: options.inbox, out: options.outDir, state: options.stateDir) { throw MergeFailure(clash) }
     var result = MergeResult()
     var clock = StageClock()
     func lap(_ name: String) {

@@ -69,6 +69,7 @@ struct MergeCommand: ParsableCommand {
         if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not a date: write it like 2024-10-25") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)' is not a level: use trace, debug, info, notice, warning or error") }
         if !isDirectory(inbox) { throw ValidationError("the inbox \(inbox) is not a folder; give the folder partners' files arrive in") }
+        if let clash = folderClash(inbox: inbox, out: out, state: state ?? out + "/state") { throw ValidationError(clash) }
     }
 
     func run() throws {

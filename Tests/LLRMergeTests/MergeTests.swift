@@ -541,6 +541,25 @@ struct MergeCommandTests {
         #expect(s3 == 2 && m3.contains("2024-10-25"))
     }
 
+    @Test("the dataset or the state in the inbox, or the inbox inside them, is refused before anything is written")
+    func foldersThatClash() throws {
+        let box = try inbox(smallPartners)
+        let before = try FileManager.default.contentsOfDirectory(atPath: box).sorted()
+        let parent = tempDir()
+        // The same folder by another spelling is still the same folder.
+        try FileManager.default.createSymbolicLink(atPath: parent + "/link", withDestinationPath: box)
+        for (args, message) in [(["--out", box], "--out is the inbox"), (["--out", parent + "/link/"], "--out is the inbox"),
+                                (["--out", tempDir(), "--state", box + "/./"], "--state is the inbox"),
+                                (["--out", parentDirectory(box)], "is inside --out")] {
+            let (status, text) = try run(["--inbox", box, "--demo-key"] + args)
+            #expect(status == 2 && text.contains(message), "\(args): \(text)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: box).sorted() == before)
+        #expect(folderClash(inbox: box, out: box + "/night", state: box + "/night/state") == nil, "a dataset in a folder of the inbox is not among its files")
+        #expect(folderClash(inbox: "/a/inbox", out: "/a/inbox-out", state: "/a/state") == nil)
+        #expect(folderClash(inbox: "/a/inbox", out: "/a/out/../inbox", state: "/a/state") != nil)
+    }
+
     @Test("while one merge holds the state, a second merge process refuses to start and says why")
     func concurrentProcess() throws {
         let out = tempDir()

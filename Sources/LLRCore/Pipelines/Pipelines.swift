@@ -85,6 +85,24 @@ func realPath(_ p: String) -> String {
     return String(cString: r)
 }
 
+/// `p` as an absolute path with its links resolved, for comparing folders
+/// that may not exist yet: the longest part that exists is resolved and the
+/// rest appended ("." and ".." in that rest are taken as written).
+public func resolvedPath(_ p: String) -> String {
+    var rest: [Substring] = []
+    var head = p.hasPrefix("/") ? p : currentDirectory() + "/" + p
+    while head.count > 1, access(head, F_OK) != 0 {
+        guard let i = head.lastIndex(of: "/") else { break }
+        rest.insert(head[head.index(after: i)...], at: 0)
+        head = i == head.startIndex ? "/" : String(head[..<i])
+    }
+    var parts = realPath(head).split(separator: "/")
+    for r in rest where !r.isEmpty && r != "." {
+        if r == ".." { _ = parts.popLast() } else { parts.append(r) }
+    }
+    return "/" + parts.joined(separator: "/")
+}
+
 public func currentDirectory() -> String {
     var buf = [CChar](repeating: 0, count: 4096)
     guard getcwd(&buf, buf.count) != nil else { return "." }

@@ -33,6 +33,21 @@ public enum InboxAction: String, Sendable {
     case unchanged
 }
 
+/// Why the merge's folders cannot be used together, or nil. The dataset or
+/// the state written into the inbox would come back the next night as
+/// files from partners (and `make run` once wrote a whole dataset among the
+/// sample returns); an inbox inside the dataset or the state is a folder
+/// the merge manages.
+public func folderClash(inbox: String, out: String, state: String) -> String? {
+    let i = resolvedPath(inbox), o = resolvedPath(out), s = resolvedPath(state)
+    func within(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b == "/" ? "/" : b + "/") }
+    if o == i { return "--out is the inbox (\(inbox)): give the dataset a folder of its own, e.g. --out out" }
+    if s == i { return "--state is the inbox (\(inbox)): give the state a folder of its own (by default out/state)" }
+    if within(i, o) { return "the inbox (\(inbox)) is inside --out (\(out)): keep partners' files outside the dataset" }
+    if within(i, s) { return "the inbox (\(inbox)) is inside --state (\(state)): keep partners' files outside the state" }
+    return nil
+}
+
 /// Lists the inbox: regular files, sorted by name; hidden files and
 /// partial uploads (`*.part`, `*.tmp`) are left for a later night.
 public func scanInbox(_ dir: String, asOf: CivilDate?, jobs: Int) throws(MergeFailure) -> [InboxFile] {
