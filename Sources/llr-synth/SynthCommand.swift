@@ -55,9 +55,12 @@ struct SynthCommand: ParsableCommand {
         if qs.isEmpty || qs.contains(where: { FinancialQuarter($0) == nil }) {
             throw ValidationError("--quarters must list quarters like 2024-25_Q1,2024-25_Q2")
         }
-        if scale <= 0 { throw ValidationError("--scale must be above 0") }
+        if Set(qs).count < qs.count { throw ValidationError("--quarters names a quarter twice: list each once") }
+        // nan and inf had crashed the run; 1e9 would have written for days.
+        // 1000 is about 135M rows a year, well past England's volume (scale 74).
+        if !(scale > 0 && scale <= 1000) { throw ValidationError("--scale must be above 0 and at most 1000 (74 gives about 10M rows a year)") }
         if !(0...1).contains(errorRate) { throw ValidationError("--error-rate must be between 0 and 1") }
-        if let children, children < 100 { throw ValidationError("--children must be at least 100") }
+        if let children, !(100...20_000_000).contains(children) { throw ValidationError("--children must be from 100 to 20,000,000") }
     }
 
     func run() throws {

@@ -43,6 +43,21 @@ func validateAll(_ dir: String) -> [String: ValidationReport] {
 
 @Suite("llr-synth")
 struct SynthTests {
+    /// nan and inf had crashed llr-synth, and a scale of 1e9 wrote on and on.
+    @Test(arguments: [
+        (["--scale", "nan"], "--scale must be above 0 and at most 1000"), (["--scale", "inf"], "--scale must be above 0"),
+        (["--scale", "1e9"], "--scale must be above 0"), (["--scale", "0"], "--scale must be above 0"),
+        (["--children", "99999999999"], "--children must be from 100"), (["--error-rate", "nan"], "--error-rate must be between 0 and 1"),
+        (["--quarters", "2024-25_Q1,2024-25_Q1"], "names a quarter twice"),
+    ])
+    func impossibleOptionsExitTwoWithTheFix(args: [String], message: String) throws {
+        let out = tempDir() + "/synth"
+        let quarters = args.contains("--quarters") ? [] : ["--quarters", "2024-25_Q1"]
+        let r = try runTool("llr-synth", ["--out", out] + quarters + args)
+        #expect(r.status == 2 && r.text.contains(message), "\(r.text)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func settingsLoad() throws {
         #expect(settings.localAuthorities.map(\.council) == ["LCC", "LEICS", "RCC"])
         #expect(settings.groups.count == 9)
