@@ -227,7 +227,13 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     }
     // Never left writing into the staging folder after the run has given up on it.
     defer { _ = feedback.value }
-    let (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
+    var (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
+    // Each cached return under the name it came in (the cache keeps only
+    // the stem): a plain .csv return had been named .csv.gz in the lineage.
+    var cameAs: [String: String] = [:]
+    for e in known where e.status == "processed" || e.status == "superseded" { cameAs[returnStem(e.fileName)] = e.fileName }
+    for o in result.files where o.entry.status == "processed" { cameAs[returnStem(o.file.name)] = o.file.name }
+    for i in returns.indices { if let name = cameAs[returns[i].stem] { returns[i].sourceFile = name } }
     for p in problems { logger.warning("\(p)"); result.notices.append(p) }
     if !returns.isEmpty {
         // The published extract's events and persons are written beside

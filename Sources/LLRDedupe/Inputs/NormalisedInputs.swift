@@ -14,8 +14,19 @@ public struct NormalisedReturn: Sendable {
     public var identifiers: String { directory + "/" + stem + ".identifiers.csv.gz" }
     public var rejects: String { directory + "/" + stem + ".rejects.csv.gz" }
     public var duplicates: String { directory + "/" + stem + ".duplicates.csv.gz" }
-    /// The partner's original file name (the `source_file` of every row).
-    public var sourceFile: String { stem + ".csv.gz" }
+    /// The partner's original file name (the `source_file` of every row in
+    /// the lineage and the links). The normalised files keep only the stem,
+    /// so it is taken to be a `.csv.gz` unless the caller knows better: the
+    /// merge sets it from its ledger, so a return sent as plain `.csv` is
+    /// named as it came.
+    public var sourceFile: String
+
+    public init(stem: String, name: ReturnFileName, directory: String, sourceFile: String? = nil) {
+        self.stem = stem
+        self.name = name
+        self.directory = directory
+        self.sourceFile = sourceFile ?? stem + ".csv.gz"
+    }
 }
 
 let normalisedSuffixes = [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"]
