@@ -158,7 +158,26 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let incoming = options.stateDir + "/incoming"
     removeTree(incoming)
     try makeFolders(cache, incoming)
-    let todo = result.files.indices.filter { result.files[$0].action != .unchanged }
+    // A return the ledger counts in the dataset whose normalised files are
+    // gone from the state (deleted by hand, a damaged disk) is made again
+    // from the inbox when its bytes are still there, and named in the
+    // report when they are not: rebuilding without it had dropped its rows
+    // from the dataset, silently, with exit 0.
+    func cached(_ name: String) -> Bool {
+        let stem = cache + "/" + returnStem(name)
+        return fileExists(stem + ".events.csv.gz") && fileExists(stem + ".identifiers.csv.gz")
+    }
+    let remade = result.files.indices.filter { i in
+        let o = result.files[i]
+        return o.action == .unchanged && (o.entry.status == "processed" || o.entry.status == "superseded") && !cached(o.file.name)
+    }
+    let inInbox = Set(files.map(\.name))
+    for e in known where (e.status == "processed" || e.status == "superseded") && !inInbox.contains(e.fileName) && !cached(e.fileName) {
+        let notice = "\(e.fileName): its normalised rows are missing from the state and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
+        logger.warning("\(notice)")
+        result.notices.append(notice)
+    }
+    let todo = result.files.indices.filter { result.files[$0].action != .unchanged } + remade
     var validation = ValidationOptions()
     validation.asOf = options.asOf
     // Files run side by side on the workers; a file gets a second thread of
@@ -186,6 +205,19 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     for (k, i) in todo.enumerated() {
         var outcome = result.files[i]
         var (report, norm) = normalised[k]
+        if outcome.action == .unchanged {
+            // Made again for the cache only: the ledger and tonight's feedback stay as they were.
+            let notice: String
+            if let norm, unreadable(report, norm) == nil {
+                try moveIntoCache(norm, stem: returnStem(outcome.file.name), cache: cache)
+                notice = "\(outcome.file.name): its normalised rows were missing from the state; they were made again from the inbox"
+            } else {
+                notice = "\(outcome.file.name): its normalised rows were missing from the state and could not be made again, so its rows are not in tonight's dataset"
+            }
+            logger.warning("\(notice)")
+            result.notices.append(notice)
+            continue
+        }
         report.stats.seconds = 0  // partner feedback is the same whenever it is rebuilt
         outcome.report = report
         var e = outcome.entry

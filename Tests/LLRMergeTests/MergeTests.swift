@@ -239,6 +239,33 @@ struct MergeTests {
         #expect(lineage.last?["status"] == "rejected")
     }
 
+    @Test("normalised rows lost from the state are made again from the inbox, or named in the report when the file is gone")
+    func lostCache() throws {
+        let box = try inbox { smallPartners($0) && $0.contains("_Q1") }
+        let out = tempDir()
+        _ = try merge(box, out: out)
+        let rowsBefore = table(out + "/lineage.csv.gz").count
+        // The state's normalised files are deleted; a return comes in, so the night rebuilds.
+        try FileManager.default.removeItem(atPath: out + "/state/normalised")
+        let newcomer = "UHL_health_2024-25_Q2.csv.gz"
+        try FileManager.default.copyItem(atPath: sampleReturns + "/" + newcomer, toPath: box + "/" + newcomer)
+        let r = try merge(box, out: out)
+        let reference = tempDir()
+        _ = try merge(box, out: reference)
+        #expect(table(out + "/lineage.csv.gz").count > rowsBefore)
+        #expect(try datasetFiles(out)["lineage.csv.gz"] == datasetFiles(reference)["lineage.csv.gz"])
+        #expect(r.notices.filter { $0.contains("made again from the inbox") }.count == r.files.count - 1)
+        // A return whose cache is lost and whose file has left the inbox is named, not dropped in silence.
+        let gone = "ICB_health_2024-25_Q1"
+        try FileManager.default.removeItem(atPath: box + "/" + gone + ".csv.gz")
+        try FileManager.default.removeItem(atPath: out + "/state/normalised/" + gone + ".events.csv.gz")
+        try FileManager.default.copyItem(atPath: sampleReturns + "/ICB_health_2024-25_Q2.csv.gz", toPath: box + "/ICB_health_2024-25_Q2.csv.gz")
+        let r2 = try merge(box, out: out)
+        #expect(r2.notices.contains { $0.hasPrefix(gone + ".csv.gz") && $0.contains("put the file back in the inbox") }, "\(r2.notices)")
+        let html = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
+        #expect(html.contains("put the file back in the inbox"))
+    }
+
     @Test("a corrupt file and a misnamed file become findings; the night still completes")
     func badFiles() throws {
         let box = try inbox(smallPartners)
