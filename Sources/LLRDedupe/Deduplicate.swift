@@ -213,7 +213,8 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     let stateBox: StateBox?
     switch stateLoad?.value {
     case .some(.loaded(let box)): stateBox = box
-    case .some(.failed(let message)): throw DedupeFailure(description: "the linkage state \(options.statePath ?? "") cannot be used: \(message)")
+    case .some(.failed(let message)):
+        throw DedupeFailure(description: "the linkage state \(options.statePath ?? "") cannot be used: \(message). Restore it from the last backup of the state folder: without it every child would be given a new id")
     case .none: stateBox = nil
     }
     let state = stateBox?.state

@@ -115,7 +115,9 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     do {
         ledger = options.dryRun && !fileExists(ledgerPath) ? nil : try Ledger(path: ledgerPath)
         known = try ledger?.entries() ?? []
-    } catch { throw MergeFailure("the ledger in \(options.stateDir) cannot be used: \(error.description)") }
+    } catch {
+        throw MergeFailure("the ledger in \(options.stateDir) cannot be used: \(error.description). Restore ledger.sqlite from the last backup of the state folder (without it, returns that have left the inbox drop out of the dataset)")
+    }
 
     // 1. What is in the inbox, and what is new.
     progress.show("reading the inbox")

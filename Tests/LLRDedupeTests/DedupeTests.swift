@@ -256,7 +256,7 @@ func sampleStems(quarter: String) throws -> [String] {
                                     options: DedupeOptions(outDir: out, statePath: state, jobs: jobs))
                 Issue.record("jobs \(jobs): a state that is not a database was used")
             } catch {
-                #expect(error.description.contains("the linkage state \(state) cannot be used"), "jobs \(jobs): \(error.description)")
+                #expect(error.description.contains("the linkage state \(state) cannot be used") && error.description.contains("Restore it from the last backup"), "jobs \(jobs): \(error.description)")
             }
             #expect(!FileManager.default.fileExists(atPath: out + "/events.csv.gz"), "jobs \(jobs)")
         }
