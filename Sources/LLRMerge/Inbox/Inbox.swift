@@ -35,9 +35,9 @@ public enum InboxAction: String, Sendable {
 
 /// Why the merge's folders cannot be used together, or nil. The dataset or
 /// the state written into the inbox would come back the next night as
-/// files from partners (and `make run` once wrote a whole dataset among the
-/// sample returns); an inbox inside the dataset or the state is a folder
-/// the merge manages.
+/// files from partners (`--out SampleData/returns` wrote a whole dataset,
+/// state and outbox among the sample returns); an inbox inside the dataset
+/// or the state is a folder the merge manages.
 public func folderClash(inbox: String, out: String, state: String) -> String? {
     let i = resolvedPath(inbox), o = resolvedPath(out), s = resolvedPath(state)
     func within(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b == "/" ? "/" : b + "/") }
