@@ -171,10 +171,10 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     }
     let remade = result.files.indices.filter { i in
         let o = result.files[i]
-        return o.action == .unchanged && (o.entry.status == "processed" || o.entry.status == "superseded") && !cached(o.file.name)
+        return o.action == .unchanged && o.entry.wasRead && !cached(o.file.name)
     }
     let inInbox = Set(files.map(\.name))
-    for e in known where (e.status == "processed" || e.status == "superseded") && !inInbox.contains(e.fileName) && !cached(e.fileName) {
+    for e in known where e.wasRead && !inInbox.contains(e.fileName) && !cached(e.fileName) {
         let notice = "\(e.fileName): its normalised rows are missing from the state and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
         logger.warning("\(notice)")
         result.notices.append(notice)
@@ -265,7 +265,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     // Each cached return under the name it came in (the cache keeps only
     // the stem): a plain .csv return had been named .csv.gz in the lineage.
     var cameAs: [String: String] = [:]
-    for e in known where e.status == "processed" || e.status == "superseded" { cameAs[returnStem(e.fileName)] = e.fileName }
+    for e in known where e.wasRead { cameAs[returnStem(e.fileName)] = e.fileName }
     for o in result.files where o.entry.status == "processed" { cameAs[returnStem(o.file.name)] = o.file.name }
     for i in returns.indices { if let name = cameAs[returns[i].stem] { returns[i].sourceFile = name } }
     for p in problems { logger.warning("\(p)"); result.notices.append(p) }
@@ -301,7 +301,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         entries.append(o.entry)
     }
     let superseded = Set((result.dedupe?.supersededReturns ?? []).map { returnStem($0) })
-    for k in entries.indices where entries[k].status == "processed" || entries[k].status == "superseded" {
+    for k in entries.indices where entries[k].wasRead {
         entries[k].status = superseded.contains(returnStem(entries[k].fileName)) ? "superseded" : "processed"
     }
     for i in result.files.indices {

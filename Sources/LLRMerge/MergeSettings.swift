@@ -18,10 +18,7 @@ public struct MergeSettings: Sendable {
         var root = try StrictMap(StrictMap.loadRoot(path: directory + "/" + name, displayName: name), file: name, what: "the merge settings")
         guard var schedule = try root.map("schedule") else { throw PipelineError(file: name, line: root.line, "'schedule' is required") }
         let source = try schedule.requiredString("source")
-        let due = try schedule.int("dueDaysAfterQuarterEnd") ?? 30
-        guard (0...366).contains(due) else {
-            throw schedule.error("dueDaysAfterQuarterEnd", "dueDaysAfterQuarterEnd (\(due)) must be from 0 to 366 days after the quarter ends")
-        }
+        let due = try schedule.int("dueDaysAfterQuarterEnd", default: 30, in: 0...366, " days after the quarter ends")
         let firstText = try schedule.requiredString("firstQuarter")
         guard let first = FinancialQuarter(firstText) else {
             throw schedule.error("firstQuarter", "'\(firstText)' is not a quarter: write it like 2024-25_Q1")
@@ -29,10 +26,9 @@ public struct MergeSettings: Sendable {
         try schedule.finish()
         guard var sup = try root.map("suppression") else { throw PipelineError(file: name, line: root.line, "'suppression' is required") }
         let supSource = try sup.requiredString("source")
-        let minimum = try sup.int("minimum") ?? 1
+        let minimum = try sup.int("minimum", default: 1, in: 0...)
         let maximum = try sup.int("maximum") ?? 4
         let marker = try sup.string("marker") ?? "[c]"
-        if minimum < 0 { throw sup.error("minimum", "minimum (\(minimum)) must be 0 or above") }
         if minimum > maximum { throw sup.error("maximum", "maximum (\(maximum)) is below minimum (\(minimum))") }
         // An empty marker would look like a count nobody recorded.
         if marker.allSatisfy(\.isWhitespace) { throw sup.error("marker", "marker must not be empty: suppressed counts would look like missing ones (GSS: [c])") }

@@ -69,6 +69,23 @@ public struct StrictMap {
         return v
     }
 
+    /// A whole number from `range` (`fallback` when the key is absent); one
+    /// outside it is an error on the key's line, `why` ending the message.
+    public mutating func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>, _ why: String = "") throws(PipelineError) -> Int {
+        try int(key, default: fallback, range.contains, "from \(range.lowerBound) to \(range.upperBound)\(why)")
+    }
+
+    /// A whole number at `range`'s bound or above (`fallback` when absent).
+    public mutating func int(_ key: String, default fallback: Int, in range: PartialRangeFrom<Int>) throws(PipelineError) -> Int {
+        try int(key, default: fallback, range.contains, "\(range.lowerBound) or above")
+    }
+
+    private mutating func int(_ key: String, default fallback: Int, _ allowed: (Int) -> Bool, _ bound: String) throws(PipelineError) -> Int {
+        let v = try int(key) ?? fallback
+        guard allowed(v) else { throw error(key, "\(key) (\(v)) must be \(bound)") }
+        return v
+    }
+
     public mutating func double(_ key: String) throws(PipelineError) -> Double? {
         guard let n = node(key) else { return nil }
         guard let v = n.float ?? n.int.map(Double.init) else { throw error(key, "'\(key)' must be a number") }

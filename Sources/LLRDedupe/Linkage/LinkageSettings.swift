@@ -70,13 +70,9 @@ public struct LinkageSettings: Sendable {
         let guards = try root.strings("guards") ?? []
 
         guard var prob = try root.map("probabilistic") else { throw PipelineError(file: name, line: root.line, "'probabilistic' is required") }
-        let minTraining = try prob.int("minTrainingPairs") ?? 200
-        if minTraining < 0 { throw prob.error("minTrainingPairs", "minTrainingPairs (\(minTraining)) must be 0 or above") }
+        let minTraining = try prob.int("minTrainingPairs", default: 200, in: 0...)
         // Each random pair is drawn and compared: a number past this would hold the night for hours.
-        let randomPairs = try prob.int("randomPairs") ?? 200_000
-        guard (0...LinkageSettings.maxRandomPairs).contains(randomPairs) else {
-            throw prob.error("randomPairs", "randomPairs (\(randomPairs)) must be from 0 to \(LinkageSettings.maxRandomPairs)")
-        }
+        let randomPairs = try prob.int("randomPairs", default: 200_000, in: 0...LinkageSettings.maxRandomPairs)
         // Any whole number will do as a seed, negative ones too.
         let seed = UInt64(bitPattern: Int64(try prob.int("seed") ?? 1))
         guard let matchWeight = try prob.double("matchWeight") else { throw prob.error("matchWeight", "'matchWeight' is required") }
@@ -85,8 +81,7 @@ public struct LinkageSettings: Sendable {
         if !matchWeight.isFinite { throw prob.error("matchWeight", "matchWeight must be a number (not .nan or .inf)") }
         if !reviewWeight.isFinite { throw prob.error("reviewWeight", "reviewWeight must be a number (not .nan or .inf)") }
         if reviewWeight > matchWeight { throw prob.error("reviewWeight", "reviewWeight must not be above matchWeight") }
-        let maxBlock = try prob.int("maxBlock") ?? 400
-        if maxBlock < 2 { throw prob.error("maxBlock", "maxBlock must be at least 2") }
+        let maxBlock = try prob.int("maxBlock", default: 400, in: 2...)
         guard var comps = try prob.map("comparisons") else { throw prob.error("comparisons", "'comparisons' is required") }
         var comparisons: [LinkField: [ComparisonLevel]] = [:]
         for key in comps.keys {
@@ -142,8 +137,7 @@ public struct LinkageSettings: Sendable {
             var m = try StrictMap(node, file: name, what: "an event matching rule")
             let fams = try m.strings("families") ?? []
             if Set(fams).count < 2 { throw m.error("families", "an event matching rule names at least two different families") }
-            let window = try m.int("windowDays") ?? 0
-            guard (0...366).contains(window) else { throw m.error("windowDays", "windowDays (\(window)) must be from 0 to 366") }
+            let window = try m.int("windowDays", default: 0, in: 0...366)
             matching.append(EventMatchRule(eventType: try m.requiredString("eventType"), families: fams, windowDays: window))
             try m.finish(allowed: ["eventType", "families", "windowDays"])
         }

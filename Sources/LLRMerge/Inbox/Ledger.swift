@@ -29,6 +29,10 @@ public struct LedgerEntry: Sendable {
     public var completeness = ""
     /// What went wrong, for failed and unrecognised files.
     public var problem = ""
+
+    /// Read and normalised, its rows in the lineage: processed, or
+    /// superseded (its rows stay, with that status).
+    public var wasRead: Bool { status == "processed" || status == "superseded" }
 }
 
 /// The ledger (SQLite, in the state folder): every file ever received, by
