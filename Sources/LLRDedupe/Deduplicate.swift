@@ -107,13 +107,13 @@ public func deduplicate(_ inputs: [NormalisedReturn], pipelines: Pipelines, link
     }
     let ordered = inputs.sorted { ($0.name.partner, $0.name.quarter, $0.name.version) < ($1.name.partner, $1.name.quarter, $1.name.version) }
     let active = ordered.map { latest[$0.name.partner + "|" + $0.name.quarter.fileToken] == $0.name.version }
-    summary.supersededReturns = zip(ordered, active).filter { !$0.1 }.map { $0.0.sourceFile }
 
     var typeIndex: [String: Int16] = [:]
     for (i, t) in pipelines.mappings.canonicalEventTypes.enumerated() { typeIndex[t] = Int16(i) }
     let types = typeIndex
     let loaded = concurrentMap(ordered.count, jobs: options.jobs) { i in LoadedReturn(ordered[i], eventTypes: types, superseded: !active[i]) }
     for l in loaded { summary.problems.append(contentsOf: l.problems) }
+    summary.supersededReturns = zip(loaded, active).filter { !$0.1 }.map { $0.0.source.sourceFile }
     lap("read")
 
     let (rowReturn, rowIndex, firstRow) = globalRowNumbers(loaded, active: active)

@@ -161,21 +161,22 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     removeTree(incoming)
     try makeFolders(cache, incoming)
     // A return the ledger counts in the dataset whose normalised files are
-    // gone from the state (deleted by hand, a damaged disk) is made again
-    // from the inbox when its bytes are still there, and named in the
-    // report when they are not: rebuilding without it had dropped its rows
-    // from the dataset, silently, with exit 0.
-    func cached(_ name: String) -> Bool {
-        let stem = cache + "/" + returnStem(name)
-        return fileExists(stem + ".events.csv.gz") && fileExists(stem + ".identifiers.csv.gz")
+    // gone from the state or damaged (deleted by hand, a full disk, a
+    // restore stopped halfway) is made again from the inbox when its bytes
+    // are still there, and named in the report when they are not:
+    // rebuilding without it had dropped its rows from the dataset,
+    // silently, with exit 0, or part of them with a warning.
+    var cacheProblems: [String: String] = [:]
+    for e in known where e.wasRead {
+        if let problem = cacheProblem(cache + "/" + returnStem(e.fileName)) { cacheProblems[e.fileName] = problem }
     }
     let remade = result.files.indices.filter { i in
         let o = result.files[i]
-        return o.action == .unchanged && o.entry.wasRead && !cached(o.file.name)
+        return o.action == .unchanged && o.entry.wasRead && cacheProblems[o.file.name] != nil
     }
     let inInbox = Set(files.map(\.name))
-    for e in known where e.wasRead && !inInbox.contains(e.fileName) && !cached(e.fileName) {
-        let notice = "\(e.fileName): its normalised rows are missing from the state and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
+    for (name, problem) in cacheProblems.sorted(by: { $0.key < $1.key }) where !inInbox.contains(name) {
+        let notice = "\(name): its normalised rows in the state \(problem), and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
         logger.warning("\(notice)")
         result.notices.append(notice)
     }
@@ -209,12 +210,12 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         var (report, norm) = normalised[k]
         if outcome.action == .unchanged {
             // Made again for the cache only: the ledger and tonight's feedback stay as they were.
-            let notice: String
+            let notice: String, problem = cacheProblems[outcome.file.name] ?? ""
             if let norm, unreadable(report, norm) == nil {
                 try moveIntoCache(norm, stem: returnStem(outcome.file.name), cache: cache)
-                notice = "\(outcome.file.name): its normalised rows were missing from the state; they were made again from the inbox"
+                notice = "\(outcome.file.name): its normalised rows in the state \(problem); they were made again from the inbox"
             } else {
-                notice = "\(outcome.file.name): its normalised rows were missing from the state and could not be made again, so its rows are not in tonight's dataset"
+                notice = "\(outcome.file.name): its normalised rows in the state \(problem) and could not be made again, so its rows are not in tonight's dataset"
             }
             logger.warning("\(notice)")
             result.notices.append(notice)
@@ -280,7 +281,15 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
                                             options: DedupeOptions(outDir: staging.dir, statePath: options.stateDir + "/linkage.sqlite",
                                                                    jobs: options.jobs, plainCopies: plain))
         } catch { throw MergeFailure(error.description) }
-        for p in result.dedupe!.problems { logger.warning("\(p)"); result.notices.append(p) }
+        for p in result.dedupe!.problems {
+            // Damage the check before the night cannot see (inside a block's
+            // data) shows when the file is read: the advice is the operator's.
+            let notice = p.hasPrefix(cache + "/")
+                ? p + ". This is the merge's own copy of a return: delete its files in \(cache) and run the merge again, and they are made again from the inbox"
+                : p
+            logger.warning("\(notice)")
+            result.notices.append(notice)
+        }
         logger.info("deduplication stages: \(result.dedupe!.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))")
         try makeFolders(staging.path("restricted"))
         for name in ["person_identifiers.csv.gz", "review.csv"] where rename(staging.path(name), staging.path("restricted/" + name)) != 0 {
@@ -503,8 +512,24 @@ func unreadable(_ report: ValidationReport, _ norm: NormaliseResult) -> String? 
 
 /// Moves a return's normalised files into the cache, replacing every file
 /// an earlier copy of the same return left there.
+/// What is wrong with a return's files in the normalised cache (`stem` is
+/// the path without the suffixes), phrased to follow "its normalised rows
+/// in the state", or nil when they are all there and whole.
+func cacheProblem(_ stem: String) -> String? {
+    for suffix in normalisedSuffixes {
+        let path = stem + suffix
+        if !fileExists(path) {
+            // A return with no rejected or copied rows may have no such file.
+            if suffix == ".events.csv.gz" || suffix == ".identifiers.csv.gz" { return "are missing (\(baseName(path)))" }
+            continue
+        }
+        if let damage = gzipDamage(path: path) { return "are damaged (\(baseName(path)) \(damage))" }
+    }
+    return nil
+}
+
 func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(MergeFailure) {
-    for suffix in [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"] {
+    for suffix in normalisedSuffixes {
         let to = cache + "/" + stem + suffix
         let from = parentDirectory(norm.eventsPath) + "/" + stem + suffix
         unlink(to)

@@ -32,3 +32,46 @@ struct OutputTests {
         } throws: { ($0 as? OutputError)?.description.contains(dir + "/missing") == true }
     }
 }
+
+@Suite("gzipDamage: a gzip file the pipeline wrote is whole, or says where it is not")
+struct GzipDamageTests {
+    /// 300 KB of rows: five stored blocks at level 0; a few hundred bytes compressed.
+    func written(level: Int32) throws -> (path: String, bytes: Data) {
+        let path = tempDir() + "/t.csv.gz"
+        let w = try GzipWriter(path: path, level: level)
+        for i in 0..<10_000 { try w.write("row \(i),some cells,LE1 \(i % 97)\n") }
+        try w.commit()
+        return (path, try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    @Test func wholeFilesPass() throws {
+        #expect(gzipDamage(path: try written(level: 0).path) == nil)
+        #expect(gzipDamage(path: try written(level: 6).path) == nil)
+    }
+
+    /// Cut anywhere, at either level, the file is called damaged.
+    @Test(arguments: [0, 6] as [Int32]) func aFileCutAnywhereIsDamaged(level: Int32) throws {
+        let (path, bytes) = try written(level: level)
+        for keep in [0, 5, 10, 14, 15, 100, bytes.count / 3, bytes.count / 2, bytes.count - 9, bytes.count - 8, bytes.count - 4, bytes.count - 1] {
+            try bytes.prefix(keep).write(to: URL(fileURLWithPath: path))
+            #expect(gzipDamage(path: path) != nil, "kept \(keep) of \(bytes.count)")
+        }
+    }
+
+    @Test func aStoredFileWithAnOverwrittenHeaderOrTrailerOrTailIsDamaged() throws {
+        let (path, bytes) = try written(level: 0)
+        var header = bytes
+        header[11] ^= 0x01
+        try header.write(to: URL(fileURLWithPath: path))
+        #expect(gzipDamage(path: path)?.contains("block header at byte 10") == true)
+        var trailer = bytes
+        trailer[bytes.count - 2] ^= 0x01
+        try trailer.write(to: URL(fileURLWithPath: path))
+        #expect(gzipDamage(path: path)?.contains("trailer") == true)
+        try (bytes + Data([0, 0, 0])).write(to: URL(fileURLWithPath: path))
+        #expect(gzipDamage(path: path) == "has 3 bytes after its end")
+        try Data("plain,csv\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(gzipDamage(path: path)?.contains("not a whole gzip file") == true)
+        #expect(gzipDamage(path: path + ".missing")?.contains("cannot be opened") == true)
+    }
+}

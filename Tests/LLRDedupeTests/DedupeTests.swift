@@ -456,6 +456,27 @@ struct LoadingTests {
         #expect(summary.status.values.reduce(0, +) == lineage.count && summary.status["duplicate", default: 0] == 0)
     }
 
+    /// llr-dedupe run alone, after llr-normalise: a return sent as plain
+    /// `.csv` is named as it came in the lineage, the links and the list of
+    /// superseded returns (the normalised files' names keep only its stem,
+    /// and it had been called `.csv.gz`).
+    @Test func aPlainCSVReturnKeepsItsName() throws {
+        let dir = tempDir(), inbox = tempDir()
+        var names: [String] = []
+        for name in ["LCC_council_2024-25_Q1.csv.gz", "LCC_council_2024-25_Q1_v2.csv.gz"] {
+            let plain = String(name.dropLast(3))
+            try Data(gunzip(packageRoot + "/SampleData/returns/" + name).utf8).write(to: URL(fileURLWithPath: inbox + "/" + plain))
+            names.append(plain)
+        }
+        _ = normaliseReturns(paths: names.map { inbox + "/" + $0 }, pipelines: contract, options: ValidationOptions(), outDir: dir, jobs: 2)
+        let (out, summary) = try dedupe([dir])
+        #expect(summary.supersededReturns == ["LCC_council_2024-25_Q1.csv"])
+        let lineage = try csvRows(out + "/lineage.csv.gz")
+        #expect(!lineage.isEmpty && Set(lineage.map { $0["source_file"]! }) == Set(names))
+        let links = try csvRows(out + "/links.csv.gz")
+        #expect(!links.isEmpty && Set(links.flatMap { [$0["source_file_a"]!, $0["source_file_b"]!] }) == [names[1]])
+    }
+
     /// A duplicate row's first copy is found by its row number whether the
     /// events file is in row order (a binary search) or not (a dictionary).
     @Test func rowsAreFoundByNumberInAnyOrder() {

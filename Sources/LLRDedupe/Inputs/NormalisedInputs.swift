@@ -15,10 +15,11 @@ public struct NormalisedReturn: Sendable {
     public var rejects: String { directory + "/" + stem + ".rejects.csv.gz" }
     public var duplicates: String { directory + "/" + stem + ".duplicates.csv.gz" }
     /// The partner's original file name (the `source_file` of every row in
-    /// the lineage and the links). The normalised files keep only the stem,
-    /// so it is taken to be a `.csv.gz` unless the caller knows better: the
-    /// merge sets it from its ledger, so a return sent as plain `.csv` is
-    /// named as it came.
+    /// the lineage and the links). The files' names keep only the stem; the
+    /// name comes from the caller (the merge's ledger) or, once read, from
+    /// the events file's own `source_file` column, so a return sent as plain
+    /// `.csv` is named as it came. Before that, or for a return with no
+    /// events, it is taken to be a `.csv.gz`.
     public var sourceFile: String
 
     public init(stem: String, name: ReturnFileName, directory: String, sourceFile: String? = nil) {
@@ -29,7 +30,8 @@ public struct NormalisedReturn: Sendable {
     }
 }
 
-let normalisedSuffixes = [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"]
+/// The files llr-normalise writes for a return, by the suffix after its stem.
+public let normalisedSuffixes = [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"]
 
 /// Finds normalised returns in folders and among named files. A stem whose
 /// name breaks the return-file convention cannot be placed in a quarter and
@@ -128,7 +130,6 @@ final class LoadedReturn: @unchecked Sendable {
     /// and record key (to name the row that replaced it), none of its
     /// details or identifiers, which nothing downstream reads.
     init(_ source: NormalisedReturn, eventTypes: [String: Int16], superseded: Bool = false) {
-        self.source = source
         partnerBytes = Array(source.name.partner.utf8)
         partnerSeed = identifierHash(partnerBytes)
         var reader = LoadedReturnReader(source)
@@ -147,6 +148,9 @@ final class LoadedReturn: @unchecked Sendable {
         // half its capacity unused, about a gigabyte at ten million rows).
         arena = ownedCopy(reader.arena)
         rows = ownedCopy(reader.rows)
+        var named = source
+        if let seen = reader.sourceFileSeen { named.sourceFile = seen }
+        self.source = named
         rejected = reader.rejected
         duplicates = reader.duplicates
         problems = reader.problems
@@ -223,6 +227,8 @@ private struct LoadedReturnReader {
     var duplicates: [(row: Int32, first: Int32)] = []
     var problems: [String] = []
     var attributeHeader: [String] = []
+    /// The `source_file` of the first event, when it names this return.
+    var sourceFileSeen: String?
     /// Where `storeCSV` put each cell of the last fragment (reused, row after row).
     private var cellSpans: [ByteSpan] = []
 
@@ -269,13 +275,14 @@ private struct LoadedReturnReader {
 
     mutating func readEvents(_ eventTypes: [String: Int16], keysOnly: Bool = false) {
         var c: [Int] = []  // source_row, source_key, event_type, event_start, sex, event_end
-        var attrFrom = 0, attrTo = 0
+        var attrFrom = 0, attrTo = 0, fileCol = -1
         // Canonical types by a hash of their bytes, so a row looks its type up without an allocation.
         var typeIndex: [UInt64: Int16] = [:]
         for (k, v) in eventTypes { typeIndex[identifierHash(Array(k.utf8))] = v }
         let path = source.events
         let problem = CSVFileRows.read(path: path, header: { h in
             c = CSVFileRows.columns(h, ["source_row", "source_key", "event_type", "event_start", "sex", "event_end"])
+            fileCol = h.firstIndex(of: "source_file") ?? -1
             attrFrom = (h.firstIndex(of: "ethnicity_code") ?? h.count - 1) + 1
             attrTo = h.count
             self.attributeHeader = Array(h[min(attrFrom, h.count)...])
@@ -283,6 +290,10 @@ private struct LoadedReturnReader {
             guard c.count == 6, c[0...4].allSatisfy({ $0 >= 0 }), r.storedCount >= attrTo else {
                 self.problems.append("\(path): row \(r.rowNumber) lacks the aligned columns; normalise the return again")
                 return
+            }
+            if fileCol >= 0 && self.rows.isEmpty && fileCol < r.storedCount {
+                let name = String(decoding: r.cell(fileCol), as: UTF8.self)
+                if returnStem(name) == self.source.stem { self.sourceFileSeen = name }
             }
             let rowCol = c[0], keyCol = c[1], typeCol = c[2], startCol = c[3], sexCol = c[4], endCol = c[5]
             if keysOnly {
