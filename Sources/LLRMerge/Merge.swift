@@ -175,10 +175,14 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         return o.action == .unchanged && o.entry.wasRead && cacheProblems[o.file.name] != nil
     }
     let inInbox = Set(files.map(\.name))
+    // Stems whose cached rows are damaged and not made again tonight: left
+    // out whole, as the notice says, rather than read in part.
+    var leftOut = Set<String>()
     for (name, problem) in cacheProblems.sorted(by: { $0.key < $1.key }) where !inInbox.contains(name) {
         let notice = "\(name): its normalised rows in the state \(problem), and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
         logger.warning("\(notice)")
         result.notices.append(notice)
+        leftOut.insert(returnStem(name))
     }
     let todo = result.files.indices.filter { result.files[$0].action != .unchanged } + remade
     var validation = ValidationOptions()
@@ -216,6 +220,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
                 notice = "\(outcome.file.name): its normalised rows in the state \(problem); they were made again from the inbox"
             } else {
                 notice = "\(outcome.file.name): its normalised rows in the state \(problem) and could not be made again, so its rows are not in tonight's dataset"
+                leftOut.insert(returnStem(outcome.file.name))
             }
             logger.warning("\(notice)")
             result.notices.append(notice)
@@ -244,6 +249,14 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         outcome.entry = e
         result.files[i] = outcome
         if e.status != "processed" { logger.warning("\(outcome.file.name): \(e.status): \(e.problem)") }
+        // New bytes that could not be read leave the earlier version in the
+        // dataset, from its cache; if that is damaged too, nothing is left.
+        if e.status != "processed", let problem = cacheProblems[outcome.file.name] {
+            let notice = "\(outcome.file.name): its normalised rows in the state \(problem), and the file in the inbox is now one that cannot be read, so its rows are not in tonight's dataset: send the return again"
+            logger.warning("\(notice)")
+            result.notices.append(notice)
+            leftOut.insert(returnStem(outcome.file.name))
+        }
     }
     lap("validate + normalise")
 
@@ -263,6 +276,8 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     // Never left writing into the staging folder after the run has given up on it.
     defer { _ = feedback.value }
     var (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
+    returns.removeAll { leftOut.contains($0.stem) }
+    problems.removeAll { p in leftOut.contains { p.hasPrefix($0 + ":") } }  // named already, with the operator's advice
     // Each cached return under the name it came in (the cache keeps only
     // the stem): a plain .csv return had been named .csv.gz in the lineage.
     var cameAs: [String: String] = [:]
@@ -301,11 +316,14 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     if let failure = feedback.value { throw MergeFailure("writing the partners' feedback failed: \(failure)") }
     lap("deduplicate + link")
 
-    // The ledger after tonight: replaced bytes, superseded versions.
+    // The ledger after tonight: replaced bytes, superseded versions. New
+    // bytes read under a name replace the old ones whether those were
+    // processed or superseded (a version sent again after its successor):
+    // leaving a superseded one had counted two versions of one file as read.
     var entries = known
     for o in result.files where o.action != .unchanged {
         if o.entry.status == "processed" {
-            for k in entries.indices where entries[k].fileName == o.file.name && entries[k].status == "processed" { entries[k].status = "replaced" }
+            for k in entries.indices where entries[k].fileName == o.file.name && entries[k].wasRead { entries[k].status = "replaced" }
         }
         entries.append(o.entry)
     }

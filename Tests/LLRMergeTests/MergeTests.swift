@@ -1,6 +1,7 @@
 import Foundation
 import LLRCore
 import LLRDedupe
+import LLRSynth
 import LLRTestSupport
 import Logging
 import Testing
@@ -305,6 +306,15 @@ struct MergeTests {
         try FileManager.default.copyItem(atPath: sampleReturns + "/ICB_health_2024-25_Q2.csv.gz", toPath: box + "/ICB_health_2024-25_Q2.csv.gz")
         let r2 = try merge(box, out: out)
         #expect(r2.notices.contains { $0.contains("ICB_health_2024-25_Q1.events.csv.gz") && $0.contains("delete its files in") }, "\(r2.notices)")
+        // Its cache cut and the file in the inbox replaced by one that cannot
+        // be read: the return is left out whole and named, not read in part.
+        let lost = "BARNARDOS_vcs_2024-25_Q1"
+        try cut(lost + ".events.csv.gz") { $0 / 2 }
+        try Data([0x1F, 0x8B, 8, 0]).write(to: URL(fileURLWithPath: box + "/" + lost + ".csv.gz"))
+        let r3 = try merge(box, out: out)
+        #expect(r3.notices.filter { $0.hasPrefix(lost + ".csv.gz") && $0.contains("send the return again") }.count == 1, "\(r3.notices)")
+        #expect(r3.notices.allSatisfy { !$0.contains("normalise the return again") && !$0.contains("run llr-normalise") })
+        #expect(!table(out + "/lineage.csv.gz").contains { $0["source_file"] == lost + ".csv.gz" })
     }
 
     @Test("a corrupt file and a misnamed file become findings; the night still completes")
@@ -439,6 +449,69 @@ struct MergeTests {
         #expect(!again.files.isEmpty && again.files.allSatisfy { $0.action == .unchanged })
         #expect(try datasetFiles(out) == before)
         #expect(try Ledger(path: out + "/state/ledger.sqlite").entries().count == ledgerBefore)
+    }
+}
+
+/// Nights in a seeded random order, as an inbox lives: returns arrive a
+/// few at a time, are sent again cut to half their rows, taken away, or
+/// replaced by bytes that are not a return. Every night completes; each row
+/// of every return the ledger counts is in the lineage exactly once, and no
+/// other; the night run again finds nothing new and changes nothing.
+@Suite("llr-merge over a run of nights", .serialized)
+struct NightsTests {
+    @Test(arguments: [12, 20, 26] as [UInt64]) func everyNightAccountsForEveryRow(seed: UInt64) throws {
+        var rng = SynthRandom(seed: seed)
+        var pending = try FileManager.default.contentsOfDirectory(atPath: sampleReturns).filter(smallPartners).sorted()
+        for i in pending.indices.reversed() { pending.swapAt(i, rng.below(i + 1)) }
+        let box = tempDir(), out = tempDir()
+        var story: [String] = []
+        for night in 1...4 {
+            for _ in 0..<(1 + rng.below(4)) where !pending.isEmpty {
+                let name = pending.removeLast()
+                try FileManager.default.copyItem(atPath: sampleReturns + "/" + name, toPath: box + "/" + name)
+                story.append("\(night): add \(name)")
+            }
+            let present = try FileManager.default.contentsOfDirectory(atPath: box).sorted()
+            if !present.isEmpty && rng.chance(0.4) {
+                let name = rng.pick(present)
+                let lines = try gunzip(sampleReturns + "/" + name).split(separator: "\n", omittingEmptySubsequences: false)
+                try Data(gzipCompress(Array(lines.prefix(max(2, lines.count / 2)).joined(separator: "\n").utf8))).write(to: URL(fileURLWithPath: box + "/" + name))
+                story.append("\(night): send \(name) again with half its rows")
+            }
+            if !present.isEmpty && rng.chance(0.25) {
+                let name = rng.pick(present)
+                try? FileManager.default.removeItem(atPath: box + "/" + name)
+                story.append("\(night): remove \(name)")
+            }
+            if !present.isEmpty && rng.chance(0.2) {
+                let name = rng.pick(present)
+                try Data([0x1F, 0x8B, 8] + Array("not a return".utf8)).write(to: URL(fileURLWithPath: box + "/" + name))
+                story.append("\(night): garble \(name)")
+            }
+            let cached = out + "/state/normalised/" + returnStem(present.isEmpty ? "" : rng.pick(present)) + ".events.csv.gz"
+            if FileManager.default.fileExists(atPath: cached) && rng.chance(0.3) {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: cached))
+                try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cached))
+                story.append("\(night): cut the state's \(baseName(cached))")
+            }
+            let jobs = 1 + rng.below(2)
+            let notices = try merge(box, out: out, jobs: jobs).notices
+            let lineage = FileManager.default.fileExists(atPath: out + "/lineage.csv.gz") ? table(out + "/lineage.csv.gz") : []
+            var perFile: [String: Int] = [:], rows = Set<String>()
+            for row in lineage {
+                perFile[row["source_file"]!, default: 0] += 1
+                rows.insert(row["source_file"]! + "#" + row["source_row"]!)
+            }
+            #expect(rows.count == lineage.count, "a row twice in the lineage, seed \(seed): \(story)")
+            // Less any return the night's report says it left out.
+            let leftOut = Set(notices.filter { $0.contains("not in tonight's dataset") }.map { String($0.prefix { $0 != ":" }) })
+            let counted = try Ledger(path: out + "/state/ledger.sqlite").entries().filter { $0.wasRead && !leftOut.contains($0.fileName) }
+            #expect(Set(counted.map(\.fileName)).count == counted.count, "seed \(seed): \(story) \(counted.map { ($0.fileName, $0.status, $0.firstRun, $0.rows) })")
+            #expect(perFile == Dictionary(counted.map { ($0.fileName, $0.rows) }, uniquingKeysWith: +), "seed \(seed): \(story)")
+            let before = try datasetFiles(out)
+            #expect(try merge(box, out: out, jobs: 3 - jobs).nothingNew, "seed \(seed): \(story)")
+            #expect(try datasetFiles(out) == before, "seed \(seed): \(story)")
+        }
     }
 }
 
