@@ -174,16 +174,9 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         let o = result.files[i]
         return o.action == .unchanged && o.entry.wasRead && cacheProblems[o.file.name] != nil
     }
-    let inInbox = Set(files.map(\.name))
     // Stems whose cached rows are damaged and not made again tonight: left
     // out whole, as the notice says, rather than read in part.
     var leftOut = Set<String>()
-    for (name, problem) in cacheProblems.sorted(by: { $0.key < $1.key }) where !inInbox.contains(name) {
-        let notice = "\(name): its normalised rows in the state \(problem), and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
-        logger.warning("\(notice)")
-        result.notices.append(notice)
-        leftOut.insert(returnStem(name))
-    }
     let todo = result.files.indices.filter { result.files[$0].action != .unchanged } + remade
     var validation = ValidationOptions()
     validation.asOf = options.asOf
@@ -222,6 +215,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
                 notice = "\(outcome.file.name): its normalised rows in the state \(problem) and could not be made again, so its rows are not in tonight's dataset"
                 leftOut.insert(returnStem(outcome.file.name))
             }
+            cacheProblems[outcome.file.name] = nil
             logger.warning("\(notice)")
             result.notices.append(notice)
             continue
@@ -249,14 +243,21 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         outcome.entry = e
         result.files[i] = outcome
         if e.status != "processed" { logger.warning("\(outcome.file.name): \(e.status): \(e.problem)") }
-        // New bytes that could not be read leave the earlier version in the
-        // dataset, from its cache; if that is damaged too, nothing is left.
-        if e.status != "processed", let problem = cacheProblems[outcome.file.name] {
-            let notice = "\(outcome.file.name): its normalised rows in the state \(problem), and the file in the inbox is now one that cannot be read, so its rows are not in tonight's dataset: send the return again"
-            logger.warning("\(notice)")
-            result.notices.append(notice)
-            leftOut.insert(returnStem(outcome.file.name))
-        }
+    }
+    // The rest could not be made again: their bytes have left the inbox, or
+    // the inbox holds other bytes under the name that cannot be read (which
+    // leave the earlier version in the dataset, from its cache). A return
+    // read again tonight, under this name or the other (.csv, .csv.gz), has
+    // new cached rows and is whole.
+    let inInbox = Set(files.map(\.name))
+    let readTonight = Set(result.files.filter { $0.action != .unchanged && $0.entry.status == "processed" }.map { returnStem($0.file.name) })
+    for (name, problem) in cacheProblems.sorted(by: { $0.key < $1.key }) where !readTonight.contains(returnStem(name)) {
+        let notice = inInbox.contains(name)
+            ? "\(name): its normalised rows in the state \(problem), and the file in the inbox is now one that cannot be read, so its rows are not in tonight's dataset: send the return again"
+            : "\(name): its normalised rows in the state \(problem), and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
+        logger.warning("\(notice)")
+        result.notices.append(notice)
+        leftOut.insert(returnStem(name))
     }
     lap("validate + normalise")
 
@@ -317,13 +318,16 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     lap("deduplicate + link")
 
     // The ledger after tonight: replaced bytes, superseded versions. New
-    // bytes read under a name replace the old ones whether those were
-    // processed or superseded (a version sent again after its successor):
-    // leaving a superseded one had counted two versions of one file as read.
+    // bytes read for a return replace the old ones whether those were
+    // processed or superseded (a version sent again after its successor),
+    // and whether they came as .csv.gz or .csv (one return, one stem, one
+    // set of cached rows): either way, leaving the old entry read had
+    // counted one return twice in the ledger and the quality table.
     var entries = known
     for o in result.files where o.action != .unchanged {
         if o.entry.status == "processed" {
-            for k in entries.indices where entries[k].fileName == o.file.name && entries[k].wasRead { entries[k].status = "replaced" }
+            let stem = returnStem(o.file.name)
+            for k in entries.indices where entries[k].wasRead && returnStem(entries[k].fileName) == stem { entries[k].status = "replaced" }
         }
         entries.append(o.entry)
     }

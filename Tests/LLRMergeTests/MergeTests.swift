@@ -459,12 +459,12 @@ struct MergeTests {
 /// other; the night run again finds nothing new and changes nothing.
 @Suite("llr-merge over a run of nights", .serialized)
 struct NightsTests {
-    @Test(arguments: [12, 20, 26] as [UInt64]) func everyNightAccountsForEveryRow(seed: UInt64) throws {
-        var rng = SynthRandom(seed: seed)
+    @Test(arguments: [12, 20, 23, 26, 33] as [UInt64]) func everyNightAccountsForEveryRow(seed: UInt64) throws {
+        var rng = SynthRandom(seed: seed), more = SynthRandom.derived(seed: seed, 1)
         var pending = try FileManager.default.contentsOfDirectory(atPath: sampleReturns).filter(smallPartners).sorted()
         for i in pending.indices.reversed() { pending.swapAt(i, rng.below(i + 1)) }
         let box = tempDir(), out = tempDir()
-        var story: [String] = []
+        var story: [String] = [], notices: [String] = []
         for night in 1...4 {
             for _ in 0..<(1 + rng.below(4)) where !pending.isEmpty {
                 let name = pending.removeLast()
@@ -472,8 +472,7 @@ struct NightsTests {
                 story.append("\(night): add \(name)")
             }
             let present = try FileManager.default.contentsOfDirectory(atPath: box).sorted()
-            if !present.isEmpty && rng.chance(0.4) {
-                let name = rng.pick(present)
+            if !present.isEmpty && rng.chance(0.4), case let name = rng.pick(present), FileManager.default.fileExists(atPath: sampleReturns + "/" + name) {
                 let lines = try gunzip(sampleReturns + "/" + name).split(separator: "\n", omittingEmptySubsequences: false)
                 try Data(gzipCompress(Array(lines.prefix(max(2, lines.count / 2)).joined(separator: "\n").utf8))).write(to: URL(fileURLWithPath: box + "/" + name))
                 story.append("\(night): send \(name) again with half its rows")
@@ -494,8 +493,29 @@ struct NightsTests {
                 try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cached))
                 story.append("\(night): cut the state's \(baseName(cached))")
             }
+            // Further ways, drawn from a second stream so the ones above
+            // (and the seeds chosen for them) stay as they were.
+            let now = try FileManager.default.contentsOfDirectory(atPath: box).sorted().filter { $0.hasSuffix(".csv.gz") }
+            if !now.isEmpty && more.chance(0.15) {
+                let name = more.pick(now)
+                if let text = try? gunzip(box + "/" + name) {
+                    try FileManager.default.removeItem(atPath: box + "/" + name)
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: box + "/" + String(name.dropLast(3))))
+                    story.append("\(night): send \(name) as plain .csv")
+                }
+            }
+            if !now.isEmpty && more.chance(0.1) {
+                let name = more.pick(now)
+                try? FileManager.default.moveItem(atPath: box + "/" + name, toPath: box + "/copy of " + name)
+                story.append("\(night): rename \(name) to 'copy of'")
+            }
+            if more.chance(0.1) {
+                try? FileManager.default.removeItem(atPath: out + "/state/normalised")
+                story.append("\(night): lose the state's normalised rows")
+            }
             let jobs = 1 + rng.below(2)
-            let notices = try merge(box, out: out, jobs: jobs).notices
+            let tonight = try merge(box, out: out, jobs: jobs)
+            if !tonight.nothingNew { notices = tonight.notices }  // else the last report stands
             let lineage = FileManager.default.fileExists(atPath: out + "/lineage.csv.gz") ? table(out + "/lineage.csv.gz") : []
             var perFile: [String: Int] = [:], rows = Set<String>()
             for row in lineage {
