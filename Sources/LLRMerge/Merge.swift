@@ -188,6 +188,15 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let ownThreads = todo.count < options.jobs
     validation.readAhead = ownThreads
     let work = todo.map { result.files[$0].file }
+    // Each return is checked as of the run's --as-of, else the day it came;
+    // one made again for the cache, as of the day it was first checked, so
+    // its rows come out as they first did (a later day had passed dates
+    // that were in the future then, and rejected fewer rows).
+    let checkedAsOf = todo.map { i -> CivilDate in
+        let o = result.files[i]
+        if o.action == .unchanged, let first = CivilDate(iso: o.entry.checkedAsOf) { return first }
+        return options.asOf ?? o.file.received
+    }
     let checks = validation
     progress.reset()
     // Largest files first, so the workers finish together rather than one
@@ -195,6 +204,8 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     let normalised = concurrentMapLargestFirst(work.count, jobs: options.jobs, size: { Int(work[$0].bytes) }) { i -> (ValidationReport, NormaliseResult?) in
         defer { progress.step("validating and normalising", of: work.count) }
         let f = work[i]
+        var checks = checks
+        checks.asOf = checkedAsOf[i]
         if f.returnName == nil || f.nameProblem != nil {
             return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
         }
@@ -224,6 +235,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
         outcome.report = report
         var e = outcome.entry
         e.firstRun = run
+        e.checkedAsOf = checkedAsOf[k].description
         e.rows = report.stats.rows; e.rowsRejected = report.stats.rowsRejected
         e.errors = report.stats.errors; e.warnings = report.stats.warnings
         e.duplicates = report.count("duplicate-row")

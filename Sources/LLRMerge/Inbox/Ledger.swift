@@ -29,6 +29,11 @@ public struct LedgerEntry: Sendable {
     public var completeness = ""
     /// What went wrong, for failed and unrecognised files.
     public var problem = ""
+    /// The date its rows were checked against (the run's --as-of, or the
+    /// day it was received): a return whose cached rows are made again is
+    /// checked as of the same day, so they come out as they first did.
+    /// Empty in entries from ledgers written before it was kept.
+    public var checkedAsOf = ""
 
     /// Read and normalised, its rows in the lineage: processed, or
     /// superseded (its rows stay, with that status).
@@ -40,7 +45,7 @@ public struct LedgerEntry: Sendable {
 /// so a night with nothing new can stop early and a replaced file is known.
 public final class Ledger {
     let db: SQLiteDatabase
-    static let columns = "file_name, sha256, partner, family, period, version, bytes, received, first_run, status, rows, rows_rejected, errors, warnings, duplicates, events, findings, completeness, problem"
+    static let columns = "file_name, sha256, partner, family, period, version, bytes, received, first_run, status, rows, rows_rejected, errors, warnings, duplicates, events, findings, completeness, problem, checked_as_of"
 
     public init(path: String) throws(SQLiteError) {
         db = try SQLiteDatabase(path: path)
@@ -57,6 +62,12 @@ public final class Ledger {
                 run INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, fingerprint TEXT NOT NULL,
                 files_new INTEGER NOT NULL, outcome TEXT NOT NULL);
             """)
+        // Added later: a ledger from before gains the column, empty.
+        var columns: Set<String> = []
+        try db.prepare("PRAGMA table_info(return_file)").forEachRow { columns.insert($0.text(1)) }
+        if !columns.contains("checked_as_of") {
+            try db.execute("ALTER TABLE return_file ADD COLUMN checked_as_of TEXT NOT NULL DEFAULT ''")
+        }
     }
 
     public func entries() throws(SQLiteError) -> [LedgerEntry] {
@@ -66,6 +77,7 @@ public final class Ledger {
                                 version: s.int(5), bytes: s.int(6), received: s.text(7), firstRun: s.int(8), status: s.text(9))
             e.rows = s.int(10); e.rowsRejected = s.int(11); e.errors = s.int(12); e.warnings = s.int(13)
             e.duplicates = s.int(14); e.events = s.int(15); e.findings = s.text(16); e.completeness = s.text(17); e.problem = s.text(18)
+            e.checkedAsOf = s.text(19)
             out.append(e)
         }
         return out
@@ -88,12 +100,13 @@ public final class Ledger {
     /// dataset is in place: a run killed before this repeats tonight's work.
     public func record(run: Int, started: String, asOf: String, fingerprint: String, filesNew: Int, entries: [LedgerEntry]) throws(SQLiteError) {
         try db.transaction { () throws(SQLiteError) in
-            let put = try db.prepare("INSERT OR REPLACE INTO return_file(\(Ledger.columns)) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)")
+            let put = try db.prepare("INSERT OR REPLACE INTO return_file(\(Ledger.columns)) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)")
             for e in entries {
                 put.bind(1, e.fileName); put.bind(2, e.sha256); put.bind(3, e.partner); put.bind(4, e.family); put.bind(5, e.period)
                 put.bind(6, e.version); put.bind(7, e.bytes); put.bind(8, e.received); put.bind(9, e.firstRun); put.bind(10, e.status)
                 put.bind(11, e.rows); put.bind(12, e.rowsRejected); put.bind(13, e.errors); put.bind(14, e.warnings)
                 put.bind(15, e.duplicates); put.bind(16, e.events); put.bind(17, e.findings); put.bind(18, e.completeness); put.bind(19, e.problem)
+                put.bind(20, e.checkedAsOf)
                 try put.run()
             }
             let r = try db.prepare("INSERT INTO merge_run(run, started, as_of, fingerprint, files_new, outcome) VALUES(?1, ?2, ?3, ?4, ?5, 'complete')")
