@@ -329,19 +329,21 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     if let failure = feedback.value { throw MergeFailure("writing the partners' feedback failed: \(failure)") }
     lap("deduplicate + link")
 
-    // The ledger after tonight: replaced bytes, superseded versions. New
-    // bytes read for a return replace the old ones whether those were
-    // processed or superseded (a version sent again after its successor),
-    // and whether they came as .csv.gz or .csv (one return, one stem, one
-    // set of cached rows): either way, leaving the old entry read had
-    // counted one return twice in the ledger and the quality table.
-    var entries = known
-    for o in result.files where o.action != .unchanged {
-        if o.entry.status == "processed" {
-            let stem = returnStem(o.file.name)
-            for k in entries.indices where entries[k].wasRead && returnStem(entries[k].fileName) == stem { entries[k].status = "replaced" }
-        }
-        entries.append(o.entry)
+    // The ledger after tonight: replaced bytes, superseded versions. A
+    // return (one stem, one set of cached rows) has one read entry, the
+    // latest: new bytes read replace the old whether those were processed
+    // or superseded (a version sent again after its successor) and whether
+    // they came as .csv.gz or .csv. Leaving the old entry read had counted
+    // one return twice in the ledger and the quality table; a ledger
+    // written so is mended here too.
+    var entries = known + result.files.filter { $0.action != .unchanged }.map(\.entry)
+    var latest: [String: Int] = [:]
+    for k in entries.indices where entries[k].wasRead {
+        let stem = returnStem(entries[k].fileName)
+        guard let j = latest[stem] else { latest[stem] = k; continue }
+        let older = entries[k].firstRun >= entries[j].firstRun ? j : k
+        entries[older].status = "replaced"
+        latest[stem] = older == j ? k : j
     }
     let superseded = Set((result.dedupe?.supersededReturns ?? []).map { returnStem($0) })
     for k in entries.indices where entries[k].wasRead {

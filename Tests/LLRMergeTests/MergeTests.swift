@@ -340,6 +340,26 @@ struct MergeTests {
         #expect(reopened.count == 2 && reopened.allSatisfy { $0.checkedAsOf.isEmpty })
     }
 
+    @Test("a ledger that counts one return as read twice (written before the rule) is mended on the next night")
+    func doubledLedgerIsMended() throws {
+        let box = try inbox { $0 == "UAVA_vcs_2024-25_Q2.csv.gz" }
+        let out = tempDir()
+        _ = try merge(box, out: out)
+        // As an earlier version left it: the same return read as .csv on run 0, still counted.
+        let db = try SQLiteDatabase(path: out + "/state/ledger.sqlite")
+        try db.execute("""
+            INSERT INTO return_file SELECT 'UAVA_vcs_2024-25_Q2.csv', 'old', partner, family, period, version, bytes, received, 0, status,
+                rows, rows_rejected, errors, warnings, duplicates, events, findings, completeness, problem, checked_as_of FROM return_file
+            """)
+        try FileManager.default.copyItem(atPath: sampleReturns + "/ICB_health_2024-25_Q2.csv.gz", toPath: box + "/ICB_health_2024-25_Q2.csv.gz")
+        let r = try merge(box, out: out)
+        let entries = try Ledger(path: out + "/state/ledger.sqlite").entries().filter { $0.fileName.hasPrefix("UAVA") }
+        #expect(entries.map(\.status).sorted() == ["processed", "replaced"])
+        #expect(entries.first { $0.wasRead }?.fileName == "UAVA_vcs_2024-25_Q2.csv.gz")
+        let quality = try #require(r.quality.first { $0.partner == "UAVA" && $0.quarter.quarter == 2 })
+        #expect(quality.file == "UAVA_vcs_2024-25_Q2.csv.gz")
+    }
+
     @Test("a corrupt file and a misnamed file become findings; the night still completes")
     func badFiles() throws {
         let box = try inbox(smallPartners)
@@ -480,9 +500,16 @@ struct MergeTests {
 /// replaced by bytes that are not a return. Every night completes; each row
 /// of every return the ledger counts is in the lineage exactly once, and no
 /// other; the night run again finds nothing new and changes nothing.
+/// The seeds are 5, 10, 12 and 23 (each found a fault fixed since); for a
+/// longer search, `LLR_NIGHTS_SEEDS=1-500 swift test --filter NightsTests`.
 @Suite("llr-merge over a run of nights", .serialized)
 struct NightsTests {
-    @Test(arguments: [5, 10, 12, 23] as [UInt64]) func everyNightAccountsForEveryRow(seed: UInt64) throws {
+    static let seeds: [UInt64] = {
+        let range = (ProcessInfo.processInfo.environment["LLR_NIGHTS_SEEDS"] ?? "").split(separator: "-").compactMap { UInt64($0) }
+        return range.count == 2 && range[0] <= range[1] ? Array(range[0]...range[1]) : [5, 10, 12, 23]
+    }()
+
+    @Test(arguments: seeds) func everyNightAccountsForEveryRow(seed: UInt64) throws {
         var rng = SynthRandom(seed: seed), more = SynthRandom.derived(seed: seed, 1)
         var pending = try FileManager.default.contentsOfDirectory(atPath: sampleReturns).filter(smallPartners).sorted()
         for i in pending.indices.reversed() { pending.swapAt(i, rng.below(i + 1)) }
@@ -495,7 +522,7 @@ struct NightsTests {
                 try FileManager.default.copyItem(atPath: sampleReturns + "/" + name, toPath: box + "/" + name)
                 story.append("\(night): add \(name)")
             }
-            let present = try FileManager.default.contentsOfDirectory(atPath: box).sorted()
+            let present = try FileManager.default.contentsOfDirectory(atPath: box).sorted().filter { $0 != "old" }  // not the folder
             if !present.isEmpty && rng.chance(0.4), case let name = rng.pick(present), FileManager.default.fileExists(atPath: sampleReturns + "/" + name) {
                 let lines = try gunzip(sampleReturns + "/" + name).split(separator: "\n", omittingEmptySubsequences: false)
                 try Data(gzipCompress(Array(lines.prefix(max(2, lines.count / 2)).joined(separator: "\n").utf8))).write(to: URL(fileURLWithPath: box + "/" + name))
