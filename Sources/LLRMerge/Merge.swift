@@ -546,8 +546,6 @@ func unreadable(_ report: ValidationReport, _ norm: NormaliseResult) -> String? 
     return nil
 }
 
-/// Moves a return's normalised files into the cache, replacing every file
-/// an earlier copy of the same return left there.
 /// What is wrong with a return's files in the normalised cache (`stem` is
 /// the path without the suffixes), phrased to follow "its normalised rows
 /// in the state", or nil when they are all there and whole.
@@ -564,6 +562,8 @@ func cacheProblem(_ stem: String) -> String? {
     return nil
 }
 
+/// Moves a return's normalised files into the cache, replacing every file
+/// an earlier copy of the same return left there.
 func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(MergeFailure) {
     for suffix in normalisedSuffixes {
         let to = cache + "/" + stem + suffix
