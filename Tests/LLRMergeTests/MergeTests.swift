@@ -495,13 +495,17 @@ struct MergeTests {
     }
 }
 
-/// Nights in a seeded random order, as an inbox lives: returns arrive a
-/// few at a time, are sent again cut to half their rows, taken away, or
-/// replaced by bytes that are not a return. Every night completes; each row
-/// of every return the ledger counts is in the lineage exactly once, and no
-/// other; the night run again finds nothing new and changes nothing.
+/// Four nights a month apart in a seeded random order, as an inbox lives:
+/// returns arrive a few at a time, are sent again cut to half their rows or
+/// as plain `.csv`, are renamed, taken away, replaced by bytes that are not
+/// a return, sent empty or as a link; a folder appears; the state's cached
+/// rows are cut or lost. Every night completes; each row of every return
+/// the ledger counts (less any the report says it left out) is in the
+/// lineage exactly once, and no other; the quality table's counts are the
+/// lineage's; the night run again finds nothing new and changes nothing.
 /// The seeds are 5, 10, 12 and 23 (each found a fault fixed since); for a
-/// longer search, `LLR_NIGHTS_SEEDS=1-500 swift test --filter NightsTests`.
+/// longer search, `LLR_NIGHTS_SEEDS=1-500 swift test --filter NightsTests`
+/// (`story` in a failure says what happened, night by night).
 @Suite("llr-merge over a run of nights", .serialized)
 struct NightsTests {
     static let seeds: [UInt64] = {
