@@ -355,7 +355,8 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 
     // 4. Indicators, quality, the database, the published extract, feedback.
     progress.show("writing indicators, quality, llr.sqlite and the published extract")
-    result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf)
+    result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf,
+                                 leftOut: Set(entries.filter { $0.wasRead && leftOut.contains(returnStem($0.fileName)) }.map(\.fileName)))
     result.topFindings = topFindings(entries)
     result.indicators = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, cache: cache,
                                          jobs: options.jobs, logger: logger)

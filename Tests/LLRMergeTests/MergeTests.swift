@@ -315,6 +315,8 @@ struct MergeTests {
         #expect(r3.notices.filter { $0.hasPrefix(lost + ".csv.gz") && $0.contains("send the return again") }.count == 1, "\(r3.notices)")
         #expect(r3.notices.allSatisfy { !$0.contains("normalise the return again") && !$0.contains("run llr-normalise") })
         #expect(!table(out + "/lineage.csv.gz").contains { $0["source_file"] == lost + ".csv.gz" })
+        let quality = try #require(table(out + "/quality.csv.gz").first { $0["file"] == lost + ".csv.gz" })
+        #expect(quality["return_status"] == "left out tonight" && quality["rows_read"] == "" && quality["field_completeness_pct"] == "")
     }
 
     @Test("cached rows made again are checked as of the day they first were, so they come out as they did")
@@ -601,9 +603,13 @@ struct NightsTests {
             let counted = try Ledger(path: out + "/state/ledger.sqlite").entries().filter { $0.wasRead && !leftOut.contains($0.fileName) }
             #expect(Set(counted.map(\.fileName)).count == counted.count, "seed \(seed): \(story) \(counted.map { ($0.fileName, $0.status, $0.firstRun, $0.rows) })")
             #expect(perFile == Dictionary(counted.map { ($0.fileName, $0.rows) }, uniquingKeysWith: +), "seed \(seed): \(story)")
-            // The quality table's counts for each return it counts are the lineage's.
+            // The quality table's counts for each return it counts are the
+            // lineage's; a return left out is marked so, with no counts.
             if FileManager.default.fileExists(atPath: out + "/quality.csv.gz") {
-                for q in table(out + "/quality.csv.gz") where !(q["rows_read"] ?? "").isEmpty && !leftOut.contains(q["file"]!) {
+                for q in table(out + "/quality.csv.gz") where leftOut.contains(q["file"]!) {
+                    #expect(q["return_status"] == "left out tonight" && q["rows_read"] == "", "\(q) seed \(seed): \(story)")
+                }
+                for q in table(out + "/quality.csv.gz") where !(q["rows_read"] ?? "").isEmpty {
                     let mine = lineage.filter { $0["source_file"] == q["file"] }
                     let counts = [mine.count, mine.filter { $0["status"] == "rejected" }.count, mine.filter { $0["status"] == "duplicate" }.count]
                     #expect([q["rows_read"], q["rows_rejected"], q["duplicates_removed"]].map { Int($0 ?? "") ?? -1 } == counts, "\(q) seed \(seed): \(story)")

@@ -7,7 +7,10 @@ public struct QualityRow: Sendable {
     public var family: String
     public var quarter: FinancialQuarter
     public var due: CivilDate
-    /// on time, late, missing, not yet due (nothing yet, not due), unreadable.
+    /// on time, late, missing, not yet due (nothing yet, not due),
+    /// unreadable, or left out tonight (its normalised rows in the state
+    /// were lost or damaged and could not be made again; the run report
+    /// says why).
     public var status: String
     public var file = ""
     public var version = 0
@@ -24,6 +27,10 @@ public struct QualityRow: Sendable {
     public var completeness: Double?
     /// The least complete fields, `field NN%`.
     public var leastComplete = ""
+
+    /// Whether the row counts a return whose rows are in the dataset.
+    public var hasCounts: Bool { !file.isEmpty && status != "unreadable" && status != QualityRow.leftOutTonight }
+    public static let leftOutTonight = "left out tonight"
 }
 
 public let qualityHeader = ["partner", "partner_name", "family", "financial_year", "quarter", "due_date", "return_status",
@@ -34,7 +41,9 @@ public let qualityHeader = ["partner", "partner_name", "family", "financial_year
 /// from the schedule's first quarter to the last one due by `asOf`, and for
 /// any later quarter something already arrived for. The return that counts
 /// is the highest version that could be read.
-public func qualityRows(ledger: [LedgerEntry], registry: PartnerRegistry, settings: MergeSettings, asOf: CivilDate) -> [QualityRow] {
+/// `leftOut`: the files whose rows are not in tonight's dataset.
+public func qualityRows(ledger: [LedgerEntry], registry: PartnerRegistry, settings: MergeSettings, asOf: CivilDate,
+                        leftOut: Set<String> = []) -> [QualityRow] {
     var quarters = Set<FinancialQuarter>()
     var q = settings.firstQuarter
     while settings.dueDate(q) <= asOf {
@@ -67,6 +76,7 @@ public func qualityRows(ledger: [LedgerEntry], registry: PartnerRegistry, settin
                     row.leastComplete = shares.filter { $0.1 < 100 }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3)
                         .map { "\($0.0) \(decimalText($0.1, places: 0))%" }.joined(separator: "; ")
                 }
+                if leftOut.contains(e.fileName) { row.status = QualityRow.leftOutTonight; row.completeness = nil; row.leastComplete = "" }
             } else if let e = sent.max(by: { $0.firstRun < $1.firstRun }) {
                 row.status = "unreadable"
                 row.file = e.fileName; row.version = e.version; row.received = e.received
@@ -86,7 +96,7 @@ func writeQuality(_ rows: [QualityRow], to path: String, gzip: Bool) throws(Outp
         w.add(r.due.description); w.add(r.status); w.add(r.file)
         if r.version > 0 { w.add(r.version) } else { w.add("") }
         w.add(r.received); w.add(r.firstReceived)
-        if r.file.isEmpty || r.status == "unreadable" {
+        if !r.hasCounts {
             for _ in 0..<6 { w.add("") }
         } else {
             w.add(r.rows); w.add(r.rowsRejected); w.add(r.errors); w.add(r.warnings); w.add(r.duplicates); w.add(r.events)

@@ -18,7 +18,7 @@ func writeRunReport(_ r: MergeResult, to staging: Staging, settings: MergeSettin
 /// Rows received and rejected per partner, over the returns that count.
 func partnerTotals(_ r: MergeResult) -> [(partner: String, rows: Int, rejected: Int)] {
     var rows: [String: (Int, Int)] = [:]
-    for q in r.quality where !q.file.isEmpty && q.status != "unreadable" {
+    for q in r.quality where q.hasCounts {
         let t = rows[q.partner] ?? (0, 0)
         rows[q.partner] = (t.0 + q.rows, t.1 + q.rowsRejected)
     }
@@ -168,7 +168,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         for q in quarters {
             guard let row = r.quality.first(where: { $0.partner == p && $0.quarter == q }) else { h += "<td></td>"; continue }
             h += "<td><span class=\"s-\(row.status.replacingOccurrences(of: " ", with: ""))\">\(esc(row.status))</span>"
-            if !row.file.isEmpty && row.status != "unreadable" {
+            if row.hasCounts {
                 h += "<br><span class=\"meta\">\(row.rows) rows, \(row.rowsRejected) rejected\(row.version > 1 ? ", v\(row.version)" : "")</span>"
             }
             h += "</td>"
