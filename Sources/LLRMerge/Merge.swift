@@ -265,7 +265,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     // read again tonight, under this name or the other (.csv, .csv.gz), has
     // new cached rows and is whole.
     let inInbox = Set(files.map(\.name))
-    let readTonight = Set(result.files.filter { $0.action != .unchanged && $0.entry.status == "processed" }.map { returnStem($0.file.name) })
+    let readTonight = Set(result.processedTonight.filter { $0.entry.status == "processed" }.map { returnStem($0.file.name) })
     for (name, problem) in cacheProblems.sorted(by: { $0.key < $1.key }) where !readTonight.contains(returnStem(name)) {
         let notice = inInbox.contains(name)
             ? "\(name): its normalised rows in the state \(problem), and the file in the inbox is now one that cannot be read, so its rows are not in tonight's dataset: send the return again"
@@ -339,7 +339,7 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
     // they came as .csv.gz or .csv. Leaving the old entry read had counted
     // one return twice in the ledger and the quality table; a ledger
     // written so is mended here too.
-    var entries = known + result.files.filter { $0.action != .unchanged }.map(\.entry)
+    var entries = known + result.processedTonight.map(\.entry)
     var latest: [String: Int] = [:]
     for k in entries.indices where entries[k].wasRead {
         let stem = returnStem(entries[k].fileName)
