@@ -397,28 +397,37 @@ func sampleStems(quarter: String) throws -> [String] {
 
 @Suite("loading normalised returns")
 struct LoadingTests {
-    /// Identifiers are read in the events' order; a file in another order
-    /// (edited by hand, say) still gives each event its own details.
-    @Test func identifiersInAnotherOrderMatchByRowNumber() throws {
+    /// UAVA's Q1 normalised return, read; then its identifiers file
+    /// rewritten by `rewrite` (header and rows, as text) and read again.
+    /// Also gives the header and rows as rewritten.
+    func uavaWithIdentifiersRewritten(_ rewrite: (inout [String], inout [[String]]) -> Void) throws
+        -> (before: LoadedReturn, after: LoadedReturn, header: [String], rows: [[String]]) {
         let dir = tempDir()
         let stem = "UAVA_vcs_2024-25_Q1"
         for suffix in normalisedSuffixes where FileManager.default.fileExists(atPath: normalisedSample + "/" + stem + suffix) {
             try FileManager.default.copyItem(atPath: normalisedSample + "/" + stem + suffix, toPath: dir + "/" + stem + suffix)
         }
-        let (inOrder, _) = discoverNormalised([dir], registry: contract.registry)
-        let before = LoadedReturn(try #require(inOrder.first), eventTypes: [:])
+        let (found, _) = discoverNormalised([dir], registry: contract.registry)
+        let before = LoadedReturn(try #require(found.first), eventTypes: [:])
         var header: [String] = []
         var rows: [[String]] = []
         _ = CSVFileRows.read(path: dir + "/" + stem + ".identifiers.csv.gz", header: { header = $0 }) { r in
             rows.append((0..<r.storedCount).map { String(decoding: r.cell($0), as: UTF8.self) })
         }
         #expect(rows.count > 10)
+        rewrite(&header, &rows)
         let out = try CSVOutput(path: dir + "/" + stem + ".identifiers.csv.gz", header: header, escapeFormulas: false)
-        for row in rows.reversed() { try out.writeRow { w in for c in row { w.add(c) } } }
+        for row in rows { try out.writeRow { w in for c in row { w.add(c) } } }
         try out.commit()
+        let (returns, problems) = discoverNormalised([dir], registry: contract.registry)
+        #expect(problems.isEmpty)
+        return (before, LoadedReturn(try #require(returns.first), eventTypes: [:]), header, rows)
+    }
 
-        let (returns, _) = discoverNormalised([dir], registry: contract.registry)
-        let after = LoadedReturn(try #require(returns.first), eventTypes: [:])
+    /// Identifiers are read in the events' order; a file in another order
+    /// (edited by hand, say) still gives each event its own details.
+    @Test func identifiersInAnotherOrderMatchByRowNumber() throws {
+        let (before, after, _, _) = try uavaWithIdentifiersRewritten { _, rows in rows.reverse() }
         #expect(after.problems.isEmpty, "\(after.problems)")
         #expect(after.rows.count == before.rows.count)
         for (a, b) in zip(before.rows, after.rows) {
@@ -490,32 +499,35 @@ struct LoadingTests {
         }
     }
 
+    /// An identifiers file whose columns come in another order (put back by
+    /// hand, say) gives every row the same details as the file in the order
+    /// llr-normalise writes.
+    @Test func identifierColumnsInAnotherOrderReadTheSame() throws {
+        let (before, after, _, _) = try uavaWithIdentifiersRewritten { header, rows in
+            header.reverse()
+            for k in rows.indices { rows[k].reverse() }
+        }
+        #expect(after.problems.isEmpty, "\(after.problems)")
+        #expect(after.rows.count == before.rows.count)
+        for (a, b) in zip(before.rows, after.rows) {
+            for span in [\LoadedRow.identity, \.forename, \.surname, \.dob, \.postcode, \.nhs, \.upn, \.personSourceId, \.sourceKey, \.core] {
+                #expect(Array(before.bytes(a[keyPath: span])) == Array(after.bytes(b[keyPath: span])), "row \(a.sourceRow)")
+            }
+        }
+    }
+
     /// The details share the bytes of the identity fragment when they were
     /// written there as they are; a value the fragment had to quote or
     /// escape (a comma, a leading `=`) is read back as its own plain value.
     @Test func detailsReadBackExactlyWhateverTheQuoting() throws {
-        let dir = tempDir()
-        let stem = "UAVA_vcs_2024-25_Q1"
-        for suffix in normalisedSuffixes where FileManager.default.fileExists(atPath: normalisedSample + "/" + stem + suffix) {
-            try FileManager.default.copyItem(atPath: normalisedSample + "/" + stem + suffix, toPath: dir + "/" + stem + suffix)
-        }
-        // Rewrite the identifiers with awkward values in the first row.
-        var header: [String] = []
-        var rows: [[String]] = []
-        _ = CSVFileRows.read(path: dir + "/" + stem + ".identifiers.csv.gz", header: { header = $0 }) { r in
-            rows.append((0..<r.storedCount).map { String(decoding: r.cell($0), as: UTF8.self) })
+        // Awkward values in the first row.
+        let (_, loaded, header, rows) = try uavaWithIdentifiersRewritten { header, rows in
+            let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+            rows[0][col["person_source_id"]!] = "=ID,1"
+            rows[0][col["forename"]!] = "ANNE \"NAN\""
+            rows[0][col["surname"]!] = "-SMITH"
         }
         let col = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
-        rows[0][col["person_source_id"]!] = "=ID,1"
-        rows[0][col["forename"]!] = "ANNE \"NAN\""
-        rows[0][col["surname"]!] = "-SMITH"
-        let out = try CSVOutput(path: dir + "/" + stem + ".identifiers.csv.gz", header: header, escapeFormulas: false)
-        for row in rows { try out.writeRow { w in for c in row { w.add(c) } } }
-        try out.commit()
-
-        let (returns, problems) = discoverNormalised([dir], registry: contract.registry)
-        #expect(problems.isEmpty)
-        let loaded = LoadedReturn(try #require(returns.first), eventTypes: [:])
         #expect(loaded.problems.isEmpty, "\(loaded.problems)")
         func text(_ s: ByteSpan) -> String { String(decoding: loaded.bytes(s), as: UTF8.self) }
         let byRow = Dictionary(uniqueKeysWithValues: loaded.rows.map { ($0.sourceRow, $0) })
@@ -523,6 +535,10 @@ struct LoadingTests {
         #expect(text(first.personSourceId) == "=ID,1")
         #expect(text(first.forename) == "ANNE \"NAN\"")
         #expect(text(first.surname) == "-SMITH")
+        // The rest of that row's values, stored again after its fragment, are its own too.
+        #expect(text(first.dob) == rows[0][col["dob"]!] && text(first.postcode) == rows[0][col["postcode"]!])
+        #expect(text(first.nhs) == rows[0][col["nhs_number"]!] && text(first.upn) == rows[0][col["upn"]!])
+        #expect(text(first.identity).hasPrefix("\"'=ID,1\",\"ANNE \"\"NAN\"\"\",'-SMITH,"))
         // A plain row's details lie inside its identity fragment: stored once.
         let plain = try #require(byRow[Int32(rows[1][col["source_row"]!])!])
         let fragment = Int(plain.identity.offset)..<Int(plain.identity.offset + plain.identity.count)
