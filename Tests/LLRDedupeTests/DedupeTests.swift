@@ -499,6 +499,16 @@ struct LoadingTests {
         }
     }
 
+    /// An identifiers row cut short (fewer cells than the header) is named,
+    /// and its event is kept with no details, as one with no identifiers row.
+    @Test func aShortIdentifiersRowIsNamed() throws {
+        let (before, after, _, rows) = try uavaWithIdentifiersRewritten { _, rows in rows[0] = Array(rows[0].prefix(3)) }
+        #expect(after.rows.count == before.rows.count)
+        #expect(after.problems.contains { $0.contains("row 2 has 3 cells, fewer than the header") }, "\(after.problems)")
+        let cut = try #require(after.rows.first { $0.sourceRow == Int32(rows[0][1]) })
+        #expect(cut.identity.count == 0 && cut.forename.count == 0 && cut.surname.count == 0)
+    }
+
     /// An identifiers file whose columns come in another order (put back by
     /// hand, say) gives every row the same details as the file in the order
     /// llr-normalise writes.

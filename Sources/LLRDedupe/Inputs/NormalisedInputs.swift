@@ -403,8 +403,15 @@ private struct LoadedReturnReader {
             slots = [c[1], c[3], c[4], c[5], c[6], c[7], c[2]]
             sideBySide = slots == Array(c[1]..<(c[1] + 7))
         }) { r in
-            guard c.count == 8, c.allSatisfy({ $0 >= 0 && $0 < r.storedCount }),
-                  let row = rowNumber(r.cell(c[0])), let i = rowOf.index(of: row, hint: next) else {
+            guard c.count == 8, c.allSatisfy({ $0 >= 0 }) else {
+                self.problems.append("\(path): row \(r.rowNumber) has no matching event; normalise the return again")
+                return
+            }
+            guard c.allSatisfy({ $0 < r.storedCount }) else {
+                self.problems.append("\(path): row \(r.rowNumber) has \(r.storedCount) cells, fewer than the header; normalise the return again")
+                return
+            }
+            guard let row = rowNumber(r.cell(c[0])), let i = rowOf.index(of: row, hint: next) else {
                 self.problems.append("\(path): row \(r.rowNumber) has no matching event; normalise the return again")
                 return
             }
