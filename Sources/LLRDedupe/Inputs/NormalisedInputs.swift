@@ -390,6 +390,8 @@ private struct LoadedReturnReader {
         // The seven identifier values in LoadedRow's order, and whether the
         // file has them side by side in that order (as llr-normalise writes them).
         var slots: [Int] = [], sideBySide = false
+        // Whether the header names every column, and the last one a row must reach.
+        var named = false, lastColumn = 0
         var ends = [UInt32](repeating: 0, count: 7)
         // The identifiers come in the events' order: each row is the next
         // event's, and a file that strays is looked up by row number.
@@ -399,15 +401,17 @@ private struct LoadedReturnReader {
         let path = source.identifiers
         let problem = CSVFileRows.read(path: path, header: { h in
             c = CSVFileRows.columns(h, ["source_row", "person_source_id", "upn", "forename", "surname", "dob", "postcode", "nhs_number"])
-            guard c.count == 8 else { return }
+            named = c.count == 8 && c.allSatisfy { $0 >= 0 }
+            guard named else { return }
+            lastColumn = c.max()!
             slots = [c[1], c[3], c[4], c[5], c[6], c[7], c[2]]
             sideBySide = slots == Array(c[1]..<(c[1] + 7))
         }) { r in
-            guard c.count == 8, c.allSatisfy({ $0 >= 0 }) else {
+            guard named else {
                 self.problems.append("\(path): row \(r.rowNumber) has no matching event; normalise the return again")
                 return
             }
-            guard c.allSatisfy({ $0 < r.storedCount }) else {
+            guard lastColumn < r.storedCount else {
                 self.problems.append("\(path): row \(r.rowNumber) has \(r.storedCount) cells, fewer than the header; normalise the return again")
                 return
             }
