@@ -400,17 +400,13 @@ func globalRowNumbers(_ loaded: [LoadedReturn], active: [Bool]) -> (rowReturn: [
 /// Where a deterministic rule's value is in a row, and the placeholder
 /// values that identify no one.
 private struct IdentifierField {
-    enum Field { case nhs, upn, personSourceId, none }
-    let field: Field
+    let field: IdentifierColumn?
     let ignore: [[UInt8]]
 
     init(_ rule: DeterministicRule) {
-        switch rule.field {
-        case "nhs_number": field = .nhs
-        case "upn": field = .upn
-        case "person_source_id": field = .personSourceId
-        default: field = .none
-        }
+        // The loader has checked the name against IdentifierColumn; nil only
+        // for settings built by hand in a test.
+        field = IdentifierColumn(rawValue: rule.field)
         ignore = Array(rule.ignore)
     }
 
@@ -418,10 +414,10 @@ private struct IdentifierField {
     @inline(__always) func hash(_ r: LoadedRow, _ buf: (ByteSpan) -> UnsafeBufferPointer<UInt8>, partnerSeed: UInt64) -> UInt64 {
         let value: UnsafeBufferPointer<UInt8>
         switch field {
-        case .nhs: value = buf(r.nhs)
+        case .nhsNumber: value = buf(r.nhs)
         case .upn: value = buf(r.upn)
         case .personSourceId: value = buf(r.personSourceId)
-        case .none: return 0
+        case nil: return 0
         }
         if ignore.contains(where: { $0.elementsEqual(value) }) { return 0 }
         return identifierHash(value, seed: field == .personSourceId ? partnerSeed : 0x5EED_1D5)

@@ -40,9 +40,11 @@ struct RunDedupe: ParsableCommand {
 
     func run() throws {
         let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
-        let contract: Pipelines
-        do { contract = try Pipelines.load(from: dir) } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
-        let linkage = try loadLinkage(dir + "/linkage.yaml")
+        let contract: Pipelines, linkage: LinkageSettings
+        do {
+            contract = try Pipelines.load(from: dir)
+            linkage = try LinkageSettings.load(contract: contract)
+        } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
         let pseudonyms = try key.resolve()
         let (returns, problems) = discoverNormalised(inputs, registry: contract.registry)
         for p in problems { writeStandardError("llr-dedupe: \(p)\n") }

@@ -81,12 +81,9 @@ struct MergeCommand: ParsableCommand {
         }
         let logger = Logger(label: "llr-merge")
         let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
-        let contract: Pipelines, linkage: LinkageSettings, settings: MergeSettings
-        do {
-            contract = try Pipelines.load(from: dir)
-            linkage = try LinkageSettings.load(path: dir + "/linkage.yaml", name: "linkage.yaml")
-            settings = try MergeSettings.load(directory: dir)
-        } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
+        let loaded: MergeContract
+        do { loaded = try MergeContract.load(from: dir) } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
+        let (contract, linkage, settings) = (loaded.pipelines, loaded.linkage, loaded.settings)
         let pseudonyms = try key.resolve()
         var options = MergeOptions(inbox: inbox, outDir: out, stateDir: state ?? out + "/state", jobs: jobs,
                                    asOf: asOf.flatMap { CivilDate(iso: $0) })

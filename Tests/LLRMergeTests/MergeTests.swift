@@ -691,9 +691,7 @@ struct ContractSettingsTests {
     /// What llr-merge loads, in its order; the first error.
     func contractError(_ dir: String) -> PipelineError? {
         do {
-            _ = try Pipelines.load(from: dir)
-            _ = try LinkageSettings.load(path: dir + "/linkage.yaml", name: "linkage.yaml")
-            _ = try MergeSettings.load(directory: dir)
+            _ = try MergeContract.load(from: dir)
             return nil
         } catch { return error }
     }
@@ -735,6 +733,24 @@ struct ContractSettingsTests {
         #expect(e.file == file)
         #expect(e.line == lineNumber(containing: replacement.components(separatedBy: "\n").last!, in: dir + "/" + file))
         #expect(e.message.contains(message), "\(e.message)")
+    }
+
+    /// A setting that names a column, field, family, event type or code
+    /// list the contract does not have stops the run at its line, with the
+    /// name that would fit. (`field: nhs_numbr` had turned NHS number
+    /// linkage off without a word.)
+    @Test(arguments: [
+        ("linkage.yaml", "    field: nhs_number", "    field: nhs_numbr", "'nhs_numbr' is not an identifier field of the normalised returns. Did you mean 'nhs_number'?"),
+        ("linkage.yaml", "guards: [nhs_number, upn]", "guards: [nhs_number, upm]", "guards: 'upm' is not the field of a deterministic rule. Did you mean 'upn'?"),
+        ("linkage.yaml", "  - eventType: MISSING_EPISODE", "  - eventType: MISSING_EPISODES", "'MISSING_EPISODES' is not a canonical event type (mappings.yaml). Did you mean 'MISSING_EPISODE'?"),
+        ("linkage.yaml", "families: [police, council]", "families: [police, counsil]", "'counsil' is not a family. Did you mean 'council'?"),
+        ("mappings.yaml", "  police: {MISSING_EPISODE", "  polise: {MISSING_EPISODE", "eventTypes: 'polise' is not a family. Did you mean 'police'?"),
+        ("mappings.yaml", "CHILD_PROTECTION_REFERRAL: REFERRAL}", "CHILD_PROTECTION_REFERRAL: REFERRAL, CHILD_PROTECTION_REFERAL: REFERRAL}", "'CHILD_PROTECTION_REFERAL' is not a code of police's record_type"),
+        ("mappings.yaml", "  dfe_ethnicity: {", "  dfe_ethnicty: {", "ethnicity: 'dfe_ethnicty' is not a code list of codelists.yaml. Did you mean 'dfe_ethnicity'?"),
+        ("mappings.yaml", "  nhs_gender: {", "  nhs_gendr: {", "sex: 'nhs_gendr' is not a code list of codelists.yaml. Did you mean 'nhs_gender'?"),
+    ])
+    func namesNotInTheContract(file: String, text: String, replacement: String, message: String) throws {
+        try settingsOutOfRange(file: file, text: text, replacement: replacement, message: message)
     }
 
     func lineNumber(containing text: String, in path: String) -> Int? {

@@ -23,50 +23,78 @@ public struct Mappings: Sendable {
     /// Age bands: label and the highest age in it, in order.
     public var ageBands: [(String, Int)]
 
+    /// Where each name this file gives is, for the cross-checks against the
+    /// contract: "eventTypes.police", "eventTypes.police.CSE_REFERRAL",
+    /// "ethnicity.dfe_ethnicity", "sex.nhs_gender".
+    public var lines: [String: Int] = [:]
+
     static func load(path: String, name: String) throws(PipelineError) -> Mappings {
         var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the mappings")
-
+        var m = Mappings(canonicalEventTypes: [], eventTypes: [:], ethnicGroups: [:], ethnicCategories: [], ethnicity: [:], sex: [:],
+                         laNames: [:], laForms: [:], outsideCode: "", outsideName: "", districts: [:], population: [:],
+                         populationSource: "", ageBands: [])
         guard var et = try root.map("eventTypes") else { throw PipelineError(file: name, line: root.line, "'eventTypes' is required") }
+        try m.readEventTypes(&et)
+        guard var eth = try root.map("ethnicity") else { throw PipelineError(file: name, line: root.line, "'ethnicity' is required") }
+        try m.readEthnicity(&eth)
+        guard var sx = try root.map("sex") else { throw PipelineError(file: name, line: root.line, "'sex' is required") }
+        _ = try sx.requiredString("source")
+        for list in sx.keys where list != "source" {
+            m.sex[list] = try codeMap(&sx, list, allowed: ["M", "F", "U"])
+            m.lines["sex." + list] = sx.lineOf(list)
+        }
+        try sx.finish()
+        guard var las = try root.map("localAuthorities") else { throw PipelineError(file: name, line: root.line, "'localAuthorities' is required") }
+        try m.readLocalAuthorities(&las)
+        guard var pd = try root.map("postcodeDistricts") else { throw PipelineError(file: name, line: root.line, "'postcodeDistricts' is required") }
+        _ = try pd.requiredString("source")
+        for la in pd.keys where la != "source" {
+            guard m.laNames[la] != nil else { throw pd.error(la, "\(la) is not one of localAuthorities.areas") }
+            for d in try pd.strings(la) ?? [] { m.districts[d] = la }
+        }
+        try pd.finish()
+        guard var pop = try root.map("population") else { throw PipelineError(file: name, line: root.line, "'population' is required") }
+        try m.readPopulation(&pop)
+        guard var ab = try root.map("ageBands") else { throw PipelineError(file: name, line: root.line, "'ageBands' is required") }
+        try m.readAgeBands(&ab, file: name)
+        try root.finish(allowed: ["eventTypes", "ethnicity", "sex", "localAuthorities", "postcodeDistricts", "population", "ageBands"])
+        return m
+    }
+
+    private mutating func readEventTypes(_ et: inout StrictMap) throws(PipelineError) {
         _ = try et.requiredString("source")
-        let canonical = try et.strings("canonical") ?? []
-        var eventTypes: [String: [String: String]] = [:]
+        canonicalEventTypes = try et.strings("canonical") ?? []
         for family in et.keys where family != "source" && family != "canonical" {
             var m = try et.map(family)!
+            lines["eventTypes." + family] = et.lineOf(family)
             var table: [String: String] = [:]
             for k in m.keys {
                 let v = try m.requiredString(k)
-                guard canonical.contains(v) else { throw m.error(k, "\(v) is not a canonical event type") }
+                guard canonicalEventTypes.contains(v) else { throw m.error(k, "\(v) is not a canonical event type") }
                 table[k] = v
+                lines["eventTypes.\(family).\(k)"] = m.lineOf(k)
             }
             try m.finish()
             eventTypes[family] = table
         }
         try et.finish()
+    }
 
-        guard var eth = try root.map("ethnicity") else { throw PipelineError(file: name, line: root.line, "'ethnicity' is required") }
+    private mutating func readEthnicity(_ eth: inout StrictMap) throws(PipelineError) {
         _ = try eth.requiredString("source")
-        var groups: [String: String] = [:]
-        var categories: [String] = []
         if var cm = try eth.map("categories") {
-            for k in cm.keys { groups[k] = try cm.requiredString(k); categories.append(k) }
+            for k in cm.keys { ethnicGroups[k] = try cm.requiredString(k); ethnicCategories.append(k) }
             try cm.finish()
         }
-        var ethnicity: [String: [String: String]?] = [:]
         for list in eth.keys where list != "source" && list != "categories" {
-            ethnicity[list] = try codeMap(&eth, list, allowed: Set(categories))
+            ethnicity[list] = try Mappings.codeMap(&eth, list, allowed: Set(ethnicCategories))
+            lines["ethnicity." + list] = eth.lineOf(list)
         }
         try eth.finish()
+    }
 
-        guard var sx = try root.map("sex") else { throw PipelineError(file: name, line: root.line, "'sex' is required") }
-        _ = try sx.requiredString("source")
-        var sex: [String: [String: String]?] = [:]
-        for list in sx.keys where list != "source" { sex[list] = try codeMap(&sx, list, allowed: ["M", "F", "U"]) }
-        try sx.finish()
-
-        guard var las = try root.map("localAuthorities") else { throw PipelineError(file: name, line: root.line, "'localAuthorities' is required") }
+    private mutating func readLocalAuthorities(_ las: inout StrictMap) throws(PipelineError) {
         _ = try las.requiredString("source")
-        var laNames: [String: String] = [:]
-        var laForms: [[UInt8]: String] = [:]
         if var areas = try las.map("areas") {
             for code in areas.keys {
                 var a = try areas.map(code)!
@@ -78,24 +106,15 @@ public struct Mappings: Sendable {
             try areas.finish()
         }
         var outside = try las.map("outside")
-        let outsideCode = try outside?.requiredString("code") ?? "OUTSIDE_LLR"
-        let outsideName = try outside?.requiredString("name") ?? "outside LLR"
+        outsideCode = try outside?.requiredString("code") ?? "OUTSIDE_LLR"
+        outsideName = try outside?.requiredString("name") ?? "outside LLR"
         try outside?.finish()
         try las.finish(allowed: ["source", "areas", "outside"])
+    }
 
-        guard var pd = try root.map("postcodeDistricts") else { throw PipelineError(file: name, line: root.line, "'postcodeDistricts' is required") }
-        _ = try pd.requiredString("source")
-        var districts: [String: String] = [:]
-        for la in pd.keys where la != "source" {
-            guard laNames[la] != nil else { throw pd.error(la, "\(la) is not one of localAuthorities.areas") }
-            for d in try pd.strings(la) ?? [] { districts[d] = la }
-        }
-        try pd.finish()
-
-        guard var pop = try root.map("population") else { throw PipelineError(file: name, line: root.line, "'population' is required") }
-        let popSource = try pop.requiredString("source")
+    private mutating func readPopulation(_ pop: inout StrictMap) throws(PipelineError) {
+        populationSource = try pop.requiredString("source")
         _ = try pop.int("year")
-        var population: [String: Int] = [:]
         // A rate is children per 10,000 of these: a count of 0 or below gave
         // infinite rates in indicators.csv.gz and hung the run report's chart.
         for la in pop.keys where la != "source" && la != "year" {
@@ -104,28 +123,23 @@ public struct Mappings: Sendable {
             population[la] = count
         }
         try pop.finish()
+    }
 
-        guard var ab = try root.map("ageBands") else { throw PipelineError(file: name, line: root.line, "'ageBands' is required") }
+    private mutating func readAgeBands(_ ab: inout StrictMap, file name: String) throws(PipelineError) {
         _ = try ab.requiredString("source")
-        var bands: [(String, Int)] = []
         for node in try ab.list("bands") ?? [] {
             var b = try StrictMap(node, file: name, what: "an age band")
             guard let max = try b.int("max") else { throw PipelineError(file: name, line: b.line, "an age band needs 'max'") }
             // An age takes the first band whose max it is not above: bands out of order would misfile ages.
-            if let before = bands.last?.1, max <= before {
+            if let before = ageBands.last?.1, max <= before {
                 throw PipelineError(file: name, line: b.line, "an age band's max (\(max)) must be above the band before's (\(before))")
             }
-            if bands.isEmpty && max < 0 { throw PipelineError(file: name, line: b.line, "the first age band's max (\(max)) must be 0 or above") }
-            bands.append((try b.requiredString("label"), max))
+            if ageBands.isEmpty && max < 0 { throw PipelineError(file: name, line: b.line, "the first age band's max (\(max)) must be 0 or above") }
+            ageBands.append((try b.requiredString("label"), max))
             try b.finish(allowed: ["label", "max"])
         }
-        if bands.isEmpty { throw ab.error("bands", "ageBands needs at least one band") }
+        if ageBands.isEmpty { throw ab.error("bands", "ageBands needs at least one band") }
         try ab.finish()
-        try root.finish(allowed: ["eventTypes", "ethnicity", "sex", "localAuthorities", "postcodeDistricts", "population", "ageBands"])
-        return Mappings(
-            canonicalEventTypes: canonical, eventTypes: eventTypes, ethnicGroups: groups, ethnicCategories: categories,
-            ethnicity: ethnicity, sex: sex, laNames: laNames, laForms: laForms, outsideCode: outsideCode, outsideName: outsideName,
-            districts: districts, population: population, populationSource: popSource, ageBands: bands)
     }
 
     /// `identity`, or a mapping of code → target checked against `allowed`.

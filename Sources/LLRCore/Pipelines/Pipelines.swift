@@ -30,12 +30,8 @@ public struct Pipelines: Sendable {
         if families.isEmpty { throw PipelineError(file: "families/", line: 0, "no family schemas found") }
         let registry = try PartnerRegistry.load(path: path("partners.yaml"), name: "partners.yaml", families: Set(families.keys))
         let mappings = try Mappings.load(path: path("mappings.yaml"), name: "mappings.yaml")
-        for (name, f) in families {
-            guard let table = mappings.eventTypes[name], let typeField = f.roles["eventType"], let list = f.field(typeField)?.constraints.enumValues else { continue }
-            for code in list where table[code] == nil {
-                throw PipelineError(file: "mappings.yaml", line: 1, "eventTypes.\(name) has no canonical type for \(code)")
-            }
-        }
+        let contract = Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog, mappings: mappings)
+        try contract.checkMappings()
         for (_, f) in families {
             for r in f.rules {
                 if case .partnerReference(_, let fam) = r.kind, families[fam] == nil {
@@ -43,7 +39,30 @@ public struct Pipelines: Sendable {
                 }
             }
         }
-        return Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog, mappings: mappings)
+        return contract
+    }
+
+    /// mappings.yaml against the rest of the contract: every family and code
+    /// it maps exists, and every event type code of a family has a canonical type.
+    func checkMappings() throws(PipelineError) {
+        let file = "mappings.yaml"
+        let familyNames = ContractNames("a family", families.keys)
+        for (family, table) in mappings.eventTypes.sorted(by: { $0.key < $1.key }) {
+            try familyNames.check(family, file: file, line: mappings.lines["eventTypes." + family] ?? 1, in: "eventTypes")
+            let schema = families[family]!
+            guard let typeField = schema.roles["eventType"], let list = schema.field(typeField)?.constraints.enumValues else { continue }
+            let codes = ContractNames("a code of \(family)'s \(typeField)", list)
+            for code in table.keys.sorted() {
+                try codes.check(code, file: file, line: mappings.lines["eventTypes.\(family).\(code)"] ?? 1, in: "eventTypes.\(family)")
+            }
+            for code in list where table[code] == nil {
+                throw PipelineError(file: file, line: mappings.lines["eventTypes." + family] ?? 1, "eventTypes.\(family) has no canonical type for \(code)")
+            }
+        }
+        let lists = ContractNames("a code list of codelists.yaml", codelists.keys)
+        for (section, names) in [("ethnicity", mappings.ethnicity.keys), ("sex", mappings.sex.keys)] {
+            for list in names.sorted() { try lists.check(list, file: file, line: mappings.lines["\(section).\(list)"] ?? 1, in: section) }
+        }
     }
 
     /// `Pipelines/` beside the running executable's package: walks up from the

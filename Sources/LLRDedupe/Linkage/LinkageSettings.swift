@@ -1,6 +1,12 @@
 import LLRCore
 import LLRNormalise
 
+/// The identifier columns of a normalised return that a deterministic rule
+/// can join on (the normaliser writes them; contract §5 step 4).
+public enum IdentifierColumn: String, Sendable, CaseIterable {
+    case nhsNumber = "nhs_number", upn, personSourceId = "person_source_id"
+}
+
 /// The comparison roles a person record can fill.
 public enum LinkField: String, Sendable, CaseIterable {
     case forename, surname, dob, sex, postcode
@@ -24,12 +30,16 @@ public struct DeterministicRule: Sendable {
     public var field: String
     /// Placeholder values that identify no one (UPN codes UN1–UN5).
     public var ignore: Set<[UInt8]>
+    /// Where the rule is in linkage.yaml, for messages.
+    public var line = 0
 }
 
 public struct EventMatchRule: Sendable {
     public var eventType: String
     public var families: [String]
     public var windowDays: Int
+    public var line = 0
+    public var familiesLine = 0
 }
 
 /// `Pipelines/linkage.yaml`: the deterministic rules, the Fellegi–Sunter
@@ -55,6 +65,9 @@ public struct LinkageSettings: Sendable {
     /// Generic mode: role → column of the input file, plus the dob format.
     public var columns: [String: String]
     public var dobFormat: String?
+    /// The file read, and the line of `guards`, for messages.
+    public var file = "linkage.yaml"
+    public var guardsLine = 0
 
     public static let blockingKeys: Set<String> = Set(BlockingKeys.Component.allCases.filter { $0 != .none }.map(\.rawValue))
 
@@ -64,10 +77,12 @@ public struct LinkageSettings: Sendable {
         for node in try root.list("deterministic") ?? [] {
             var m = try StrictMap(node, file: name, what: "a deterministic rule")
             let ignore = Set((try m.strings("ignore") ?? []).map { Array($0.utf8) })
-            deterministic.append(DeterministicRule(name: try m.requiredString("rule"), field: try m.requiredString("field"), ignore: ignore))
+            deterministic.append(DeterministicRule(name: try m.requiredString("rule"), field: try m.requiredString("field"), ignore: ignore,
+                                                   line: m.lineOf("field")))
             try m.finish(allowed: ["rule", "field", "ignore"])
         }
         let guards = try root.strings("guards") ?? []
+        let guardsLine = root.lineOf("guards")
 
         guard var prob = try root.map("probabilistic") else { throw PipelineError(file: name, line: root.line, "'probabilistic' is required") }
         let minTraining = try prob.int("minTrainingPairs", default: 200, in: 0...)
@@ -138,7 +153,8 @@ public struct LinkageSettings: Sendable {
             let fams = try m.strings("families") ?? []
             if Set(fams).count < 2 { throw m.error("families", "an event matching rule names at least two different families") }
             let window = try m.int("windowDays", default: 0, in: 0...366)
-            matching.append(EventMatchRule(eventType: try m.requiredString("eventType"), families: fams, windowDays: window))
+            matching.append(EventMatchRule(eventType: try m.requiredString("eventType"), families: fams, windowDays: window, line: m.line,
+                                           familiesLine: m.lineOf("families")))
             try m.finish(allowed: ["eventType", "families", "windowDays"])
         }
         var columns: [String: String] = [:]
@@ -154,7 +170,34 @@ public struct LinkageSettings: Sendable {
         return LinkageSettings(deterministic: deterministic, guards: guards, comparisons: comparisons, blocking: blocking,
                                matchWeight: matchWeight, reviewWeight: reviewWeight, maxBlock: maxBlock,
                                minTrainingPairs: minTraining, randomPairs: randomPairs, seed: seed,
-                               nicknameGroups: groups, eventMatching: matching, columns: columns, dobFormat: dobFormat)
+                               nicknameGroups: groups, eventMatching: matching, columns: columns, dobFormat: dobFormat,
+                               file: name, guardsLine: guardsLine)
+    }
+
+    /// linkage.yaml beside the contract, with every name it uses checked
+    /// against the contract: the one way the merge and llr-dedupe read it.
+    public static func load(contract: Pipelines) throws(PipelineError) -> LinkageSettings {
+        let settings = try load(path: contract.directory + "/linkage.yaml", name: "linkage.yaml")
+        try settings.check(against: contract)
+        return settings
+    }
+
+    /// Every identifier field, guard, event type and family named here is
+    /// one the contract has: `field: nhs_numbr` had silently turned NHS
+    /// number linkage off.
+    public func check(against contract: Pipelines) throws(PipelineError) {
+        let fields = ContractNames("an identifier field of the normalised returns", IdentifierColumn.allCases.map(\.rawValue))
+        for rule in deterministic {
+            try fields.check(rule.field, file: file, line: rule.line, in: "deterministic rule \(rule.name)")
+        }
+        let ruleFields = ContractNames("the field of a deterministic rule", deterministic.map(\.field))
+        for g in guards { try ruleFields.check(g, file: file, line: guardsLine, in: "guards") }
+        let types = ContractNames("a canonical event type (mappings.yaml)", contract.mappings.canonicalEventTypes)
+        let families = ContractNames("a family", contract.families.keys)
+        for rule in eventMatching {
+            try types.check(rule.eventType, file: file, line: rule.line, in: "eventMatching")
+            for f in rule.families { try families.check(f, file: file, line: rule.familiesLine, in: "eventMatching \(rule.eventType)") }
+        }
     }
 }
 

@@ -1,0 +1,18 @@
+import LLRCore
+import LLRDedupe
+import LLRValidation
+
+/// Everything the nightly merge reads from `Pipelines/`, loaded and
+/// cross-checked in one place: the contract, the linkage settings and the
+/// merge settings.
+public struct MergeContract: Sendable {
+    public var pipelines: Pipelines
+    public var linkage: LinkageSettings
+    public var settings: MergeSettings
+
+    public static func load(from directory: String) throws(PipelineError) -> MergeContract {
+        let pipelines = try Pipelines.load(from: directory)
+        return MergeContract(pipelines: pipelines, linkage: try LinkageSettings.load(contract: pipelines),
+                             settings: try MergeSettings.load(directory: directory))
+    }
+}
