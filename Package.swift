@@ -37,10 +37,15 @@ let package = Package(
             ]
         ),
         .target(name: "LLRValidation", dependencies: ["LLRCore"]),
-        .target(name: "LLRSynth", dependencies: ["LLRCore"]),
+        .target(name: "LLRSynth", dependencies: ["LLRCore", "LLRValidation"]),
         .target(
             name: "LLRCommandLine",
-            dependencies: ["LLRCore", "LLRDedupe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LLRCore", "LLRValidation", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The pseudonym key options, apart, so that llr-validate links no crypto or SQLite.
+        .target(
+            name: "LLRKeyOptions",
+            dependencies: ["LLRCommandLine", "LLRDedupe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "LLRNormalise", dependencies: ["LLRCore", "LLRValidation"]),
         .target(
@@ -73,14 +78,14 @@ let package = Package(
         .executableTarget(
             name: "llr-dedupe",
             dependencies: [
-                "LLRDedupe", "LLRCore", "LLRCommandLine",
+                "LLRDedupe", "LLRCore", "LLRCommandLine", "LLRKeyOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "llr-merge",
             dependencies: [
-                "LLRMerge", "LLRDedupe", "LLRCore", "LLRCommandLine",
+                "LLRMerge", "LLRDedupe", "LLRCore", "LLRCommandLine", "LLRKeyOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "llr-synth",
             dependencies: [
-                "LLRSynth", "LLRCore", "LLRCommandLine",
+                "LLRSynth", "LLRCore", "LLRValidation", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,8 +111,8 @@ let package = Package(
             path: "Sources/Benchmarks/LLRMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .target(name: "LLRTestSupport", dependencies: ["LLRCore"], path: "Tests/LLRTestSupport"),
-        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRSynth", "LLRTestSupport"]),
+        .target(name: "LLRTestSupport", dependencies: ["LLRCore", "LLRValidation"], path: "Tests/LLRTestSupport"),
+        .testTarget(name: "LLRCoreTests", dependencies: ["LLRCore", "LLRValidation", "LLRSynth", "LLRTestSupport"]),
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),

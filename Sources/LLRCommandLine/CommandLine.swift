@@ -1,5 +1,6 @@
 import ArgumentParser
 import LLRCore
+import LLRValidation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

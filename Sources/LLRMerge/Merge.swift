@@ -86,297 +86,22 @@ public final class MergeProgress: @unchecked Sendable {
 /// deduplicate and link everything received → indicators, quality, the
 /// analyst database, the published extract, partner feedback and the run
 /// report, all built beside the last good dataset and committed at once.
+/// Each stage is a method of `MergeNight`, in a file of its own under `Night/`.
 public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: LinkageSettings, settings: MergeSettings,
                      pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) throws(MergeFailure) -> MergeResult {
     if let clash = folderClash(inbox: options.inbox, out: options.outDir, state: options.stateDir) { throw MergeFailure(clash) }
-    var result = MergeResult()
-    var clock = StageClock()
-    func lap(_ name: String) {
-        clock.lap(name)
-        result.seconds = clock.laps
-    }
-    let asOf = options.asOf ?? CivilDate.today
-    result.asOf = asOf
-    result.startedAt = timestampUTC()
-
-    // A dry run reads what is there and creates nothing: no folders, no
-    // lock file, no ledger (a first dry run sees an empty ledger).
-    if !options.dryRun { try makeFolders(options.stateDir, options.outDir) }
-    let lock = options.dryRun && !fileExists(options.stateDir) ? nil : try MergeLock(stateDir: options.stateDir)
+    let night = MergeNight(options: options, pipelines: pipelines, linkage: linkage, settings: settings,
+                           pseudonyms: pseudonyms, logger: logger, progress: progress)
+    let lock = try night.open()
     defer { withExtendedLifetime(lock) {} }
-    let staging = Staging(outDir: options.outDir)
-    if !options.dryRun, let notice = try staging.recover() {
-        logger.notice("\(notice)")
-        result.notices.append(notice)
-    }
-    let ledgerPath = options.stateDir + "/ledger.sqlite"
-    let ledger: Ledger?
-    var known: [LedgerEntry]
-    do {
-        ledger = options.dryRun && !fileExists(ledgerPath) ? nil : try Ledger(path: ledgerPath)
-        known = try ledger?.entries() ?? []
-    } catch {
-        throw MergeFailure("the ledger in \(options.stateDir) cannot be used: \(error.description). Restore ledger.sqlite from the last backup of the state folder (without it, returns that have left the inbox drop out of the dataset)")
-    }
-
-    // 1. What is in the inbox, and what is new.
-    progress.show("reading the inbox")
-    var files = try scanInbox(options.inbox, asOf: asOf, jobs: options.jobs)
-    for i in files.indices {
-        switch ReturnFileName.parse(files[i].name, registry: pipelines.registry) {
-        case .success(let name): files[i].returnName = name
-        case .failure(let problem): files[i].nameProblem = "the name breaks the convention PARTNER_family_YYYY-YY_Qn[_vN].csv.gz: " + problem.message(registry: pipelines.registry)
-        }
-    }
-    markSameReturnTwice(&files)
-    let byName = Dictionary(grouping: known, by: \.fileName)
-    result.files = files.map { f in
-        let seen = byName[f.name] ?? []
-        let action: InboxAction = seen.contains { $0.sha256 == f.sha256 } ? .unchanged : (seen.isEmpty ? .new : .changed)
-        let entry = seen.first { $0.sha256 == f.sha256 } ?? LedgerEntry(
-            fileName: f.name, sha256: f.sha256, partner: f.returnName?.partner ?? "", family: f.returnName?.family ?? "",
-            period: f.returnName?.quarter.fileToken ?? "", version: f.returnName?.version ?? 0, bytes: Int(f.bytes),
-            received: f.received.description, firstRun: 0, status: "new")
-        return FileOutcome(file: f, action: action, entry: entry, report: nil)
-    }
-    lap("inbox")
-    let fingerprint = inputsFingerprint(files, asOf: asOf, pipelinesDir: pipelines.directory)
-    guard let ledger, !options.dryRun else { return result }
-    let last: (run: Int, fingerprint: String)?
-    do { last = try ledger.lastRun() } catch { throw MergeFailure("the ledger cannot be read: \(error.description)") }
-    if let last, last.fingerprint == fingerprint, fileExists(options.outDir + "/run-report.json") {
-        result.nothingNew = true
-        result.run = last.run
-        return result
-    }
-    let run: Int
-    do { run = try ledger.nextRun() } catch { throw MergeFailure("the ledger cannot be read: \(error.description)") }
-    result.run = run
-    logger.info("run \(run): \(files.count) files in the inbox, \(result.processedTonight.count) new or changed")
-
-    // 2. Validate and normalise what is new, into a scratch folder; the
-    //    normalised cache takes a return only when it could be read.
-    let cache = options.stateDir + "/normalised"
-    let incoming = options.stateDir + "/incoming"
-    removeTree(incoming)
-    try makeFolders(cache, incoming)
-    // A return the ledger counts in the dataset whose normalised files are
-    // gone from the state or damaged (deleted by hand, a full disk, a
-    // restore stopped halfway) is made again from the inbox when its bytes
-    // are still there, and named in the report when they are not:
-    // rebuilding without it had dropped its rows from the dataset,
-    // silently, with exit 0, or part of them with a warning.
-    // Every byte is checked against its CRC, on the workers: about 0.3 GB
-    // of cache at 1M rows, where damage found only when the rows were read
-    // had left part of a return in the dataset.
-    var cacheProblems: [String: String] = [:]
-    let read = known.filter(\.wasRead)
-    let found = concurrentMap(read.count, jobs: options.jobs) { i in cacheProblem(cache + "/" + returnStem(read[i].fileName)) }
-    for (e, problem) in zip(read, found) { if let problem { cacheProblems[e.fileName] = problem } }
-    let remade = result.files.indices.filter { i in
-        let o = result.files[i]
-        return o.action == .unchanged && o.entry.wasRead && cacheProblems[o.file.name] != nil
-    }
-    // Stems whose cached rows are damaged and not made again tonight: left
-    // out whole, as the notice says, rather than read in part.
-    var leftOut = Set<String>()
-    let todo = result.files.indices.filter { result.files[$0].action != .unchanged } + remade
-    var validation = ValidationOptions()
-    validation.asOf = options.asOf
-    // Files run side by side on the workers; a file gets a second thread of
-    // its own (inflating ahead, writing its stored-gzip cache files) only
-    // when there are fewer files than workers. Otherwise the hand-over to
-    // that thread cost more than the copying it took off (validate +
-    // normalise at 1M rows: 1.04 → 0.92 s, mean of four in turns).
-    let ownThreads = todo.count < options.jobs
-    validation.readAhead = ownThreads
-    let work = todo.map { result.files[$0].file }
-    // Each return is checked as of the run's --as-of, else the day it came;
-    // one made again for the cache, as of the day it was first checked, so
-    // its rows come out as they first did (a later day had passed dates
-    // that were in the future then, and rejected fewer rows).
-    let checkedAsOf = todo.map { i -> CivilDate in
-        let o = result.files[i]
-        if o.action == .unchanged, let first = CivilDate(iso: o.entry.checkedAsOf) { return first }
-        return options.asOf ?? o.file.received
-    }
-    let checks = validation
-    progress.reset()
-    // Largest files first, so the workers finish together rather than one
-    // waiting on a big file taken last.
-    let normalised = concurrentMapLargestFirst(work.count, jobs: options.jobs, size: { Int(work[$0].bytes) }) { i -> (ValidationReport, NormaliseResult?) in
-        defer { progress.step("validating and normalising", of: work.count) }
-        let f = work[i]
-        var checks = checks
-        checks.asOf = checkedAsOf[i]
-        if f.returnName == nil || f.nameProblem != nil {
-            return (validateReturn(path: f.path, pipelines: pipelines, options: checks), nil)
-        }
-        let r = normaliseReturn(path: f.path, pipelines: pipelines, options: checks, outDir: incoming, level: 0,
-                                background: ownThreads)
-        return (r.report, r)
-    }
-    for (k, i) in todo.enumerated() {
-        var outcome = result.files[i]
-        var (report, norm) = normalised[k]
-        if outcome.action == .unchanged {
-            // Made again for the cache only: the ledger and tonight's feedback stay as they were.
-            let notice: String, problem = cacheProblems[outcome.file.name] ?? ""
-            if let norm, unreadable(report, norm) == nil {
-                try moveIntoCache(norm, stem: returnStem(outcome.file.name), cache: cache)
-                notice = "\(outcome.file.name): its normalised rows in the state \(problem); they were made again from the inbox"
-            } else {
-                notice = "\(outcome.file.name): its normalised rows in the state \(problem) and could not be made again, so its rows are not in tonight's dataset"
-                leftOut.insert(returnStem(outcome.file.name))
-            }
-            cacheProblems[outcome.file.name] = nil
-            logger.warning("\(notice)")
-            result.notices.append(notice)
-            continue
-        }
-        report.stats.seconds = 0  // partner feedback is the same whenever it is rebuilt
-        outcome.report = report
-        var e = outcome.entry
-        e.firstRun = run
-        e.checkedAsOf = checkedAsOf[k].description
-        e.rows = report.stats.rows; e.rowsRejected = report.stats.rowsRejected
-        e.errors = report.stats.errors; e.warnings = report.stats.warnings
-        e.duplicates = report.count("duplicate-row")
-        e.findings = pairsText(report.summary.map { ($0.code, $0.count) })
-        if let problem = outcome.file.nameProblem {
-            e.status = "unrecognised"
-            e.problem = problem
-        } else if let norm, let failure = unreadable(report, norm) {
-            e.status = "failed"
-            e.problem = failure
-        } else if let norm {
-            e.status = "processed"
-            e.events = norm.events
-            e.completeness = pairsText(norm.completeness.map { ($0.field, $0.filled) })
-            try moveIntoCache(norm, stem: returnStem(outcome.file.name), cache: cache)
-        }
-        outcome.entry = e
-        result.files[i] = outcome
-        if e.status != "processed" { logger.warning("\(outcome.file.name): \(e.status): \(e.problem)") }
-    }
-    // The rest could not be made again: their bytes have left the inbox, or
-    // the inbox holds other bytes under the name that cannot be read (which
-    // leave the earlier version in the dataset, from its cache). A return
-    // read again tonight, under this name or the other (.csv, .csv.gz), has
-    // new cached rows and is whole.
-    let inInbox = Set(files.map(\.name))
-    let readTonight = Set(result.processedTonight.filter { $0.entry.status == "processed" }.map { returnStem($0.file.name) })
-    for (name, problem) in cacheProblems.sorted(by: { $0.key < $1.key }) where !readTonight.contains(returnStem(name)) {
-        let notice = inInbox.contains(name)
-            ? "\(name): its normalised rows in the state \(problem), and the file in the inbox is now one that cannot be read, so its rows are not in tonight's dataset: send the return again"
-            : "\(name): its normalised rows in the state \(problem), and the file is no longer in the inbox, so its rows are not in tonight's dataset: put the file back in the inbox"
-        logger.warning("\(notice)")
-        result.notices.append(notice)
-        leftOut.insert(returnStem(name))
-    }
-    lap("validate + normalise")
-
-    // 3. Deduplicate and link everything received, into the staging folder.
-    //    Partners' feedback needs only the validation: it is written on a
-    //    worker meanwhile (deduplication leaves a core idle at times).
-    progress.show("deduplicating and linking")
-    try staging.begin()
-    try makeFolders(staging.path("outbox"))
-    let tonight = result.processedTonight, catalog = pipelines.catalog
-    let feedback = WorkerResult(onWorker: options.jobs > 1) { () -> String? in
-        let started = monotonicSeconds()
-        defer { logger.info("partner feedback: \(decimalText(monotonicSeconds() - started, places: 2)) s") }
-        do { try writeFeedbackReports(tonight, staging: staging, catalog: catalog) } catch { return "\(error)" }
-        return nil
-    }
-    // Never left writing into the staging folder after the run has given up on it.
-    defer { _ = feedback.value }
-    var (returns, problems) = discoverNormalised([cache], registry: pipelines.registry)
-    returns.removeAll { leftOut.contains($0.stem) }
-    problems.removeAll { p in leftOut.contains { p.hasPrefix($0 + ":") } }  // named already, with the operator's advice
-    // Each cached return under the name it came in (the cache keeps only
-    // the stem): a plain .csv return had been named .csv.gz in the lineage.
-    var cameAs: [String: String] = [:]
-    for e in known where e.wasRead { cameAs[returnStem(e.fileName)] = e.fileName }
-    for o in result.files where o.entry.status == "processed" { cameAs[returnStem(o.file.name)] = o.file.name }
-    for i in returns.indices { if let name = cameAs[returns[i].stem] { returns[i].sourceFile = name } }
-    for p in problems { logger.warning("\(p)"); result.notices.append(p) }
-    if !returns.isEmpty {
-        // The published extract's events and persons are written beside
-        // their .csv.gz as the rows are made; the database and the
-        // indicators read those plain copies instead of inflating again.
-        try makeFolders(staging.path("published"))
-        do {
-            let plain = ["events.csv.gz": staging.path("published/events.csv"), "persons.csv.gz": staging.path("published/persons.csv")]
-            result.dedupe = try deduplicate(returns, pipelines: pipelines, linkage: linkage, pseudonyms: pseudonyms,
-                                            options: DedupeOptions(outDir: staging.dir, statePath: options.stateDir + "/linkage.sqlite",
-                                                                   jobs: options.jobs, plainCopies: plain))
-        } catch { throw MergeFailure(error.description) }
-        for p in result.dedupe!.problems {
-            // Damage that came after the check before the night (or in a file
-            // it could not judge) shows when the file is read: the advice is the operator's.
-            let notice = p.hasPrefix(cache + "/")
-                ? p + ". This is the merge's own copy of a return: delete its files in \(cache) and run the merge again, and they are made again from the inbox"
-                : p
-            logger.warning("\(notice)")
-            result.notices.append(notice)
-        }
-        logger.info("deduplication stages: \(result.dedupe!.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))")
-        try makeFolders(staging.path("restricted"))
-        for name in ["person_identifiers.csv.gz", "review.csv"] where rename(staging.path(name), staging.path("restricted/" + name)) != 0 {
-            throw MergeFailure("cannot move \(name) into restricted/: \(String(cString: strerror(errno)))")
-        }
-    } else {
-        result.notices.append("no return could be read yet, so there is no dataset to build")
-    }
-    if let failure = feedback.value { throw MergeFailure("writing the partners' feedback failed: \(failure)") }
-    lap("deduplicate + link")
-
-    // The ledger after tonight: replaced bytes, superseded versions. A
-    // return (one stem, one set of cached rows) has one read entry, the
-    // latest: new bytes read replace the old whether those were processed
-    // or superseded (a version sent again after its successor) and whether
-    // they came as .csv.gz or .csv. Leaving the old entry read had counted
-    // one return twice in the ledger and the quality table; a ledger
-    // written so is mended here too.
-    var entries = known + result.processedTonight.map(\.entry)
-    var latest: [String: Int] = [:]
-    for k in entries.indices where entries[k].wasRead {
-        let stem = returnStem(entries[k].fileName)
-        guard let j = latest[stem] else { latest[stem] = k; continue }
-        let older = entries[k].firstRun >= entries[j].firstRun ? j : k
-        entries[older].status = "replaced"
-        latest[stem] = older == j ? k : j
-    }
-    let superseded = Set((result.dedupe?.supersededReturns ?? []).map { returnStem($0) })
-    for k in entries.indices where entries[k].wasRead {
-        entries[k].status = superseded.contains(returnStem(entries[k].fileName)) ? "superseded" : "processed"
-    }
-    for i in result.files.indices {
-        if let e = entries.last(where: { $0.fileName == result.files[i].file.name && $0.sha256 == result.files[i].file.sha256 }) { result.files[i].entry = e }
-    }
-
-    // 4. Indicators, quality, the database, the published extract, feedback.
-    progress.show("writing indicators, quality, llr.sqlite and the published extract")
-    result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf,
-                                 leftOut: Set(entries.filter { $0.wasRead && leftOut.contains(returnStem($0.fileName)) }.map(\.fileName)))
-    result.topFindings = topFindings(entries)
-    result.indicators = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, cache: cache,
-                                         jobs: options.jobs, logger: logger)
-    lap("indicators, database, extract, feedback")
-
-    result.outputs = listFiles(staging.dir, prefix: "").filter { !$0.contains(".tmp-") }
-    try writeRunReport(result, to: staging, settings: settings, timings: true)
-    // The normalised cache on disk before the ledger counts its returns as processed.
-    do { try OutputDurability.syncFileSystem(containing: cache) } catch { throw MergeFailure(error.description) }
-    try staging.commit()
-    removeTree(incoming)
-    do {
-        try ledger.record(run: run, started: result.startedAt, asOf: asOf.description, fingerprint: fingerprint,
-                          filesNew: todo.count, entries: entries)
-    } catch { throw MergeFailure("the dataset is in place but the ledger could not record the run (the next run repeats it): \(error.description)") }
-    progress.finish()
-    return result
+    try night.readInbox()
+    guard let ledger = night.ledger, !options.dryRun else { return night.result }
+    if try night.nothingNew(ledger) { return night.result }
+    try night.validateTonight()
+    try night.rebuild()
+    try night.publish()
+    try night.commit(ledger)
+    return night.result
 }
 
 /// Indicators, the database, the published extract and the rejects,
@@ -442,7 +167,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         ("rejects", {
             for o in result.processedTonight where o.report != nil {
                 let rejects = cache + "/" + returnStem(o.file.name) + ".rejects.csv.gz"
-                if o.entry.status == "processed" && o.entry.rowsRejected > 0 && fileExists(rejects) {
+                if o.entry.status == .processed && o.entry.rowsRejected > 0 && fileExists(rejects) {
                     let folder = feedbackFolder(o)
                     try makeDirectories(staging.path("rejects/" + folder))
                     try copyFile(from: rejects, to: staging.path("rejects/\(folder)/\(feedbackName(o.file.name)).rejects.csv.gz"))
@@ -545,7 +270,7 @@ func markSameReturnTwice(_ files: inout [InboxFile]) {
 /// not be written: the return's rows do not go into the dataset.
 func unreadable(_ report: ValidationReport, _ norm: NormaliseResult) -> String? {
     if let p = norm.outputProblem { return "its normalised rows could not be written: \(p)" }
-    let fileLevel = report.findings.filter { $0.rowNumber == nil && $0.severity == .error && $0.code != "filename-error" }
+    let fileLevel = report.findings.filter { $0.rowNumber == nil && $0.severity == .error && $0.code != .filenameError }
     if let f = fileLevel.first { return "\(f.code): \(f.message)" }
     return nil
 }
@@ -596,7 +321,7 @@ func namedByConvention(_ name: String) -> Bool { name == returnStem(name) + ".cs
 /// Finding codes over the returns that count (not replaced), most frequent first.
 func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {
     var counts: [String: Int] = [:]
-    for e in entries where e.status != "replaced" {
+    for e in entries where e.status != .replaced {
         for (code, n) in parsePairs(e.findings) { counts[code, default: 0] += n }
     }
     return counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { (code: $0.key, count: $0.value) }

@@ -94,8 +94,7 @@ final class EventNormaliser {
             func codelist(_ roleName: String) -> String? {
                 guard let f = schema.roles[roleName] else { return nil }
                 if let list = schema.field(f)?.codelist { return list }
-                for r in schema.rules { if case .freeText(let field, let list) = r.kind, field == f { return list } }
-                return nil
+                return schema.freeTextCodeList(f)
             }
             /// A code set's mapping table, or the free-text list it is matched through.
             func mapping(_ roleName: String, _ maps: [String: [String: String]?]) -> ([(String, String)], CodeList?) {
@@ -134,8 +133,7 @@ final class EventNormaliser {
             attributeFields = AlignedSchema.attributeColumns.map { a in schema.attributes.contains(a) ? schema.index(of: a) ?? -1 : -1 }
             attributeLists = AlignedSchema.attributeColumns.map { a -> CodeList? in
                 guard schema.attributes.contains(a) else { return nil }
-                for r in schema.rules { if case .freeText(let field, let list) = r.kind, field == a { return pipelines.codelists[list] } }
-                return nil
+                return schema.freeTextCodeList(a).flatMap { pipelines.codelists[$0] }
             }
         }
     }

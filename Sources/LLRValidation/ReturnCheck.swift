@@ -16,7 +16,7 @@ public struct ValidationStats: Sendable, Equatable {
 }
 
 public struct SummaryEntry: Sendable, Equatable {
-    public var code: String
+    public var code: FindingCode
     public var severity: Severity
     public var count: Int
 }
@@ -38,7 +38,7 @@ public struct ValidationReport: Sendable {
     public var conventionalName: String?
     public var rejectsPath: String?
 
-    public func count(_ code: String) -> Int { summary.filter { $0.code == code }.reduce(0) { $0 + $1.count } }
+    public func count(_ code: FindingCode) -> Int { summary.filter { $0.code == code }.reduce(0) { $0 + $1.count } }
 }
 
 /// Validates one return file end to end: its name, its bytes, its CSV, its
@@ -80,12 +80,12 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         if let conventional { message += "; rename it \(conventional) before sending" }
         if quarter == nil { message += "; the quarter is unknown, so dates were not checked against it (give --period 2024-25_Q1)" }
         if partner == nil { message += "; the partner is unknown (give --partner CODE)" }
-        collector.add("filename-error", overridden ? .warning : catalog.severity("filename-error")) {
-            Finding(code: "filename-error", severity: overridden ? .warning : catalog.severity("filename-error"), message: message)
+        collector.add(.filenameError, overridden ? .warning : catalog.severity(.filenameError)) {
+            Finding(code: .filenameError, severity: overridden ? .warning : catalog.severity(.filenameError), message: message)
         }
     }
     if let overrideProblem {
-        collector.add("filename-error", .error) { Finding(code: "filename-error", severity: .error, message: overrideProblem) }
+        collector.add(.filenameError, .error) { Finding(code: .filenameError, severity: .error, message: overrideProblem) }
     }
 
     var stats = ValidationStats()
@@ -95,9 +95,9 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
     let schema = partner.flatMap { pipelines.families[$0.family] }
     var familyName = schema?.name
     func fileProblem(_ p: SourceProblem, after lines: Int? = nil) {
-        let sev = catalog.severity(p.kind.rawValue)
-        collector.add(p.kind.rawValue, sev) {
-            var f = Finding(code: p.kind.rawValue, severity: sev, message: p.message)
+        let sev = catalog.severity(p.kind.code)
+        collector.add(p.kind.code, sev) {
+            var f = Finding(code: p.kind.code, severity: sev, message: p.message)
             if let lines, lines > 0 { f.line = lines + 1; f.message += " (at line \(lines + 1))" }
             return f
         }
@@ -124,8 +124,8 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         }
         if let problem { fileProblem(problem, after: reader.linesRead) }
         if stream.trailingGarbageBytes > 0 {
-            collector.add("compression-error", .warning) {
-                Finding(code: "compression-error", severity: .warning,
+            collector.add(.compressionError, .warning) {
+                Finding(code: .compressionError, severity: .warning,
                         message: "\(stream.trailingGarbageBytes) bytes after the end of the gzip data were ignored")
             }
         }
@@ -138,7 +138,7 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         }
         validator.commitRejects()
         if let out = validator.outputProblem {
-            collector.add("source-error", .error) { Finding(code: "source-error", severity: .error, message: "the rejects file could not be written: \(out)") }
+            collector.add(.sourceError, .error) { Finding(code: .sourceError, severity: .error, message: "the rejects file could not be written: \(out)") }
         } else {
             rejectsWritten = options.rejectsPath
         }

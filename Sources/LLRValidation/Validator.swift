@@ -26,7 +26,7 @@ public struct ValidationOptions: Sendable {
 final class FindingCollector {
     let max: Int
     private(set) var findings: [Finding] = []
-    private struct Key: Hashable { var code: String; var severity: Severity }
+    private struct Key: Hashable { var code: FindingCode; var severity: Severity }
     private var counts: [Key: Int] = [:]
     private(set) var errors = 0
     private(set) var warnings = 0
@@ -34,7 +34,7 @@ final class FindingCollector {
 
     init(max: Int) { self.max = max }
 
-    func add(_ code: String, _ severity: Severity, _ make: () -> Finding) {
+    func add(_ code: FindingCode, _ severity: Severity, _ make: () -> Finding) {
         if severity == .error { errors += 1 } else { warnings += 1 }
         counts[Key(code: code, severity: severity), default: 0] += 1
         if findings.count < max { findings.append(make()) } else { truncated = true }
@@ -45,7 +45,7 @@ final class FindingCollector {
         let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         return out.sorted { a, b in
             if a.severity != b.severity { return a.severity < b.severity }
-            return (rank[a.code] ?? Int.max, a.code) < (rank[b.code] ?? Int.max, b.code)
+            return (rank[a.code.rawValue] ?? Int.max, a.code.rawValue) < (rank[b.code.rawValue] ?? Int.max, b.code.rawValue)
         }
     }
 }
@@ -125,7 +125,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     private let valueOK: UnsafeMutablePointer<Bool>
     private let failed: UnsafeMutablePointer<Bool>
     private var rowHasError = false
-    private var rowCodes: [String] = []
+    private var rowCodes: [FindingCode] = []
     private let pivotYear: Int
 
     /// Called for every data row that passed (no error, not a duplicate),
@@ -190,9 +190,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     @inline(__always) func cell(_ field: Int) -> UnsafeBufferPointer<UInt8>? { present[field] ? trimmed[field] : nil }
     @inline(__always) func value(_ field: Int) -> Int64? { valueOK[field] ? values[field] : nil }
     func fieldName(_ field: Int) -> String { fields[field].name }
-    func catalogSeverity(_ code: String) -> Severity { pipelines.catalog.severity(code) }
+    func catalogSeverity(_ code: FindingCode) -> Severity { pipelines.catalog.severity(code) }
 
-    func report(_ code: String, severity: Severity, field: Int?, _ message: @autoclosure () -> String) {
+    func report(_ code: FindingCode, severity: Severity, field: Int?, _ message: @autoclosure () -> String) {
         guard let record else { return }
         if severity == .error {
             rowHasError = true
@@ -213,7 +213,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     }
 
     /// A row finding about a column by position (no schema field).
-    private func reportColumn(_ code: String, _ severity: Severity, column: Int?, label: String?, cell: String?, _ message: String) {
+    private func reportColumn(_ code: FindingCode, _ severity: Severity, column: Int?, label: String?, cell: String?, _ message: String) {
         guard let record else { return }
         if severity == .error { rowHasError = true }
         if !rowCodes.contains(code) { rowCodes.append(code) }
@@ -242,7 +242,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         defer { record = nil }
         if r.isBlank || isAllEmpty(r) {
             blankRows += 1
-            reportColumn("blank-row", catalogSeverity("blank-row"), column: nil, label: nil, cell: nil,
+            reportColumn(.blankRow, catalogSeverity(.blankRow), column: nil, label: nil, cell: nil,
                          "row \(r.rowNumber) is blank; it is skipped (delete it)")
             return
         }
@@ -285,7 +285,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         if schema == nil { schema = guessFamily() }
         guard let schema else {
             checkRows = false
-            reportColumn("source-error", .error, column: nil, label: nil, cell: nil,
+            reportColumn(.sourceError, .error, column: nil, label: nil, cell: nil,
                          "the header matches no return family (police, health, council, vcs): is this a return? Name the file by the convention or give --partner")
             return
         }
@@ -308,13 +308,13 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         var claimed = Set<Int>()
         for (col, label) in header.enumerated() {
             if label.isEmpty {
-                reportColumn("blank-label", sev("blank-label"), column: col, label: nil, cell: "",
+                reportColumn(.blankLabel, sev(.blankLabel), column: col, label: nil, cell: "",
                              "column \(col + 1) has no name; its cells are ignored")
                 continue
             }
             if let i = schema.index(of: label) {
                 if fields[i].column >= 0 {
-                    reportColumn("duplicate-label", sev("duplicate-label"), column: col, label: label, cell: label,
+                    reportColumn(.duplicateLabel, sev(.duplicateLabel), column: col, label: label, cell: label,
                                  "column \(col + 1) '\(label)' repeats column \(fields[i].column + 1); the later one is ignored")
                 } else {
                     fields[i].column = col
@@ -326,15 +326,15 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
             if let i = folded[foldForMatching(label)], fields[i].column < 0 {
                 fields[i].column = col
                 claimed.insert(i)
-                reportColumn("missing-label", sev("missing-label"), column: col, label: fields[i].name, cell: label,
+                reportColumn(.missingLabel, sev(.missingLabel), column: col, label: fields[i].name, cell: label,
                              "column \(col + 1) is headed '\(label)' but must be named exactly '\(fields[i].name)'; rename it (its cells were checked as \(fields[i].name))")
             } else {
-                reportColumn("extra-label", sev("extra-label"), column: col, label: label, cell: label,
+                reportColumn(.extraLabel, sev(.extraLabel), column: col, label: label, cell: label,
                              "column \(col + 1) '\(label)' is not a \(schema.name) column (expected: \(schema.fields.map(\.name).joined(separator: ", ")))")
             }
         }
         for f in fields where f.column < 0 {
-            reportColumn("missing-label", f.required ? sev("missing-label") : .warning, column: nil, label: f.name, cell: nil,
+            reportColumn(.missingLabel, f.required ? sev(.missingLabel) : .warning, column: nil, label: f.name, cell: nil,
                          f.required ? "required column '\(f.name)' is missing from the header" : "optional column '\(f.name)' is missing from the header; add it, empty if need be")
         }
         if claimed.isEmpty { checkRows = false }
@@ -357,16 +357,16 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     // MARK: Rows
 
     private func reportDefect(_ defect: RecordDefect, _ r: RecordView) {
-        let sev = catalogSeverity("format-error")
+        let sev = catalogSeverity(.formatError)
         switch defect {
         case .malformedQuote(let cellIndex, let problem):
-            reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
+            reportColumn(.formatError, sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
                          "line \(r.endLine), cell \(cellIndex + 1): \(problem.advice); the rest of the line could not be read")
         case .unclosedQuote(let cellIndex):
-            reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
+            reportColumn(.formatError, sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
                          "cell \(cellIndex + 1) opens a quote on line \(r.line) that is never closed, so the rest of the file (to line \(r.endLine)) is inside it; close the quote")
         case .cellTooLarge(let cellIndex, let bytes):
-            reportColumn("format-error", sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
+            reportColumn(.formatError, sev, column: cellIndex, label: label(cellIndex), cell: cellText(r, cellIndex),
                          "cell \(cellIndex + 1) is \(formatBytes(Int64(bytes))) or more, over the \(formatBytes(Int64(reader.limits.maxCellBytes))) limit (an unclosed quote?); the rest of line \(r.endLine) was skipped")
         }
     }
@@ -388,15 +388,15 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         guard checkRows else { return false }
         if !r.invalidUTF8Cells.isEmpty {
             for col in r.invalidUTF8Cells {
-                reportColumn("encoding-error", catalogSeverity("encoding-error"), column: col, label: label(col), cell: displayString(r.cell(col), limit: 80),
+                reportColumn(.encodingError, catalogSeverity(.encodingError), column: col, label: label(col), cell: displayString(r.cell(col), limit: 80),
                              "\(label(col) ?? "cell \(col + 1)") is not UTF-8 text (the file was probably saved as Latin-1 or Windows-1252): save it as \"CSV UTF-8\"")
             }
         }
         if r.cellCount > headerCount {
-            reportColumn("extra-cell", catalogSeverity("extra-cell"), column: headerCount, label: nil, cell: cellText(r, headerCount),
+            reportColumn(.extraCell, catalogSeverity(.extraCell), column: headerCount, label: nil, cell: cellText(r, headerCount),
                          "row has \(r.cellCount) cells but the header has \(headerCount) columns (an unquoted comma in a value?)")
         } else if r.cellCount < headerCount {
-            reportColumn("missing-cell", catalogSeverity("missing-cell"), column: r.cellCount, label: label(r.cellCount), cell: nil,
+            reportColumn(.missingCell, catalogSeverity(.missingCell), column: r.cellCount, label: label(r.cellCount), cell: nil,
                          "row has \(r.cellCount) cells but the header has \(headerCount) columns")
         }
         guard let plan = planBase else { return false }
@@ -445,7 +445,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
             // A row already rejected for its shape is rejected, not a copy
             // to count once: both had put it in the lineage twice.
             if rowHasError { break }
-            reportColumn("duplicate-row", catalogSeverity("duplicate-row"), column: nil, label: nil, cell: nil,
+            reportColumn(.duplicateRow, catalogSeverity(.duplicateRow), column: nil, label: nil, cell: nil,
                          "row is an exact copy of row \(first); it will be counted once (delete the copy)")
             onDuplicateRow?(r.rowNumber, first)
             return false
@@ -466,7 +466,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         }
         if let keyClash {
             let names = primaryKey.map { fields[$0].name }.joined(separator: " + ")
-            report("primary-key", severity: catalogSeverity("primary-key"), field: primaryKey[0],
+            report(.primaryKey, severity: catalogSeverity(.primaryKey), field: primaryKey[0],
                    "\(names) '\(primaryKey.map { displayString(trimmed[$0]) }.joined(separator: " + "))' is already used by row \(keyClash); each row needs its own \(names)")
         }
         if !uniqueFields.isEmpty { checkUnique(r) }
@@ -501,7 +501,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     private func checkUnique(_ r: RecordView) {
         for (j, f) in uniqueFields.enumerated() where present[f] && trimmed[f].count > 0 {
             if let first = uniqueIndexes[j].insert(hashBytes(UnsafeRawPointer(trimmed[f].baseAddress), trimmed[f].count), row: r.rowNumber) {
-                report("constraint-error", severity: catalogSeverity("constraint-error"), field: f,
+                report(.constraintError, severity: catalogSeverity(.constraintError), field: f,
                        "\(fields[f].name) '\(displayString(trimmed[f]))' must be unique but is also in row \(first)")
             }
         }
@@ -516,7 +516,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
                 let labels = header.enumerated().map { $1.isEmpty ? "column_\($0 + 1)" : $1 }
                 rejects = try CSVOutput(path: rejectsPath, header: ["rowNumber", "codes"] + labels)
             }
-            let codes = rowCodes.joined(separator: ";")
+            let codes = rowCodes.map(\.rawValue).joined(separator: ";")
             let n = min(r.storedCount, headerCount)
             try rejects!.writeRow { row in
                 row.add(r.rowNumber)

@@ -27,6 +27,7 @@ import Foundation
 import LLRBench
 import LLRCommandLine
 import LLRCore
+import LLRValidation
 import LLRDedupe
 import LLRSynth
 

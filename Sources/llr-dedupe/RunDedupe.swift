@@ -1,6 +1,8 @@
 import ArgumentParser
 import LLRCommandLine
+import LLRKeyOptions
 import LLRCore
+import LLRValidation
 import LLRDedupe
 
 struct RunDedupe: ParsableCommand {

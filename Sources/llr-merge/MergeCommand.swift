@@ -25,6 +25,7 @@
 
 import ArgumentParser
 import LLRCommandLine
+import LLRKeyOptions
 import LLRCore
 import LLRDedupe
 import LLRMerge
@@ -114,7 +115,7 @@ struct MergeCommand: ParsableCommand {
 
     func printSummary(_ r: MergeResult) {
         let tonight = r.processedTonight
-        let failed = tonight.filter { $0.entry.status == "failed" || $0.entry.status == "unrecognised" }
+        let failed = tonight.filter { $0.entry.status == .failed || $0.entry.status == .unrecognised }
         print("run \(r.run) as of \(r.asOf): \(r.files.count) files in the inbox, \(tonight.count) new or changed, \(failed.count) could not be used")
         for f in failed { print("  \(f.file.name): \(f.entry.status): \(f.entry.problem)") }
         if let d = r.dedupe {

@@ -11,6 +11,7 @@
 
 import ArgumentParser
 import LLRCore
+import LLRValidation
 import LLRSynth
 #if canImport(Glibc)
 import Glibc

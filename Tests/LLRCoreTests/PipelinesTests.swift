@@ -2,6 +2,7 @@ import Foundation
 import LLRTestSupport
 import Testing
 @testable import LLRCore
+import LLRValidation
 
 @Suite("Pipelines/ as data")
 struct PipelinesTests {
@@ -10,7 +11,7 @@ struct PipelinesTests {
         #expect(Set(p.families.keys) == ["police", "health", "council", "vcs"])
         #expect(p.registry.partners.count == 12)
         #expect(p.families["council"]!.field("cp_category")!.constraints.enumValues == ["NEG", "PHY", "EMO", "SAB", "MUL"])
-        for code in FindingCatalog.requiredCodes { #expect(p.catalog.entries[code] != nil) }
+        for code in FindingCode.allCases { #expect(p.catalog.entries[code.rawValue] != nil) }
     }
 
     @Test(arguments: [

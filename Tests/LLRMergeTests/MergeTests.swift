@@ -195,7 +195,7 @@ struct MergeTests {
         #expect(r.processedTonight.map(\.file.name) == ["RCC_council_2024-25_Q1_v2.csv.gz"])
         let after = table(out + "/lineage.csv.gz")
         #expect(after.filter { $0["source_file"] == "RCC_council_2024-25_Q1.csv.gz" }.allSatisfy { $0["status"] == "superseded" })
-        #expect(r.files.first { $0.file.name == "RCC_council_2024-25_Q1.csv.gz" }?.entry.status == "superseded")
+        #expect(r.files.first { $0.file.name == "RCC_council_2024-25_Q1.csv.gz" }?.entry.status == .superseded)
         #expect(r.quality.first { $0.partner == "RCC" && $0.quarter.quarter == 1 }?.version == 2)
 
         // New bytes under a name already merged: they replace the old ones, and the ledger says so.
@@ -205,7 +205,7 @@ struct MergeTests {
         let changed = try merge(box, out: out)
         #expect(changed.processedTonight.map(\.action) == [.changed])
         let ledger = try Ledger(path: out + "/state/ledger.sqlite").entries().filter { $0.fileName == "UAVA_vcs_2024-25_Q2.csv.gz" }
-        #expect(ledger.map(\.status).sorted() == ["processed", "replaced"])
+        #expect(ledger.map(\.status.rawValue).sorted() == ["processed", "replaced"])
     }
 
     @Test("a return named in capitals (.CSV.GZ) is merged like any other")
@@ -214,7 +214,7 @@ struct MergeTests {
         try FileManager.default.moveItem(atPath: box + "/UAVA_vcs_2024-25_Q1.csv.gz", toPath: box + "/UAVA_vcs_2024-25_Q1.CSV.GZ")
         let out = tempDir()
         let r = try merge(box, out: out)
-        #expect(r.files.first?.entry.status == "processed")
+        #expect(r.files.first?.entry.status == .processed)
         let lineage = table(out + "/lineage.csv.gz")
         #expect(!lineage.isEmpty && lineage.count == r.files.first?.entry.rows)
     }
@@ -357,7 +357,7 @@ struct MergeTests {
         try FileManager.default.copyItem(atPath: sampleReturns + "/ICB_health_2024-25_Q2.csv.gz", toPath: box + "/ICB_health_2024-25_Q2.csv.gz")
         let r = try merge(box, out: out)
         let entries = try Ledger(path: out + "/state/ledger.sqlite").entries().filter { $0.fileName.hasPrefix("UAVA") }
-        #expect(entries.map(\.status).sorted() == ["processed", "replaced"])
+        #expect(entries.map(\.status.rawValue).sorted() == ["processed", "replaced"])
         #expect(entries.first { $0.wasRead }?.fileName == "UAVA_vcs_2024-25_Q2.csv.gz")
         let quality = try #require(r.quality.first { $0.partner == "UAVA" && $0.quarter.quarter == 2 })
         #expect(quality.file == "UAVA_vcs_2024-25_Q2.csv.gz")
@@ -374,16 +374,16 @@ struct MergeTests {
         let out = tempDir()
         let r = try merge(box, out: out)
         let byName = Dictionary(uniqueKeysWithValues: r.files.map { ($0.file.name, $0.entry) })
-        #expect(byName["LP_police_2024-25_Q1.csv.gz"]?.status == "failed")
+        #expect(byName["LP_police_2024-25_Q1.csv.gz"]?.status == .failed)
         #expect(byName["LP_police_2024-25_Q1.csv.gz"]?.problem.contains("compression-error") == true)
-        #expect(byName["LP_police_2024-25_Q2.csv.gz"]?.status == "failed")
-        #expect(byName["notes from UHL.txt"]?.status == "unrecognised")
+        #expect(byName["LP_police_2024-25_Q2.csv.gz"]?.status == .failed)
+        #expect(byName["notes from UHL.txt"]?.status == .unrecognised)
         #expect(r.dedupe != nil)
         #expect(table(out + "/lineage.csv.gz").allSatisfy { !$0["source_file"]!.hasPrefix("LP_") })
         #expect(r.quality.first { $0.partner == "LP" && $0.quarter.quarter == 1 }?.status == "unreadable")
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/LP/LP_police_2024-25_Q1.report.html"))
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/notes from UHL.txt.report.json"))
-        #expect(byName["line\nbreak.csv"]?.status == "unrecognised")
+        #expect(byName["line\nbreak.csv"]?.status == .unrecognised)
         #expect(FileManager.default.fileExists(atPath: out + "/outbox/_unrecognised/line_break.csv.report.json"))
         let html = try String(contentsOfFile: out + "/run-report.html", encoding: .utf8)
         #expect(html.contains("LP_police_2024-25_Q1.csv.gz</b>: failed"))
@@ -392,7 +392,7 @@ struct MergeTests {
         try FileManager.default.removeItem(atPath: box + "/LP_police_2024-25_Q1.csv.gz")
         try good.write(to: URL(fileURLWithPath: box + "/LP_police_2024-25_Q1.csv.gz"))
         let fixed = try merge(box, out: out)
-        #expect(fixed.files.first { $0.file.name == "LP_police_2024-25_Q1.csv.gz" }?.entry.status == "processed")
+        #expect(fixed.files.first { $0.file.name == "LP_police_2024-25_Q1.csv.gz" }?.entry.status == .processed)
         #expect(table(out + "/lineage.csv.gz").contains { $0["source_file"] == "LP_police_2024-25_Q1.csv.gz" })
     }
 
@@ -404,8 +404,8 @@ struct MergeTests {
         let out = tempDir()
         let r = try merge(box, out: out)
         let byName = Dictionary(uniqueKeysWithValues: r.files.map { ($0.file.name, $0.entry) })
-        #expect(byName[gz]?.status == "processed")
-        #expect(byName["UAVA_vcs_2024-25_Q1.csv"]?.status == "unrecognised")
+        #expect(byName[gz]?.status == .processed)
+        #expect(byName["UAVA_vcs_2024-25_Q1.csv"]?.status == .unrecognised)
         #expect(byName["UAVA_vcs_2024-25_Q1.csv"]?.problem.contains("only \(gz) is taken") == true)
         let lineage = table(out + "/lineage.csv.gz").filter { $0["source_file"]!.hasPrefix("UAVA_vcs_2024-25_Q1") }
         #expect(lineage.count == byName[gz]?.rows)
@@ -663,7 +663,7 @@ struct IndicatorTests {
     func lateness() {
         func entry(_ file: String, _ version: Int, _ received: String, _ status: String = "processed") -> LedgerEntry {
             LedgerEntry(fileName: file, sha256: file, partner: "UHL", family: "health", period: "2024-25_Q1", version: version,
-                        bytes: 1, received: received, firstRun: version, status: status)
+                        bytes: 1, received: received, firstRun: version, status: LedgerStatus(rawValue: status)!)
         }
         let asOf = CivilDate(year: 2024, month: 11, day: 1)
         func status(_ ledger: [LedgerEntry]) -> QualityRow? {

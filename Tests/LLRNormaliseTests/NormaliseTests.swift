@@ -97,10 +97,7 @@ struct MappingTests {
         let schema = try #require(contract.families[family])
         for role in ["sex", "ethnicity"] {
             let field = try #require(schema.roles[role])
-            let list = schema.field(field)?.codelist ?? schema.rules.compactMap { r -> String? in
-                if case .freeText(let f, let l) = r.kind, f == field { return l }
-                return nil
-            }.first
+            let list = schema.field(field)?.codelist ?? schema.freeTextCodeList(field)
             let name = try #require(list, "\(family).\(role) has no code list")
             let codes = contract.codelists[name]!.codes
             let table = role == "sex" ? contract.mappings.sex[name] : contract.mappings.ethnicity[name]

@@ -109,7 +109,7 @@ struct SynthTests {
                 #expect(!found.contains { $0.severity == .error }, "\(t.file) row \(t.row): unexpected \(found.map(\.code))")
             } else {
                 kinds.insert(t.injected)
-                #expect(found.contains { $0.code == t.injected }, "\(t.file) row \(t.row): expected \(t.injected), found \(found.map(\.code))")
+                #expect(found.contains { $0.code.rawValue == t.injected }, "\(t.file) row \(t.row): expected \(t.injected), found \(found.map(\.code))")
             }
         }
         #expect(kinds == ["type-error", "constraint-error", "extra-cell", "date-order", "future-date", "duplicate-row", "nhs-number-checksum", "upn-checksum"])

@@ -1,5 +1,6 @@
 import Foundation
 import LLRCore
+import LLRValidation
 
 /// What every test target shares: where the package is, the contract in
 /// its `Pipelines/`, and fresh scratch folders.
@@ -79,4 +80,13 @@ public func runTool(_ tool: String, _ args: [String]) throws -> ToolRun {
     drained.wait()
     p.waitUntilExit()
     return ToolRun(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: errText.value, as: UTF8.self))
+}
+
+/// Tests name finding codes as the contract writes them ("type-error"); a
+/// name that is not a code stops the test at once.
+extension FindingCode: ExpressibleByStringLiteral, ExpressibleByUnicodeScalarLiteral, ExpressibleByExtendedGraphemeClusterLiteral {
+    public init(stringLiteral value: String) {
+        guard let code = FindingCode(rawValue: value) else { preconditionFailure("'\(value)' is not a finding code") }
+        self = code
+    }
 }

@@ -171,7 +171,8 @@ struct RuleTests {
 
     @Test func rulesCanBeLimitedToQuarters() throws {
         // A rule with `from` applies only from that quarter on: a new year's rule sits beside the old.
-        let spec = DomainRuleSpec(kind: .nhsNumber(field: "nhs_number"), severity: nil, from: FinancialQuarter("2025-26_Q1"), until: nil, file: "x", line: 1)
+        var spec = try #require(contract.families["health"]?.rules.first { $0.name == "nhs-number" })
+        spec.from = FinancialQuarter("2025-26_Q1")
         #expect(!spec.applies(to: FinancialQuarter("2024-25_Q4")))
         #expect(spec.applies(to: FinancialQuarter("2025-26_Q1")))
         #expect(!spec.applies(to: nil))

@@ -29,7 +29,7 @@ func validate(_ name: String, _ text: String, _ opts: ValidationOptions = option
 
 /// (code, rowNumber) pairs, the shape most rule tests assert on.
 func located(_ r: ValidationReport) -> [Located] {
-    r.findings.map { Located($0.code, $0.rowNumber, $0.severity) }
+    r.findings.map { Located($0.code.rawValue, $0.rowNumber, $0.severity) }
 }
 
 struct Located: Equatable, CustomStringConvertible {

@@ -8,7 +8,10 @@ import Darwin
 /// Why a return's bytes could not be read to the end. Each carries the
 /// finding code of spec §6 and a message a partner can act on.
 public struct SourceProblem: Error, Sendable, Equatable {
-    public enum Kind: String, Sendable { case source = "source-error", compression = "compression-error", encoding = "encoding-error", format = "format-error" }
+    public enum Kind: String, Sendable {
+        case source = "source-error", compression = "compression-error", encoding = "encoding-error", format = "format-error"
+        public var code: FindingCode { FindingCode(rawValue: rawValue)! }
+    }
     public var kind: Kind
     public var message: String
     public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }

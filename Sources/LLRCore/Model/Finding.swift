@@ -3,10 +3,25 @@ public enum Severity: String, Sendable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a == .error && b == .warning }
 }
 
+/// The finding codes of contract §6: every stage and report names a
+/// finding by one of these; `Pipelines/codes.yaml` gives each its title,
+/// description and severity.
+public enum FindingCode: String, CaseIterable, Sendable, Comparable, CustomStringConvertible {
+    case compressionError = "compression-error", encodingError = "encoding-error", sourceError = "source-error", formatError = "format-error", filenameError = "filename-error"
+    case missingLabel = "missing-label", extraLabel = "extra-label", duplicateLabel = "duplicate-label", blankLabel = "blank-label"
+    case blankRow = "blank-row", extraCell = "extra-cell", missingCell = "missing-cell", duplicateRow = "duplicate-row", primaryKey = "primary-key"
+    case typeError = "type-error", constraintError = "constraint-error"
+    case nhsNumberChecksum = "nhs-number-checksum", upnChecksum = "upn-checksum", dateOrder = "date-order", dateOutOfPeriod = "date-out-of-period", lateRecord = "late-record", futureDate = "future-date", ageOutOfRange = "age-out-of-range", conditionalRequired = "conditional-required", unmappedValue = "unmapped-value"
+
+    public static func < (a: FindingCode, b: FindingCode) -> Bool { a.rawValue < b.rawValue }
+    /// In messages and files a code is written as the contract writes it.
+    public var description: String { rawValue }
+}
+
 /// One located problem in a return (spec §6). File-level findings carry no
 /// row; row-level ones no field.
 public struct Finding: Sendable, Equatable {
-    public var code: String
+    public var code: FindingCode
     public var severity: Severity
     public var rowNumber: Int?
     public var line: Int?
@@ -17,7 +32,7 @@ public struct Finding: Sendable, Equatable {
     /// The row's own identifiers (`event_id`…), so the partner can find it.
     public var keys: [(String, String)]
 
-    public init(code: String, severity: Severity, rowNumber: Int? = nil, line: Int? = nil, fieldName: String? = nil,
+    public init(code: FindingCode, severity: Severity, rowNumber: Int? = nil, line: Int? = nil, fieldName: String? = nil,
                 fieldNumber: Int? = nil, cell: String? = nil, message: String, keys: [(String, String)] = []) {
         self.code = code
         self.severity = severity
@@ -51,18 +66,8 @@ public struct FindingCatalog: Sendable {
     public let entries: [String: Entry]
     public let order: [String]
 
-    public func severity(_ code: String) -> Severity { entries[code]?.severity ?? .error }
-    public func title(_ code: String) -> String { entries[code]?.title ?? code }
-
-    /// Codes the code relies on; the catalogue must define every one.
-    public static let requiredCodes = [
-        "compression-error", "encoding-error", "source-error", "format-error", "filename-error",
-        "missing-label", "extra-label", "duplicate-label", "blank-label",
-        "blank-row", "extra-cell", "missing-cell", "duplicate-row", "primary-key",
-        "type-error", "constraint-error",
-        "nhs-number-checksum", "upn-checksum", "date-order", "date-out-of-period", "late-record",
-        "future-date", "age-out-of-range", "conditional-required", "unmapped-value",
-    ]
+    public func severity(_ code: FindingCode) -> Severity { entries[code.rawValue]?.severity ?? .error }
+    public func title(_ code: FindingCode) -> String { entries[code.rawValue]?.title ?? code.rawValue }
 
     static func load(path: String, name: String) throws(PipelineError) -> FindingCatalog {
         var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the findings catalogue")
@@ -79,7 +84,10 @@ public struct FindingCatalog: Sendable {
             try m.finish(allowed: ["level", "severity", "title", "description"])
         }
         try codes.finish()
-        for c in requiredCodes where out[c] == nil {
+        for code in codes.keys where FindingCode(rawValue: code) == nil {
+            throw codes.error(code, ContractNames("a finding code the pipeline reports", FindingCode.allCases.map(\.rawValue)).message(for: code))
+        }
+        for c in FindingCode.allCases.map(\.rawValue) where out[c] == nil {
             throw PipelineError(file: name, line: codes.line, "code '\(c)' is missing; every code of the spec needs a severity")
         }
         return FindingCatalog(entries: out, order: codes.keys)

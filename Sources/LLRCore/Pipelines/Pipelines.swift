@@ -13,8 +13,10 @@ public struct Pipelines: Sendable {
     public var catalog: FindingCatalog
     public var mappings: Mappings
 
-    /// Loads and cross-checks every file; the first problem is thrown with its file and line.
-    public static func load(from directory: String) throws(PipelineError) -> Pipelines {
+    /// Loads and cross-checks every file; the first problem is thrown with
+    /// its file and line. `ruleKinds` are the domain rules a family may
+    /// name (LLRValidation's `Pipelines.load(from:)` passes its registry).
+    public static func load(from directory: String, ruleKinds: [any DomainRuleKind.Type]) throws(PipelineError) -> Pipelines {
         func path(_ rel: String) -> String { directory + "/" + rel }
         guard isDirectory(directory) else {
             throw PipelineError(file: directory, line: 0, "the Pipelines folder does not exist; pass --pipelines DIR")
@@ -23,7 +25,7 @@ public struct Pipelines: Sendable {
         let codelists = try CodeList.loadAll(path: path("codelists.yaml"), name: "codelists.yaml")
         var families: [String: FamilySchema] = [:]
         for file in listYAML(path("families")) {
-            let schema = try FamilySchema.load(path: path("families/" + file), name: "families/" + file, codelists: codelists)
+            let schema = try FamilySchema.load(path: path("families/" + file), name: "families/" + file, codelists: codelists, ruleKinds: ruleKinds)
             if families[schema.name] != nil { throw PipelineError(file: "families/" + file, line: 1, "family \(schema.name) is defined twice") }
             families[schema.name] = schema
         }
@@ -32,12 +34,8 @@ public struct Pipelines: Sendable {
         let mappings = try Mappings.load(path: path("mappings.yaml"), name: "mappings.yaml")
         let contract = Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog, mappings: mappings)
         try contract.checkMappings()
-        for (_, f) in families {
-            for r in f.rules {
-                if case .partnerReference(_, let fam) = r.kind, families[fam] == nil {
-                    throw PipelineError(file: r.file, line: r.line, "partner-reference names family '\(fam)', which does not exist")
-                }
-            }
+        for (_, f) in families.sorted(by: { $0.key < $1.key }) {
+            for r in f.rules { try r.rule.check(against: contract, file: r.file, line: r.line) }
         }
         return contract
     }

@@ -2,6 +2,7 @@ import CSQLite
 
 public struct SQLiteError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// A thin wrapper over the SQLite C API: open, run statements, prepared

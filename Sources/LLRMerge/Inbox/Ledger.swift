@@ -1,6 +1,24 @@
 import LLRCore
 import LLRDedupe
 
+/// What became of a return file, as the ledger keeps it.
+public enum LedgerStatus: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Seen tonight, not yet read.
+    case new
+    /// Read; its rows are in the dataset.
+    case processed
+    /// It could not be read; an earlier copy, if any, stands.
+    case failed
+    /// Its name breaks the convention.
+    case unrecognised
+    /// Newer bytes arrived under its name.
+    case replaced
+    /// A later `_vN` of its quarter arrived; its rows stay, with that status.
+    case superseded
+
+    public var description: String { rawValue }
+}
+
 /// What the merge knows about one return file it has received.
 public struct LedgerEntry: Sendable {
     public var fileName: String
@@ -12,11 +30,7 @@ public struct LedgerEntry: Sendable {
     public var bytes: Int
     public var received: String
     public var firstRun: Int
-    /// processed (its rows are in the dataset), failed (it could not be
-    /// read; an earlier copy, if any, stands), unrecognised (its name
-    /// breaks the convention), replaced (newer bytes arrived under its name),
-    /// superseded (a later `_vN` of its quarter arrived).
-    public var status: String
+    public var status: LedgerStatus
     public var rows = 0
     public var rowsRejected = 0
     public var errors = 0
@@ -37,7 +51,7 @@ public struct LedgerEntry: Sendable {
 
     /// Read and normalised, its rows in the lineage: processed, or
     /// superseded (its rows stay, with that status).
-    public var wasRead: Bool { status == "processed" || status == "superseded" }
+    public var wasRead: Bool { status == .processed || status == .superseded }
 }
 
 /// The ledger (SQLite, in the state folder): every file ever received, by
@@ -72,14 +86,17 @@ public final class Ledger {
 
     public func entries() throws(SQLiteError) -> [LedgerEntry] {
         var out: [LedgerEntry] = []
+        var unknownStatus: String?
         try db.prepare("SELECT \(Ledger.columns) FROM return_file ORDER BY file_name, first_run, sha256").forEachRow { s in
+            guard let status = LedgerStatus(rawValue: s.text(9)) else { unknownStatus = unknownStatus ?? "\(s.text(0)): '\(s.text(9))'"; return }
             var e = LedgerEntry(fileName: s.text(0), sha256: s.text(1), partner: s.text(2), family: s.text(3), period: s.text(4),
-                                version: s.int(5), bytes: s.int(6), received: s.text(7), firstRun: s.int(8), status: s.text(9))
+                                version: s.int(5), bytes: s.int(6), received: s.text(7), firstRun: s.int(8), status: status)
             e.rows = s.int(10); e.rowsRejected = s.int(11); e.errors = s.int(12); e.warnings = s.int(13)
             e.duplicates = s.int(14); e.events = s.int(15); e.findings = s.text(16); e.completeness = s.text(17); e.problem = s.text(18)
             e.checkedAsOf = s.text(19)
             out.append(e)
         }
+        if let unknownStatus { throw SQLiteError(description: "the ledger holds a status it does not know (\(unknownStatus))") }
         return out
     }
 
@@ -103,7 +120,7 @@ public final class Ledger {
             let put = try db.prepare("INSERT OR REPLACE INTO return_file(\(Ledger.columns)) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)")
             for e in entries {
                 put.bind(1, e.fileName); put.bind(2, e.sha256); put.bind(3, e.partner); put.bind(4, e.family); put.bind(5, e.period)
-                put.bind(6, e.version); put.bind(7, e.bytes); put.bind(8, e.received); put.bind(9, e.firstRun); put.bind(10, e.status)
+                put.bind(6, e.version); put.bind(7, e.bytes); put.bind(8, e.received); put.bind(9, e.firstRun); put.bind(10, e.status.rawValue)
                 put.bind(11, e.rows); put.bind(12, e.rowsRejected); put.bind(13, e.errors); put.bind(14, e.warnings)
                 put.bind(15, e.duplicates); put.bind(16, e.events); put.bind(17, e.findings); put.bind(18, e.completeness); put.bind(19, e.problem)
                 put.bind(20, e.checkedAsOf)

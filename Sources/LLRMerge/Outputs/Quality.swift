@@ -51,7 +51,7 @@ public func qualityRows(ledger: [LedgerEntry], registry: PartnerRegistry, settin
         guard let next = FinancialQuarter(startYear: q.quarter == 4 ? q.startYear + 1 : q.startYear, quarter: q.quarter % 4 + 1) else { break }
         q = next
     }
-    let current = ledger.filter { $0.status != "replaced" && $0.status != "unrecognised" }
+    let current = ledger.filter { $0.status != .replaced && $0.status != .unrecognised }
     for e in current { if let fq = FinancialQuarter(e.period) { quarters.insert(fq) } }
 
     var rows: [QualityRow] = []

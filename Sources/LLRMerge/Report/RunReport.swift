@@ -36,7 +36,7 @@ func runReportJSON(_ r: MergeResult) -> String {
         w.out += i == 0 ? "\n    {" : ",\n    {"
         w.key("file"); w.string(f.file.name); w.out += ", "
         w.key("action"); w.string(f.action.rawValue); w.out += ", "
-        w.key("status"); w.string(e.status); w.out += ", "
+        w.key("status"); w.string(e.status.rawValue); w.out += ", "
         w.key("partner"); w.string(e.partner); w.out += ", "
         w.key("period"); w.string(e.period); w.out += ", "
         w.key("version"); w.out += "\(e.version), "
@@ -95,7 +95,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
     let esc = htmlEscaped
     let d = r.dedupe
     let late = r.quality.filter { $0.status == "late" }, missing = r.quality.filter { $0.status == "missing" }
-    let problems = r.files.filter { ["failed", "unrecognised"].contains($0.entry.status) && $0.action != .unchanged }
+    let problems = r.files.filter { [LedgerStatus.failed, .unrecognised].contains($0.entry.status) && $0.action != .unchanged }
     var h = """
     <!DOCTYPE html>
     <html lang="en"><head><meta charset="utf-8">
@@ -133,7 +133,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         h += "<p>Nothing: every expected return arrived on time and could be read.</p>\n"
     } else {
         h += "<div class=\"attention\"><ul>\n"
-        for p in problems { h += "<li><b>\(esc(p.file.name))</b>: \(esc(p.entry.status)) — \(esc(p.entry.problem))</li>\n" }
+        for p in problems { h += "<li><b>\(esc(p.file.name))</b>: \(esc(p.entry.status.rawValue)) — \(esc(p.entry.problem))</li>\n" }
         for q in missing { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): no return (due \(q.due))</li>\n" }
         for q in late { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): first received \(esc(q.firstReceived)), due \(q.due)</li>\n" }
         for n in r.notices { h += "<li>\(esc(n))</li>\n" }
@@ -212,7 +212,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
             let e = f.entry
             let folder = e.partner.isEmpty ? "_unrecognised" : e.partner
             let base = feedbackName(f.file.name)
-            h += "<tr><td>\(esc(f.file.name))</td><td>\(f.action.rawValue)</td><td class=\"s-\(e.status)\">\(esc(e.status))</td>"
+            h += "<tr><td>\(esc(f.file.name))</td><td>\(f.action.rawValue)</td><td class=\"s-\(e.status)\">\(esc(e.status.rawValue))</td>"
             h += "<td class=\"num\">\(e.rows)</td><td class=\"num\">\(e.rowsRejected)</td><td class=\"num\">\(e.errors)</td><td class=\"num\">\(e.warnings)</td>"
             h += "<td><a href=\"outbox/\(esc(folder))/\(esc(base)).report.html\">report</a></td></tr>\n"
         }

@@ -40,8 +40,8 @@ public enum HTMLReport {
         if !r.summary.isEmpty {
             out += "<table><thead><tr><th>Severity</th><th>Code</th><th>What it means</th><th>Count</th></tr></thead><tbody>\n"
             for e in r.summary {
-                let info = catalog.entries[e.code]
-                out += "<tr><td class=\"\(e.severity.rawValue)\">\(e.severity.rawValue)</td><td><code>\(esc(e.code))</code></td><td>\(esc(info?.title ?? e.code)): \(esc(info?.description ?? ""))</td><td class=\"num\">\(e.count)</td></tr>\n"
+                let info = catalog.entries[e.code.rawValue]
+                out += "<tr><td class=\"\(e.severity.rawValue)\">\(e.severity.rawValue)</td><td><code>\(esc(e.code.rawValue))</code></td><td>\(esc(info?.title ?? e.code.rawValue)): \(esc(info?.description ?? ""))</td><td class=\"num\">\(e.count)</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
@@ -53,7 +53,7 @@ public enum HTMLReport {
                 let keys = f.keys.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
                 out += "<tr><td class=\"num\">\(f.rowNumber.map(String.init) ?? "")</td><td class=\"num\">\(f.line.map(String.init) ?? "")</td>"
                 out += "<td>\(esc(column))</td><td><code>\(esc(f.cell ?? ""))</code></td><td class=\"\(f.severity.rawValue)\">\(f.severity.rawValue)</td>"
-                out += "<td><code>\(esc(f.code))</code></td><td>\(esc(f.message))</td><td>\(esc(keys))</td></tr>\n"
+                out += "<td><code>\(esc(f.code.rawValue))</code></td><td>\(esc(f.message))</td><td>\(esc(keys))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }

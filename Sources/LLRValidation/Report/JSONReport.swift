@@ -34,7 +34,7 @@ public enum JSONReport {
         w.out += i1; w.key("summary"); w.out += "["
         for (k, e) in r.summary.enumerated() {
             w.out += k == 0 ? "\n" : ",\n"
-            w.out += i2 + "{"; w.key("code"); w.string(e.code); w.out += ", "; w.key("severity"); w.string(e.severity.rawValue)
+            w.out += i2 + "{"; w.key("code"); w.string(e.code.rawValue); w.out += ", "; w.key("severity"); w.string(e.severity.rawValue)
             w.out += ", "; w.key("count"); w.out += "\(e.count)}"
         }
         w.out += r.summary.isEmpty ? "],\n" : "\n\(i1)],\n"
@@ -50,7 +50,7 @@ public enum JSONReport {
 
     static func writeFinding(_ f: Finding, _ w: inout JSONWriter) {
         w.out += "{"
-        w.key("code"); w.string(f.code)
+        w.key("code"); w.string(f.code.rawValue)
         w.out += ", "; w.key("severity"); w.string(f.severity.rawValue)
         if let v = f.rowNumber { w.out += ", "; w.key("rowNumber"); w.out += "\(v)" }
         if let v = f.line { w.out += ", "; w.key("line"); w.out += "\(v)" }

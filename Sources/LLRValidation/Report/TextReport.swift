@@ -30,9 +30,9 @@ public enum TextReport {
         if let rejects = r.rejectsPath, s.rowsRejected > 0 { out += "  rejected rows written to \(rejects)\n" }
         if !r.summary.isEmpty {
             out += "\n  Summary by code\n"
-            let width = r.summary.map(\.code.count).max() ?? 0
+            let width = r.summary.map(\.code.rawValue.count).max() ?? 0
             for e in r.summary {
-                out += "    \(pad(e.severity.rawValue, 8)) \(pad(e.code, width))  \(pad(String(e.count), 7, right: true))  \(catalog.title(e.code))\n"
+                out += "    \(pad(e.severity.rawValue, 8)) \(pad(e.code.rawValue, width))  \(pad(String(e.count), 7, right: true))  \(catalog.title(e.code))\n"
             }
         }
         if !r.findings.isEmpty {

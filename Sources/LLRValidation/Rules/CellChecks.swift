@@ -36,7 +36,7 @@ struct CompiledField {
 enum CellVerdict {
     case empty
     case ok(Int64)
-    case problem(code: String, message: String)
+    case problem(code: FindingCode, message: String)
 }
 
 extension CompiledField {
@@ -44,39 +44,39 @@ extension CompiledField {
     /// Messages are built only for failures.
     @inline(__always) func check(_ cell: UnsafeBufferPointer<UInt8>, pivotYear: Int) -> CellVerdict {
         if cell.count == 0 {
-            return required ? .problem(code: "constraint-error", message: "\(name) is required") : .empty
+            return required ? .problem(code: .constraintError, message: "\(name) is required") : .empty
         }
         var value: Int64 = 0
         switch type {
         case .string: break
         case .integer:
             guard let v = parseInteger(cell) else {
-                return .problem(code: "type-error", message: "\(name) '\(displayString(cell))' is not a whole number")
+                return .problem(code: .typeError, message: "\(name) '\(displayString(cell))' is not a whole number")
             }
             value = v
         case .date, .datetime:
             switch format!.parse(cell, pivotYear: pivotYear) {
             case .value(let v): value = v
             case .malformed:
-                return .problem(code: "type-error", message: "\(name) '\(displayString(cell))' is not a \(type == .date ? "date" : "date and time") in the form \(format!.display)")
+                return .problem(code: .typeError, message: "\(name) '\(displayString(cell))' is not a \(type == .date ? "date" : "date and time") in the form \(format!.display)")
             case .notReal:
-                return .problem(code: "type-error", message: "\(name) '\(displayString(cell))' is not a real \(type == .date ? "date" : "date and time") (\(format!.display))")
+                return .problem(code: .typeError, message: "\(name) '\(displayString(cell))' is not a real \(type == .date ? "date" : "date and time") (\(format!.display))")
             }
         }
         if let codes, !codes.contains(where: { cell.equals($0) }) {
             var hint = ""
             let upper = cell.map(asciiUpper)
             if let match = codes.first(where: { $0 == upper }) { hint = " (codes are upper case: '\(String(decoding: match, as: UTF8.self))')" }
-            return .problem(code: "constraint-error", message: "\(name) '\(displayString(cell))' is not one of \(codesDisplay)\(hint)")
+            return .problem(code: .constraintError, message: "\(name) '\(displayString(cell))' is not one of \(codesDisplay)\(hint)")
         }
         if let pattern, !pattern.matches(cell) {
-            return .problem(code: "constraint-error", message: "\(name) '\(displayString(cell))' is not in the expected form: \(patternHint)")
+            return .problem(code: .constraintError, message: "\(name) '\(displayString(cell))' is not in the expected form: \(patternHint)")
         }
         if let minimum, value < minimum {
-            return .problem(code: "constraint-error", message: "\(name) \(value) is below the minimum \(minimum)")
+            return .problem(code: .constraintError, message: "\(name) \(value) is below the minimum \(minimum)")
         }
         if let maximum, value > maximum {
-            return .problem(code: "constraint-error", message: "\(name) \(value) is above the maximum \(maximum)")
+            return .problem(code: .constraintError, message: "\(name) \(value) is above the maximum \(maximum)")
         }
         return .ok(value)
     }

@@ -35,26 +35,3 @@ public enum NHSNumber {
         return s.withUTF8 { check($0) }
     }
 }
-
-struct NHSNumberRule: RowRule {
-    let field: Int
-    let severity: Severity
-
-    func check<Row: RowContext>(_ row: Row) {
-        guard let cell = row.cell(field), cell.count > 0 else { return }
-        let name = row.fieldName(field)
-        switch NHSNumber.check(cell) {
-        case .valid: return
-        case .notTenDigits:
-            row.report("constraint-error", severity: row.catalogSeverity("constraint-error"), field: field,
-                       "\(name) must be 10 digits (spaces allowed)")
-        case .testNumber:
-            row.report("nhs-number-checksum", severity: severity, field: field,
-                       "\(name) starts 999: that is an NHS test number, not a patient's; give the real number or leave it empty")
-        case .badCheckDigit(let expected):
-            let hint = expected.map { "the check digit should be \($0)" } ?? "no tenth digit can make these nine digits valid"
-            row.report("nhs-number-checksum", severity: severity, field: field,
-                       "\(name) fails the modulus 11 check (\(hint)); check it against the Spine")
-        }
-    }
-}

@@ -1,12 +1,5 @@
 import LLRCore
 
-/// A domain rule: a small named unit run once per data row that passed the
-/// row-shape checks. It reads cells and parsed values through `RowContext`
-/// and reports findings with their stable code.
-protocol RowRule {
-    func check<Row: RowContext>(_ row: Row)
-}
-
 /// What a rule sees of the current row. Field indexes are schema indexes.
 protocol RowContext: AnyObject {
     /// The trimmed cell, or nil when the column is not in the file.
@@ -22,8 +15,8 @@ protocol RowContext: AnyObject {
     /// `asOf` as a day number, worked out once.
     var asOfDay: Int { get }
     var registry: PartnerRegistry { get }
-    func catalogSeverity(_ code: String) -> Severity
-    func report(_ code: String, severity: Severity, field: Int?, _ message: @autoclosure () -> String)
+    func catalogSeverity(_ code: FindingCode) -> Severity
+    func report(_ code: FindingCode, severity: Severity, field: Int?, _ message: @autoclosure () -> String)
 }
 
 extension RowContext {

@@ -43,22 +43,3 @@ public enum UPN {
         return s.withUTF8 { check($0) }
     }
 }
-
-struct UPNRule: RowRule {
-    let field: Int
-    let severity: Severity
-
-    func check<Row: RowContext>(_ row: Row) {
-        guard let cell = row.cell(field), cell.count > 0 else { return }
-        let name = row.fieldName(field)
-        switch UPN.check(cell) {
-        case .valid, .reasonCode: return
-        case .malformed:
-            row.report("constraint-error", severity: row.catalogSeverity("constraint-error"), field: field,
-                       "\(name) must be 13 characters (a check letter, then 12 digits, the last may be a letter) or UN1–UN5")
-        case .badCheckLetter(let expected):
-            row.report("upn-checksum", severity: severity, field: field,
-                       "\(name) has the wrong check letter (these digits give \(expected)); check it against the school's record")
-        }
-    }
-}

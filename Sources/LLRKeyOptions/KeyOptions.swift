@@ -1,5 +1,6 @@
 import ArgumentParser
 import LLRCore
+import LLRCommandLine
 import LLRDedupe
 #if canImport(Glibc)
 import Glibc
