@@ -7,7 +7,7 @@ BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions
 
-.PHONY: deps build build-debug run test bench bench-scaling microbench sample-data clean
+.PHONY: deps build build-debug run test docs bench bench-scaling microbench sample-data clean
 
 deps:
 	@missing=""; \
@@ -41,6 +41,11 @@ run: build
 sample-data: build
 	rm -rf SampleData/returns SampleData/truth
 	$(RELEASE_BIN)/llr-synth $(SAMPLE_ARGS)
+
+# The contract's reference pages (docs/contract/) from Pipelines/; commit
+# the result (a test fails when they are stale).
+docs: build-debug
+	.build/debug/llr-docs --out docs/contract
 
 # The tests drive the debug executables too, so build them first.
 test: build-debug

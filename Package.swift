@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "llr-normalise", targets: ["llr-normalise"]),
         .executable(name: "llr-dedupe", targets: ["llr-dedupe"]),
         .executable(name: "llr-merge", targets: ["llr-merge"]),
+        .executable(name: "llr-docs", targets: ["llr-docs"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -58,6 +59,15 @@ let package = Package(
                 "LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The contract's reference pages in docs/contract/, written from Pipelines/.
+        .target(name: "LLRDocs", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe", "LLRMerge"]),
+        .executableTarget(
+            name: "llr-docs",
+            dependencies: [
+                "LLRDocs", "LLRCore", "LLRValidation", "LLRCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth", "LLRDedupe"]),
@@ -116,7 +126,7 @@ let package = Package(
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LLRMergeTests", dependencies: ["LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
+        .testTarget(name: "LLRMergeTests", dependencies: ["LLRDocs", "LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]
 )

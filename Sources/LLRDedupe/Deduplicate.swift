@@ -73,8 +73,8 @@ func keepersOfEarlierIds(_ holdings: [UInt64]) -> [(id: Int, cluster: Int)] {
     return keepers
 }
 
-/// Lineage statuses (spec §4).
-enum RowStatus: String {
+/// What became of a source row, as the lineage says (contract §4).
+public enum RowStatus: String, Sendable, CaseIterable {
     case kept, merged, duplicate, superseded, rejected
 }
 

@@ -12,7 +12,8 @@ public struct MergeContract: Sendable {
 
     public static func load(from directory: String) throws(PipelineError) -> MergeContract {
         let pipelines = try Pipelines.load(from: directory)
-        return MergeContract(pipelines: pipelines, linkage: try LinkageSettings.load(contract: pipelines),
-                             settings: try MergeSettings.load(directory: directory))
+        let settings = try MergeSettings.load(directory: directory)
+        try settings.check(against: pipelines)
+        return MergeContract(pipelines: pipelines, linkage: try LinkageSettings.load(contract: pipelines), settings: settings)
     }
 }

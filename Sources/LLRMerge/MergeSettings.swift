@@ -12,6 +12,14 @@ public struct MergeSettings: Sendable {
     public var suppressionSource: String
     public var totalCode: String
     public var totalName: String
+    /// The run report's trend charts beyond all events: one per event type.
+    public var reportTrends: [ReportTrend] = []
+
+    public struct ReportTrend: Sendable {
+        public var eventType: String
+        public var title: String
+        public var line: Int
+    }
 
     public static func load(directory: String) throws(PipelineError) -> MergeSettings {
         let name = "merge.yaml"
@@ -36,10 +44,25 @@ public struct MergeSettings: Sendable {
         guard var total = try root.map("total") else { throw PipelineError(file: name, line: root.line, "'total' is required") }
         let code = try total.requiredString("code"), totalName = try total.requiredString("name")
         try total.finish()
+        var trends: [ReportTrend] = []
+        if var report = try root.map("runReport") {
+            for node in try report.list("trends") ?? [] {
+                var t = try StrictMap(node, file: name, what: "a trend chart")
+                trends.append(ReportTrend(eventType: try t.requiredString("eventType"), title: try t.requiredString("title"), line: t.line))
+                try t.finish(allowed: ["eventType", "title"])
+            }
+            try report.finish(allowed: ["trends"])
+        }
         try root.finish()
         return MergeSettings(dueDaysAfterQuarterEnd: due, firstQuarter: first, scheduleSource: source,
                              suppressMinimum: minimum, suppressMaximum: maximum, suppressionMarker: marker,
-                             suppressionSource: supSource, totalCode: code, totalName: totalName)
+                             suppressionSource: supSource, totalCode: code, totalName: totalName, reportTrends: trends)
+    }
+
+    /// Every event type named here is a canonical one of the contract.
+    public func check(against contract: Pipelines) throws(PipelineError) {
+        let types = ContractNames("a canonical event type (mappings.yaml)", contract.mappings.canonicalEventTypes)
+        for t in reportTrends { try types.check(t.eventType, file: "merge.yaml", line: t.line, in: "runReport.trends") }
     }
 
     /// The last day a quarter's return is on time.

@@ -4,17 +4,17 @@ import LLRValidation
 /// The aligned LLR event schema (data contract §4) and the restricted
 /// identifiers that go beside it, never mixed in.
 public enum AlignedSchema {
-    public static let events = [
+    public static let eventCore = [
         "source_file", "source_row", "partner", "family", "source_key", "event_type", "event_start", "event_end",
         "financial_year", "quarter", "la_code", "la_name", "postcode_district", "age_at_event", "age_band", "sex",
-        "ethnicity_group", "ethnicity_code", "cp_category", "referral_source", "looked_after",
+        "ethnicity_group", "ethnicity_code",
     ]
+    /// The normalised events' columns: the core, then the event attributes of mappings.yaml.
+    public static func events(_ mappings: Mappings) -> [String] { eventCore + mappings.eventAttributes }
     public static let identifiers = [
         "source_file", "source_row", "partner", "source_key", "person_source_id", "forename", "surname", "dob", "postcode",
         "nhs_number", "upn", "forename_raw", "surname_raw", "dob_raw", "postcode_raw",
     ]
-    /// Event attributes carried through when a family has them.
-    static let attributeColumns = ["cp_category", "referral_source", "looked_after"]
 }
 
 /// Writes each accepted row of one return as an aligned event and its
@@ -130,8 +130,8 @@ final class EventNormaliser {
             outsideCode = arena.run(mappings.outsideCode)
             outsideName = arena.run(mappings.outsideName)
             ageBands = runs((0...130).map { mappings.ageBand($0) })
-            attributeFields = AlignedSchema.attributeColumns.map { a in schema.attributes.contains(a) ? schema.index(of: a) ?? -1 : -1 }
-            attributeLists = AlignedSchema.attributeColumns.map { a -> CodeList? in
+            attributeFields = mappings.eventAttributes.map { a in schema.attributes.contains(a) ? schema.index(of: a) ?? -1 : -1 }
+            attributeLists = mappings.eventAttributes.map { a -> CodeList? in
                 guard schema.attributes.contains(a) else { return nil }
                 return schema.freeTextCodeList(a).flatMap { pipelines.codelists[$0] }
             }
@@ -165,7 +165,7 @@ final class EventNormaliser {
         self.partner = partner
         self.sourceFile = sourceFile
         // gzip at `level` (1 for files between stages, 0 for the merge's cache), on Dispatch workers unless kept to one core.
-        events = try FastCSVGzipRows(path: eventsPath, header: AlignedSchema.events, level: level, background: background)
+        events = try FastCSVGzipRows(path: eventsPath, header: AlignedSchema.events(mappings), level: level, background: background)
         identifiers = try FastCSVGzipRows(path: identifiersPath, header: AlignedSchema.identifiers, level: level, background: background)
     }
 
@@ -223,25 +223,8 @@ final class EventNormaliser {
         if laIndex < 0, districtCount > 0, let d = p.districts.find(district) { laIndex = p.districtTarget[d] }
 
         // Sex and ethnicity, through the family's code set.
-        var sex = p.unknownSex
-        let sx = cell(roles.sex)
-        if sx.count > 0 {
-            if let i = p.sexTable.find(sx) { sex = p.sexRuns[i] }
-            else if let list = p.sexFreeText {
-                if let code = list.code(forText: sx) { sex = code == "M" || code == "F" ? arenaRun(code) : p.unknownSex }
-                else { unmapped["sex '" + displayString(sx) + "'", default: 0] += 1 }
-            }
-        }
-        var category = p.notKnownCategory
-        let eth = cell(roles.ethnicity)
-        if eth.count > 0 {
-            if let i = p.ethnicityTable.find(eth) {
-                category = p.ethnicityCategory[i]
-            } else if let list = p.ethnicityFreeText {
-                if let code = list.code(forText: eth) { category = p.categories.find(Array(code.utf8)) ?? category }
-                else { unmapped["ethnicity '" + displayString(eth) + "'", default: 0] += 1 }
-            }
-        }
+        let sex = sexRun(cell(roles.sex), p)
+        let category = ethnicityCategory(cell(roles.ethnicity), p)
         let quarter = startDate.map { quarterRuns(FinancialQuarter(containing: $0)) }
         let rowNumber = row.rowNumber
         let key = cell(roles.key)
@@ -282,6 +265,40 @@ final class EventNormaliser {
         }
         try e.endRow()
 
+        try writeIdentifiers(rowNumber: rowNumber, key: key, fields: fields, dob: dob,
+                             postcode: UnsafeBufferPointer(start: postcode, count: postcodeCount), rawPostcode: pc, p)
+        rowsWritten += 1
+    }
+
+    /// The row's sex as M/F/U through the family's code set or free-text forms.
+    @inline(__always) private func sexRun(_ sx: UnsafeBufferPointer<UInt8>, _ p: Plan) -> ByteRun {
+        guard sx.count > 0 else { return p.unknownSex }
+        if let i = p.sexTable.find(sx) { return p.sexRuns[i] }
+        guard let list = p.sexFreeText else { return p.unknownSex }
+        if let code = list.code(forText: sx) { return code == "M" || code == "F" ? arenaRun(code) : p.unknownSex }
+        unmapped["sex '" + displayString(sx) + "'", default: 0] += 1
+        return p.unknownSex
+    }
+
+    /// The row's ONS ethnic category (its number) through the family's code set or free-text forms.
+    @inline(__always) private func ethnicityCategory(_ eth: UnsafeBufferPointer<UInt8>, _ p: Plan) -> Int {
+        var category = p.notKnownCategory
+        guard eth.count > 0 else { return category }
+        if let i = p.ethnicityTable.find(eth) {
+            category = p.ethnicityCategory[i]
+        } else if let list = p.ethnicityFreeText {
+            if let code = list.code(forText: eth) { category = p.categories.find(Array(code.utf8)) ?? category }
+            else { unmapped["ethnicity '" + displayString(eth) + "'", default: 0] += 1 }
+        }
+        return category
+    }
+
+    /// The row's identifiers (restricted): normalised, then as they came.
+    @inline(__always) private func writeIdentifiers(rowNumber: Int, key: UnsafeBufferPointer<UInt8>, fields: FieldState, dob: CivilDate?,
+                                                    postcode: UnsafeBufferPointer<UInt8>, rawPostcode pc: UnsafeBufferPointer<UInt8>,
+                                                    _ p: Plan) throws(OutputError) {
+        let roles = p.roles
+        @inline(__always) func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> { fields.cell(i) }
         let d = identifiers
         d.verbatim(p.sourceFile)
         d.int(rowNumber)
@@ -291,8 +308,8 @@ final class EventNormaliser {
         let forename = cell(roles.forename), surname = cell(roles.surname), nhs = cell(roles.nhs)
         d.cell(room: forename.count) { TextNormalisation.name(forename, to: $0) }
         d.cell(room: surname.count) { TextNormalisation.name(surname, to: $0) }
-        if let dob { d.verbatim(room: dateRoom) { TextNormalisation.isoDate(dob, to: $0) } } else { d.empty() }
-        d.cell(UnsafeBufferPointer(start: postcode, count: postcodeCount))
+        if let dob { d.verbatim(room: TextNormalisation.dateRoom) { TextNormalisation.isoDate(dob, to: $0) } } else { d.empty() }
+        d.cell(postcode)
         d.verbatim(room: nhs.count) { TextNormalisation.digits(nhs, to: $0) }
         d.cell(cell(roles.upn))
         d.cell(forename)
@@ -300,7 +317,6 @@ final class EventNormaliser {
         d.cell(cell(roles.dob))
         d.cell(pc)
         try d.endRow()
-        rowsWritten += 1
     }
 
     /// Runs for codes that free text maps to (few, made once each).

@@ -41,21 +41,12 @@ public struct ValidationReport: Sendable {
     public func count(_ code: FindingCode) -> Int { summary.filter { $0.code == code }.reduce(0) { $0 + $1.count } }
 }
 
-/// Validates one return file end to end: its name, its bytes, its CSV, its
-/// rows. Never throws: every problem with the file is a finding.
-///
-/// `acceptedRows`, when given, sees every row that passed, in order, while
-/// its cells can be read (the normaliser writes its outputs from there);
-/// `duplicateRows` sees each exact copy with the row it copies.
-public func validateReturn(path: String, pipelines: Pipelines, options: ValidationOptions,
-                           duplicateRows: ((_ row: Int, _ first: Int) -> Void)? = nil,
-                           acceptedRows: ((AcceptedRow) -> Void)? = nil) -> ValidationReport {
-    let started = monotonicSeconds()
-    let collector = FindingCollector(max: options.maxFindings)
-    let file = baseName(path)
+/// Who sent a return and for which quarter: the options first, then the
+/// file name; a name that breaks the convention is a finding that says
+/// what to rename it.
+private func identifyReturn(_ file: String, pipelines: Pipelines, options: ValidationOptions, collector: FindingCollector)
+    -> (partner: Partner?, quarter: FinancialQuarter?, version: Int, conventional: String?) {
     let catalog = pipelines.catalog
-
-    // Who sent it and for which quarter: options first, then the file name.
     var partner: Partner?
     var quarter = options.period
     var version = 1
@@ -87,6 +78,25 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
     if let overrideProblem {
         collector.add(.filenameError, .error) { Finding(code: .filenameError, severity: .error, message: overrideProblem) }
     }
+
+    return (partner, quarter, version, conventional)
+}
+
+/// Validates one return file end to end: its name, its bytes, its CSV, its
+/// rows. Never throws: every problem with the file is a finding.
+///
+/// `acceptedRows`, when given, sees every row that passed, in order, while
+/// its cells can be read (the normaliser writes its outputs from there);
+/// `duplicateRows` sees each exact copy with the row it copies.
+public func validateReturn(path: String, pipelines: Pipelines, options: ValidationOptions,
+                           duplicateRows: ((_ row: Int, _ first: Int) -> Void)? = nil,
+                           acceptedRows: ((AcceptedRow) -> Void)? = nil) -> ValidationReport {
+    let started = monotonicSeconds()
+    let collector = FindingCollector(max: options.maxFindings)
+    let file = baseName(path)
+    let catalog = pipelines.catalog
+
+    let (partner, quarter, version, conventional) = identifyReturn(file, pipelines: pipelines, options: options, collector: collector)
 
     var stats = ValidationStats()
     // Named in the report only once written: a report saying "rejected rows

@@ -60,7 +60,7 @@ struct RunDedupe: ParsableCommand {
         for p in summary.problems { writeStandardError("llr-dedupe: \(p)\n") }
         let s = summary.status
         print("\(summary.returns) returns (\(summary.supersededReturns.count) superseded), \(summary.rowsReceived) rows: "
-              + ["kept", "merged", "duplicate", "superseded", "rejected"].map { "\(s[$0] ?? 0) \($0)" }.joined(separator: ", "))
+              + RowStatus.allCases.map { "\(s[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
         print("\(summary.events) events (\(summary.crossAgencyMatches) reported by two agencies), \(summary.persons) children "
               + "(\(summary.newPersons) new ids, \(summary.aliases) merged into older ids)")
         print("linkage: \(summary.link.records) records, \(summary.link.profiles) distinct details, \(summary.link.candidatePairs) candidate pairs, "

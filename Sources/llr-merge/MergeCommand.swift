@@ -120,7 +120,7 @@ struct MergeCommand: ParsableCommand {
         for f in failed { print("  \(f.file.name): \(f.entry.status): \(f.entry.problem)") }
         if let d = r.dedupe {
             let s = d.status
-            print("\(d.rowsReceived) rows: " + ["kept", "merged", "duplicate", "superseded", "rejected"].map { "\(s[$0] ?? 0) \($0)" }.joined(separator: ", "))
+            print("\(d.rowsReceived) rows: " + RowStatus.allCases.map { "\(s[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
             print("\(d.events) events (\(d.crossAgencyMatches) reported by two agencies), \(d.persons) children (\(d.newPersons) new ids)")
         }
         let late = r.quality.filter { $0.status == "late" }.count, missing = r.quality.filter { $0.status == "missing" }.count

@@ -212,7 +212,7 @@ func sampleStems(quarter: String) throws -> [String] {
     @Test func reusedOwnIdGivesTwoPersons() throws {
         let dir = tempDir()
         let stem = "UHL_health_2024-25_Q1"
-        let events = try CSVOutput(path: "\(dir)/\(stem).events.csv.gz", header: AlignedSchema.events)
+        let events = try CSVOutput(path: "\(dir)/\(stem).events.csv.gz", header: AlignedSchema.events(contract.mappings))
         let ids = try CSVOutput(path: "\(dir)/\(stem).identifiers.csv.gz", header: AlignedSchema.identifiers)
         /// One row of `columns`, each cell by its name, blank where not given.
         func write(_ out: CSVOutput, _ columns: [String], _ cells: [String: String]) throws {
@@ -220,7 +220,7 @@ func sampleStems(quarter: String) throws -> [String] {
         }
         for (row, nhs, name) in [(2, "9434765919", "AMELIA"), (3, "9434765870", "OLIVIA")] {
             let key = ["source_file": stem + ".csv.gz", "source_row": "\(row)", "partner": "UHL", "source_key": "E-\(row)"]
-            try write(events, AlignedSchema.events, key.merging([
+            try write(events, AlignedSchema.events(contract.mappings), key.merging([
                 "family": "health", "event_type": "ED_ATTENDANCE", "event_start": "2024-05-0\(row)", "financial_year": "2024-25", "quarter": "Q1",
             ]) { $1 })
             try write(ids, AlignedSchema.identifiers, key.merging([

@@ -748,6 +748,13 @@ struct ContractSettingsTests {
         ("mappings.yaml", "CHILD_PROTECTION_REFERRAL: REFERRAL}", "CHILD_PROTECTION_REFERRAL: REFERRAL, CHILD_PROTECTION_REFERAL: REFERRAL}", "'CHILD_PROTECTION_REFERAL' is not a code of police's record_type"),
         ("mappings.yaml", "  dfe_ethnicity: {", "  dfe_ethnicty: {", "ethnicity: 'dfe_ethnicty' is not a code list of codelists.yaml. Did you mean 'dfe_ethnicity'?"),
         ("mappings.yaml", "  nhs_gender: {", "  nhs_gendr: {", "sex: 'nhs_gendr' is not a code list of codelists.yaml. Did you mean 'nhs_gender'?"),
+        ("families/council.yaml", "attributes: [cp_category, referral_source]", "attributes: [cp_category, referral_source, outcome]", "attributes: 'outcome' is not an event attribute of mappings.yaml"),
+        ("families/vcs.yaml", "  - rule: date-order\n    start: referral_date\n    end: closed_date", "  - rule: date-order\n    start: referral_date\n    end: closed_dat", "rule date-order: 'closed_dat' is not a field of vcs. Did you mean 'closed_date'?"),
+        ("families/vcs.yaml", "    codelist: vcs_sex", "    codelist: vcs_sexx", "rule free-text: 'vcs_sexx' is not a code list of codelists.yaml. Did you mean 'vcs_sex'?"),
+        ("families/vcs.yaml", "    family: vcs", "    family: vsc", "rule partner-reference: 'vsc' is not a family"),
+        ("families/vcs.yaml", "    when: {field: dob, empty: true}", "    when: {field: dobb, empty: true}", "rule required-when: 'dobb' is not a field of vcs. Did you mean 'dob'?"),
+        ("merge.yaml", "    - eventType: MISSING_EPISODE", "    - eventType: MISING_EPISODE", "runReport.trends: 'MISING_EPISODE' is not a canonical event type (mappings.yaml). Did you mean 'MISSING_EPISODE'?"),
+        ("codes.yaml", "  blank-row:", "  blank-rows:", "'blank-rows' is not a finding code the pipeline reports. Did you mean 'blank-row'?"),
     ])
     func namesNotInTheContract(file: String, text: String, replacement: String, message: String) throws {
         try settingsOutOfRange(file: file, text: text, replacement: replacement, message: message)

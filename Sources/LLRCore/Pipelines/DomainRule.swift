@@ -54,6 +54,7 @@ public struct RuleSettings {
     }
 
     public var line: Int { map.line }
+    public func lineOf(_ key: String) -> Int { map.lineOf(key) }
     public func error(_ key: String, _ message: String) -> PipelineError { map.error(key, "rule \(rule): " + message) }
 
     private mutating func note(_ key: String) { if !keysRead.contains(key) { keysRead.append(key) } }

@@ -38,6 +38,9 @@ public struct FamilySchema: Sendable {
     public var roles: [String: String]
     /// Event attributes carried through to the aligned events (cp_category…).
     public var attributes: [String]
+    /// The line of each top-level key, and the file, for messages about them.
+    public var lines: [String: Int] = [:]
+    public var file = ""
 
     public static let roleNames = ["key", "personId", "eventType", "start", "end", "forename", "surname", "dob", "age", "sex", "ethnicity", "postcode", "la", "nhs", "upn"]
 
@@ -114,6 +117,7 @@ public struct FamilySchema: Sendable {
         for node in ruleNodes {
             rules.append(try DomainRuleSpec.read(node, file: name, family: family, fields: fields.map(\.name), codelists: codelists, kinds: ruleKinds))
         }
-        return FamilySchema(name: family, title: title, fields: fields, primaryKey: primaryKey, keys: keys, rules: rules, roles: roles, attributes: attributes)
+        return FamilySchema(name: family, title: title, fields: fields, primaryKey: primaryKey, keys: keys, rules: rules, roles: roles,
+                            attributes: attributes, lines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.lineOf($0)) }), file: name)
     }
 }

@@ -22,6 +22,9 @@ public struct Mappings: Sendable {
     public var populationSource: String
     /// Age bands: label and the highest age in it, in order.
     public var ageBands: [(String, Int)]
+    /// Event attributes carried through to the aligned events, in column
+    /// order, when a family lists them in its `attributes:`.
+    public var eventAttributes: [String] = []
 
     /// Where each name this file gives is, for the cross-checks against the
     /// contract: "eventTypes.police", "eventTypes.police.CSE_REFERRAL",
@@ -57,7 +60,12 @@ public struct Mappings: Sendable {
         try m.readPopulation(&pop)
         guard var ab = try root.map("ageBands") else { throw PipelineError(file: name, line: root.line, "'ageBands' is required") }
         try m.readAgeBands(&ab, file: name)
-        try root.finish(allowed: ["eventTypes", "ethnicity", "sex", "localAuthorities", "postcodeDistricts", "population", "ageBands"])
+        guard var attributes = try root.map("eventAttributes") else { throw PipelineError(file: name, line: root.line, "'eventAttributes' is required") }
+        _ = try attributes.requiredString("source")
+        m.eventAttributes = try attributes.strings("columns") ?? []
+        m.lines["eventAttributes"] = attributes.lineOf("columns")
+        try attributes.finish()
+        try root.finish(allowed: ["eventTypes", "ethnicity", "sex", "localAuthorities", "postcodeDistricts", "population", "ageBands", "eventAttributes"])
         return m
     }
 

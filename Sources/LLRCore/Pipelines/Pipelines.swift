@@ -57,6 +57,10 @@ public struct Pipelines: Sendable {
                 throw PipelineError(file: file, line: mappings.lines["eventTypes." + family] ?? 1, "eventTypes.\(family) has no canonical type for \(code)")
             }
         }
+        let attributes = ContractNames("an event attribute of mappings.yaml", mappings.eventAttributes)
+        for (_, schema) in families.sorted(by: { $0.key < $1.key }) {
+            for a in schema.attributes { try attributes.check(a, file: schema.file, line: schema.lines["attributes"] ?? 1, in: "attributes") }
+        }
         let lists = ContractNames("a code list of codelists.yaml", codelists.keys)
         for (section, names) in [("ethnicity", mappings.ethnicity.keys), ("sex", mappings.sex.keys)] {
             for list in names.sorted() { try lists.check(list, file: file, line: mappings.lines["\(section).\(list)"] ?? 1, in: section) }

@@ -97,31 +97,7 @@ public struct LinkageSettings: Sendable {
         if !reviewWeight.isFinite { throw prob.error("reviewWeight", "reviewWeight must be a number (not .nan or .inf)") }
         if reviewWeight > matchWeight { throw prob.error("reviewWeight", "reviewWeight must not be above matchWeight") }
         let maxBlock = try prob.int("maxBlock", default: 400, in: 2...)
-        guard var comps = try prob.map("comparisons") else { throw prob.error("comparisons", "'comparisons' is required") }
-        var comparisons: [LinkField: [ComparisonLevel]] = [:]
-        for key in comps.keys {
-            guard let field = LinkField(rawValue: key) else {
-                throw comps.error(key, "'\(key)' is not a comparison (use \(LinkField.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            var c = try comps.map(key)!
-            var levels: [ComparisonLevel] = []
-            for node in try c.list("levels") ?? [] {
-                var l = try StrictMap(node, file: name, what: "a comparison level")
-                let kindName = try l.requiredString("level")
-                guard let kind = ComparisonLevel.Kind(rawValue: kindName) else { throw l.error("level", "unknown level '\(kindName)'") }
-                let threshold = try l.double("threshold") ?? 0
-                if kind == .jaroWinkler && !(threshold > 0 && threshold <= 1) { throw l.error("level", "a jaro-winkler level needs a threshold between 0 and 1") }
-                guard let mv = try l.double("m"), let uv = try l.double("u"), mv > 0, uv > 0, mv <= 1, uv <= 1 else {
-                    throw l.error("level", "each level needs m and u between 0 and 1 (exclusive of 0)")
-                }
-                levels.append(ComparisonLevel(kind: kind, threshold: threshold, termFrequency: try l.bool("termFrequency") ?? false, m: mv, u: uv))
-                try l.finish(allowed: ["level", "threshold", "termFrequency", "m", "u"])
-            }
-            guard levels.last?.kind == .other else { throw c.error("levels", "\(key): the last level must be 'else'") }
-            comparisons[field] = levels
-            try c.finish(allowed: ["levels"])
-        }
-        try comps.finish()
+        let comparisons = try readComparisons(&prob, file: name)
         var blocking: [[String]] = []
         for node in try prob.list("blocking") ?? [] {
             guard case .sequence(let seq) = node else { throw PipelineError(file: name, line: node.mark?.line ?? 0, "each blocking rule is a list of keys") }
@@ -172,6 +148,36 @@ public struct LinkageSettings: Sendable {
                                minTrainingPairs: minTraining, randomPairs: randomPairs, seed: seed,
                                nicknameGroups: groups, eventMatching: matching, columns: columns, dobFormat: dobFormat,
                                file: name, guardsLine: guardsLine)
+    }
+
+    /// `probabilistic.comparisons`: each comparison's levels, the last `else`.
+    static func readComparisons(_ prob: inout StrictMap, file name: String) throws(PipelineError) -> [LinkField: [ComparisonLevel]] {
+        guard var comps = try prob.map("comparisons") else { throw prob.error("comparisons", "'comparisons' is required") }
+        var comparisons: [LinkField: [ComparisonLevel]] = [:]
+        for key in comps.keys {
+            guard let field = LinkField(rawValue: key) else {
+                throw comps.error(key, "'\(key)' is not a comparison (use \(LinkField.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            var c = try comps.map(key)!
+            var levels: [ComparisonLevel] = []
+            for node in try c.list("levels") ?? [] {
+                var l = try StrictMap(node, file: name, what: "a comparison level")
+                let kindName = try l.requiredString("level")
+                guard let kind = ComparisonLevel.Kind(rawValue: kindName) else { throw l.error("level", "unknown level '\(kindName)'") }
+                let threshold = try l.double("threshold") ?? 0
+                if kind == .jaroWinkler && !(threshold > 0 && threshold <= 1) { throw l.error("level", "a jaro-winkler level needs a threshold between 0 and 1") }
+                guard let mv = try l.double("m"), let uv = try l.double("u"), mv > 0, uv > 0, mv <= 1, uv <= 1 else {
+                    throw l.error("level", "each level needs m and u between 0 and 1 (exclusive of 0)")
+                }
+                levels.append(ComparisonLevel(kind: kind, threshold: threshold, termFrequency: try l.bool("termFrequency") ?? false, m: mv, u: uv))
+                try l.finish(allowed: ["level", "threshold", "termFrequency", "m", "u"])
+            }
+            guard levels.last?.kind == .other else { throw c.error("levels", "\(key): the last level must be 'else'") }
+            comparisons[field] = levels
+            try c.finish(allowed: ["levels"])
+        }
+        try comps.finish()
+        return comparisons
     }
 
     /// linkage.yaml beside the contract, with every name it uses checked

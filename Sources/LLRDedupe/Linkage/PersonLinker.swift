@@ -132,48 +132,8 @@ public struct PersonLinker: Sendable {
 
         var candidates: [LinkEdge] = []
         records.arena.withUnsafeBufferPointer { arena in
-            // Identical details strong enough on their own join every record holding them.
-            for p in 0..<profiles.count where profiles.memberCount(p) > 1 {
-                let w = model.weight(p, p, arena: arena)
-                guard w >= settings.matchWeight else { continue }
-                let members = profiles.members(p)
-                for k in 1..<members.count {
-                    switch uf.union(members[0], members[k]) {
-                    case .merged: edges.append(LinkEdge(a: members[0], b: members[k], rule: LinkEdge.sameDetails, weight: Float(w)))
-                    case .refused: stats.refusedByGuard += 1
-                    case .same: break
-                    }
-                }
-            }
-            let blocks = blocking.value
-            let root = uf.roots()
-            let shared = ReadOnlyBytes(buffer: arena)
-            let reviewWeight = settings.reviewWeight
-            // Each rule's blocks in slices, so that the workers finish
-            // together; the slices' finds, in order, are the rule's.
-            let slices = jobs > 1 ? 4 * jobs : 1
-            let perSlice = concurrentMap(blocks.rules * slices, jobs: jobs) { task -> ([LinkEdge], Int) in
-                let rule = task / slices
-                var found: [LinkEdge] = []
-                var pairs = 0
-                blocks.forEachPair(rule: rule, in: blocks.slice(rule: rule, task % slices, of: slices)) { p, q in
-                    let a = profiles.representative[p], b = profiles.representative[q]
-                    if root[Int(a)] == root[Int(b)] { return }
-                    pairs += 1
-                    let w = model.weight(p, q, arena: shared.buffer)
-                    if w >= reviewWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
-                }
-                return (found, pairs)
-            }
-            for rule in 0..<blocks.rules {
-                var pairs = 0
-                for (found, inSlice) in perSlice[rule * slices ..< (rule + 1) * slices] {
-                    candidates.append(contentsOf: found)
-                    pairs += inSlice
-                }
-                stats.candidatePairs += pairs
-                stats.pairsPerRule.append(pairs)
-            }
+            joinSameDetails(profiles, model: model, arena: arena, uf: &uf, edges: &edges, stats: &stats)
+            candidates = scoreBlockedPairs(blocking.value, profiles: profiles, model: model, root: uf.roots(), arena: arena, jobs: jobs, stats: &stats)
         }
         candidates.sort { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }
         var review: [LinkEdge] = []
@@ -201,6 +161,64 @@ public struct PersonLinker: Sendable {
         }
         review = review.filter { uf.find($0.a) != uf.find($0.b) }
 
+        let (cluster, count) = clusterNumbers(&uf, count: n)
+        return LinkResult(cluster: cluster, clusterCount: count, edges: edges, review: review, stats: stats)
+    }
+
+    /// Identical details strong enough on their own join every record holding them.
+    private func joinSameDetails(_ profiles: ProfileTable, model: MatchModel, arena: UnsafeBufferPointer<UInt8>,
+                                 uf: inout GuardedUnionFind, edges: inout [LinkEdge], stats: inout LinkStats) {
+        for p in 0..<profiles.count where profiles.memberCount(p) > 1 {
+            let w = model.weight(p, p, arena: arena)
+            guard w >= settings.matchWeight else { continue }
+            let members = profiles.members(p)
+            for k in 1..<members.count {
+                switch uf.union(members[0], members[k]) {
+                case .merged: edges.append(LinkEdge(a: members[0], b: members[k], rule: LinkEdge.sameDetails, weight: Float(w)))
+                case .refused: stats.refusedByGuard += 1
+                case .same: break
+                }
+            }
+        }
+    }
+
+    /// The blocked pairs of records not yet in one cluster, scored; those at
+    /// or above the review weight are candidates. Each rule's blocks are
+    /// searched in slices, so that the workers finish together; the slices'
+    /// finds, in order, are the rule's.
+    private func scoreBlockedPairs(_ blocks: BlockingKeys, profiles: ProfileTable, model: MatchModel, root: [Int32],
+                                   arena: UnsafeBufferPointer<UInt8>, jobs: Int, stats: inout LinkStats) -> [LinkEdge] {
+        let shared = ReadOnlyBytes(buffer: arena)
+        let reviewWeight = settings.reviewWeight
+        let slices = jobs > 1 ? 4 * jobs : 1
+        let perSlice = concurrentMap(blocks.rules * slices, jobs: jobs) { task -> ([LinkEdge], Int) in
+            let rule = task / slices
+            var found: [LinkEdge] = []
+            var pairs = 0
+            blocks.forEachPair(rule: rule, in: blocks.slice(rule: rule, task % slices, of: slices)) { p, q in
+                let a = profiles.representative[p], b = profiles.representative[q]
+                if root[Int(a)] == root[Int(b)] { return }
+                pairs += 1
+                let w = model.weight(p, q, arena: shared.buffer)
+                if w >= reviewWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
+            }
+            return (found, pairs)
+        }
+        var candidates: [LinkEdge] = []
+        for rule in 0..<blocks.rules {
+            var pairs = 0
+            for (found, inSlice) in perSlice[rule * slices ..< (rule + 1) * slices] {
+                candidates.append(contentsOf: found)
+                pairs += inSlice
+            }
+            stats.candidatePairs += pairs
+            stats.pairsPerRule.append(pairs)
+        }
+        return candidates
+    }
+
+    /// Clusters numbered in order of their first record.
+    private func clusterNumbers(_ uf: inout GuardedUnionFind, count n: Int) -> ([Int32], Int) {
         var number = [Int32](repeating: -1, count: n)
         var cluster = [Int32](repeating: 0, count: n)
         var next: Int32 = 0
@@ -209,7 +227,7 @@ public struct PersonLinker: Sendable {
             if number[r] < 0 { number[r] = next; next += 1 }
             cluster[i] = number[r]
         }
-        return LinkResult(cluster: cluster, clusterCount: Int(next), edges: edges, review: review, stats: stats)
+        return (cluster, Int(next))
     }
 }
 

@@ -42,7 +42,7 @@ func linkPersons(_ rows: ReceivedRows, spells: Spells, stateLoad: WorkerResult<S
 /// than by name on every row).
 private func personRecords(_ rows: ReceivedRows, linkage: LinkageSettings) -> PersonRecords {
     let n = rows.n
-    var records = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
+    let records = PersonRecords(identifierColumns: linkage.deterministic.count, capacity: n)
     let ruleFields = linkage.deterministic.map { IdentifierField($0) }
     for g in 0..<n {
         let l = rows.ret(g), r = rows.row(g)

@@ -52,7 +52,7 @@ func runReportJSON(_ r: MergeResult) -> String {
     if let d = r.dedupe {
         w.key("dataset"); w.out += "{"
         w.key("rowsReceived"); w.out += "\(d.rowsReceived), "
-        for s in ["kept", "merged", "duplicate", "superseded", "rejected"] { w.key(s); w.out += "\(d.status[s] ?? 0), " }
+        for s in RowStatus.allCases.map(\.rawValue) { w.key(s); w.out += "\(d.status[s] ?? 0), " }
         w.key("events"); w.out += "\(d.events), "
         w.key("crossAgencyEvents"); w.out += "\(d.crossAgencyMatches), "
         w.key("children"); w.out += "\(d.persons), "
@@ -91,12 +91,22 @@ func runReportJSON(_ r: MergeResult) -> String {
     return w.out
 }
 
+/// The morning report for the business unit: one self-contained page.
 func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
-    let esc = htmlEscaped
-    let d = r.dedupe
     let late = r.quality.filter { $0.status == "late" }, missing = r.quality.filter { $0.status == "missing" }
-    let problems = r.files.filter { [LedgerStatus.failed, .unrecognised].contains($0.entry.status) && $0.action != .unchanged }
-    var h = """
+    var h = reportHead(r) + reportTiles(r, late: late, missing: missing) + needsAttention(r, late: late, missing: missing)
+    let quarters = Array(Set(r.quality.map(\.quarter))).sorted()
+    let partners = Array(Set(r.quality.map(\.partner))).sorted()
+    h += reportCharts(r, quarters: quarters, partners: partners)
+    h += returnsTable(r, quarters: quarters, partners: partners, settings: settings)
+    h += trendCharts(r, quarters: quarters, settings: settings)
+    h += filesTonight(r) + reportFooter(r, settings: settings)
+    return h
+}
+
+private func reportHead(_ r: MergeResult) -> String {
+    let esc = htmlEscaped
+    let h = """
     <!DOCTYPE html>
     <html lang="en"><head><meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -120,14 +130,27 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
     <div class="tile"><b>\(r.processedTonight.count)</b>new or changed tonight</div>
 
     """
+    return h
+}
+
+private func reportTiles(_ r: MergeResult, late: [QualityRow], missing: [QualityRow]) -> String {
+    var h = ""
+    let d = r.dedupe
     if let d {
         h += "<div class=\"tile\"><b>\(d.rowsReceived)</b>rows received</div>\n"
-        h += "<div class=\"tile \((d.status["rejected"] ?? 0) > 0 ? "bad" : "ok")\"><b>\(d.status["rejected"] ?? 0)</b>rows rejected</div>\n"
+        h += "<div class=\"tile \((d.status[RowStatus.rejected.rawValue] ?? 0) > 0 ? "bad" : "ok")\"><b>\(d.status[RowStatus.rejected.rawValue] ?? 0)</b>rows rejected</div>\n"
         h += "<div class=\"tile\"><b>\(d.events)</b>events</div>\n<div class=\"tile\"><b>\(d.persons)</b>children</div>\n"
     }
     h += "<div class=\"tile \(late.isEmpty ? "ok" : "bad")\"><b>\(late.count)</b>returns late</div>\n"
     h += "<div class=\"tile \(missing.isEmpty ? "ok" : "bad")\"><b>\(missing.count)</b>returns missing</div>\n</div>\n"
 
+    return h
+}
+
+private func needsAttention(_ r: MergeResult, late: [QualityRow], missing: [QualityRow]) -> String {
+    let esc = htmlEscaped
+    let problems = r.files.filter { [LedgerStatus.failed, .unrecognised].contains($0.entry.status) && $0.action != .unchanged }
+    var h = ""
     h += "<h2>Needs attention</h2>\n"
     if problems.isEmpty && late.isEmpty && missing.isEmpty && r.notices.isEmpty {
         h += "<p>Nothing: every expected return arrived on time and could be read.</p>\n"
@@ -140,9 +163,12 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         h += "</ul></div>\n"
     }
 
-    // Rows received per partner and quarter.
-    let quarters = Array(Set(r.quality.map(\.quarter))).sorted()
-    let partners = Array(Set(r.quality.map(\.partner))).sorted()
+    return h
+}
+
+/// Rows received per partner and quarter, reject rates, frequent findings.
+private func reportCharts(_ r: MergeResult, quarters: [FinancialQuarter], partners: [String]) -> String {
+    var h = ""
     var rowsBy: [String: Int] = [:]
     for q in r.quality { rowsBy[q.partner + "|" + q.quarter.fileToken] = q.rows }
     h += "<h2>Rows received per partner and quarter</h2>\n"
@@ -160,6 +186,12 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
     h += "<h2>Most frequent findings</h2>\n"
     h += SVGChart.horizontalBars(r.topFindings.prefix(12).map { (label: $0.code, value: Double($0.count), text: "\($0.count)") }, color: "#f47738")
 
+    return h
+}
+
+private func returnsTable(_ r: MergeResult, quarters: [FinancialQuarter], partners: [String], settings: MergeSettings) -> String {
+    let esc = htmlEscaped
+    var h = ""
     h += "<h2>Returns by partner and quarter</h2>\n<table><tr><th>Partner</th>"
     for q in quarters { h += "<th>\(esc(q.description)) <span class=\"meta\">due \(settings.dueDate(q))</span></th>" }
     h += "<th>Completeness, latest return</th></tr>\n"
@@ -180,6 +212,11 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
     }
     h += "</table>\n"
 
+    return h
+}
+
+private func trendCharts(_ r: MergeResult, quarters: [FinancialQuarter], settings: MergeSettings) -> String {
+    var h = ""
     // Indicator trends per LA.
     // Over the quarters partners report on (events dated earlier are open spells).
     let reported = Set(quarters.map { $0.financialYear + " Q\($0.quarter)" })
@@ -193,15 +230,22 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         h += SVGChart.lines(xLabels: periods, series: areaNames.map { name in
             (name: name, values: periods.map { p in areas.first { $0.laName == name && $0.financialYear + " " + $0.quarter == p }?.rate })
         })
-        let missingType = r.indicators.filter { $0.eventType == "MISSING_EPISODE" && $0.population != nil && reported.contains($0.financialYear + " " + $0.quarter) }
-        if !missingType.isEmpty {
-            h += "<h2>Children missing from home or care, per 10,000 children</h2>\n"
+        for trend in settings.reportTrends {
+            let rows = r.indicators.filter { $0.eventType == trend.eventType && $0.population != nil && reported.contains($0.financialYear + " " + $0.quarter) }
+            if rows.isEmpty { continue }
+            h += "<h2>\(htmlEscaped(trend.title))</h2>\n"
             h += SVGChart.lines(xLabels: periods, series: areaNames.map { name in
-                (name: name, values: periods.map { p in missingType.first { $0.laName == name && $0.financialYear + " " + $0.quarter == p }?.rate })
+                (name: name, values: periods.map { p in rows.first { $0.laName == name && $0.financialYear + " " + $0.quarter == p }?.rate })
             })
         }
     }
 
+    return h
+}
+
+private func filesTonight(_ r: MergeResult) -> String {
+    let esc = htmlEscaped
+    var h = ""
     h += "<h2>Files received tonight</h2>\n"
     let tonight = r.processedTonight
     if tonight.isEmpty {
@@ -218,8 +262,15 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
         }
         h += "</table>\n"
     }
+    return h
+}
+
+private func reportFooter(_ r: MergeResult, settings: MergeSettings) -> String {
+    let esc = htmlEscaped
+    var h = ""
+    let d = r.dedupe
     if let d {
-        h += "<h2>Deduplication</h2>\n<p>\(d.rowsReceived) rows received: " + ["kept", "merged", "duplicate", "superseded", "rejected"].map { "\(d.status[$0] ?? 0) \($0)" }.joined(separator: ", ")
+        h += "<h2>Deduplication</h2>\n<p>\(d.rowsReceived) rows received: " + RowStatus.allCases.map { "\(d.status[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         h += ". \(d.events) events, \(d.crossAgencyMatches) of them reported by two agencies; \(d.persons) children "
         h += "(\(d.newPersons) new ids tonight, \(d.aliases) ids merged into older ones); \(d.review) pairs wait for review in restricted/review.csv.</p>\n"
     }

@@ -14,11 +14,16 @@ let domainRuleKinds: [any ValidationRule.Type] = [
     PartnerReferenceRule.self,
 ]
 
+/// The registered kinds, for the contract's documentation.
+public enum ValidationRules {
+    public static var kinds: [any DomainRuleKind.Type] { domainRuleKinds.map { $0 as any DomainRuleKind.Type } }
+}
+
 extension Pipelines {
     /// The contract in `directory`, with the domain rules the validator
     /// knows: the one way every command reads `Pipelines/`.
     public static func load(from directory: String) throws(PipelineError) -> Pipelines {
-        try load(from: directory, ruleKinds: domainRuleKinds.map { $0 as any DomainRuleKind.Type })
+        try load(from: directory, ruleKinds: ValidationRules.kinds)
     }
 }
 

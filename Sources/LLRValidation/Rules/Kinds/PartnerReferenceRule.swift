@@ -8,15 +8,17 @@ public struct PartnerReferenceRule: ValidationRule {
     public static let summary = "A cell names a partner of the given family in the registry, by code or any of its names."
     public let field: String
     public let family: String
+    let familyLine: Int
 
     public init(reading s: inout RuleSettings) throws(PipelineError) {
         field = try s.field("field")
         family = try s.requiredString("family")
+        familyLine = s.lineOf("family")
     }
     public var describe: String { "\(field) is a \(family) partner" }
 
     public func check(against contract: Pipelines, file: String, line: Int) throws(PipelineError) {
-        try ContractNames("a family", contract.families.keys).check(family, file: file, line: line, in: "rule partner-reference")
+        try ContractNames("a family", contract.families.keys).check(family, file: file, line: familyLine, in: "rule partner-reference")
     }
 
     func compile(_ c: RuleCompiler) -> [RowCheck] { [Check(field: c.index(field), family: family, severity: c.severity(.unmappedValue))] }
