@@ -286,7 +286,7 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
         guard let schema else {
             checkRows = false
             reportColumn(.sourceError, .error, column: nil, label: nil, cell: nil,
-                         "the header matches no return family (police, health, council, vcs): is this a return? Name the file by the convention or give --partner")
+                         "the header matches no return family (\(pipelines.families.keys.sorted().joined(separator: ", "))): is this a return? Name the file by the convention or give --partner")
             return
         }
         fields = schema.fields.map(CompiledField.init)

@@ -34,9 +34,7 @@ struct DedupeCommand: ParsableCommand {
 }
 
 func makeDirectory(_ path: String) throws {
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
-        throw CommandFailure("cannot create the output folder \(path): \(String(cString: strerror(errno)))")
-    }
+    do { try makeDirectories(path) } catch { throw CommandFailure("cannot create the output folder \(path): \(error)") }
 }
 
 func loadLinkage(_ path: String) throws -> LinkageSettings {
