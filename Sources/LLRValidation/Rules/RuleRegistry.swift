@@ -12,6 +12,7 @@ let domainRuleKinds: [any ValidationRule.Type] = [
     RequiredWhenRule.self,
     FreeTextRule.self,
     PartnerReferenceRule.self,
+    ODSPracticeRule.self,
 ]
 
 /// The registered kinds, for the contract's documentation.
