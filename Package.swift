@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "llr-dedupe", targets: ["llr-dedupe"]),
         .executable(name: "llr-merge", targets: ["llr-merge"]),
         .executable(name: "llr-docs", targets: ["llr-docs"]),
+        .executable(name: "llr-measures", targets: ["llr-measures"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -56,17 +57,26 @@ let package = Package(
         .target(
             name: "LLRMerge",
             dependencies: [
-                "LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe",
+                "LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe", "LLRMeasures",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The board's measures (Pipelines/measures.yaml) over the aligned events.
+        .target(name: "LLRMeasures", dependencies: ["LLRCore", .product(name: "Yams", package: "Yams")]),
         // The contract's reference pages in docs/contract/, written from Pipelines/.
-        .target(name: "LLRDocs", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe", "LLRMerge"]),
+        .target(name: "LLRDocs", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe", "LLRMeasures", "LLRMerge"]),
         .executableTarget(
             name: "llr-docs",
             dependencies: [
                 "LLRDocs", "LLRCore", "LLRValidation", "LLRCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "llr-measures",
+            dependencies: [
+                "LLRMeasures", "LLRMerge", "LLRCore", "LLRValidation", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,6 +137,7 @@ let package = Package(
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LLRMergeTests", dependencies: ["LLRDocs", "LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
+        .testTarget(name: "LLRMeasuresTests", dependencies: ["LLRMeasures", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import LLRCore
 import LLRDedupe
+import LLRMeasures
 import LLRMerge
 import LLRNormalise
 import LLRValidation
@@ -10,13 +11,15 @@ import LLRValidation
 /// committed pages differ.
 public enum ContractDocs {
     /// Page name → Markdown.
-    public static func render(_ contract: Pipelines) -> [(name: String, text: String)] {
-        [
+    public static func render(_ contract: Pipelines) throws(PipelineError) -> [(name: String, text: String)] {
+        let catalogue = try MeasureCatalogue.load(contract: contract)
+        return [
             ("partners.md", partners(contract)),
             ("families.md", families(contract)),
             ("codelists.md", codelists(contract)),
             ("findings.md", findings(contract)),
             ("dataset.md", dataset(contract)),
+            ("measures.md", measures(catalogue)),
         ]
     }
 
@@ -33,7 +36,8 @@ public enum ContractDocs {
     static func partners(_ c: Pipelines) -> String {
         var out = generated + "# Partners\n\nFrom `Pipelines/partners.yaml`. A return names its partner by code; names in "
         out += "a VCS return's `org_code` are matched to the code, name and aliases, case and punctuation aside.\n\n"
-        out += table(["code", "family", "name", "aliases"], c.registry.partners.map { [$0.code, $0.family, $0.name, $0.aliases.joined(separator: "; ")] })
+        out += table(["code", "family", "name", "aliases", "area (a council's own)"],
+                     c.registry.partners.map { [$0.code, $0.family, $0.name, $0.aliases.joined(separator: "; "), $0.area ?? ""] })
         return out
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import LLRCore
 import LLRDedupe
+import LLRMeasures
 import LLRNormalise
 import LLRValidation
 import Logging
@@ -47,6 +48,11 @@ public struct MergeResult: Sendable {
     public var dedupe: DedupeSummary?
     public var quality: [QualityRow] = []
     public var indicators: [IndicatorRow] = []
+    /// The board's measures tonight, and what left any of them empty.
+    public var measures: [MeasureFigure] = []
+    /// Each measure's code and title, in the catalogue's order.
+    public var measureTitles: [(code: String, title: String)] = []
+    public var measureProblems: [String] = []
     /// Finding codes over the returns in the dataset, most frequent first.
     public var topFindings: [(code: String, count: Int)] = []
     public var seconds: [(String, Double)] = []
@@ -87,11 +93,10 @@ public final class MergeProgress: @unchecked Sendable {
 /// analyst database, the published extract, partner feedback and the run
 /// report, all built beside the last good dataset and committed at once.
 /// Each stage is a method of `MergeNight`, in a file of its own under `Night/`.
-public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: LinkageSettings, settings: MergeSettings,
+public func runMerge(_ options: MergeOptions, contract: MergeContract,
                      pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) throws(MergeFailure) -> MergeResult {
     if let clash = folderClash(inbox: options.inbox, out: options.outDir, state: options.stateDir) { throw MergeFailure(clash) }
-    let night = MergeNight(options: options, pipelines: pipelines, linkage: linkage, settings: settings,
-                           pseudonyms: pseudonyms, logger: logger, progress: progress)
+    let night = MergeNight(options: options, contract: contract, pseudonyms: pseudonyms, logger: logger, progress: progress)
     let lock = try night.open()
     defer { withExtendedLifetime(lock) {} }
     try night.readInbox()
@@ -109,12 +114,13 @@ public func runMerge(_ options: MergeOptions, pipelines: Pipelines, linkage: Lin
 /// written during deduplication): the database's big tables load (the
 /// lineage and the links in side files beside the others) while the
 /// indicators are counted; its small tables follow. Returns the indicators.
-func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, cache: String, jobs: Int,
-                  logger: Logger) throws(MergeFailure) -> [IndicatorRow] {
+func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, measures: MeasureCatalogue,
+                  cache: String, jobs: Int, logger: Logger) throws(MergeFailure) -> (indicators: [IndicatorRow], measures: MeasureResult) {
     try makeFolders(staging.path("published"), staging.path("rejects"))
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
     let indicators = Locked<[IndicatorRow]>([])
+    let measured = Locked<MeasureResult>(MeasureResult())
     // llr.sqlite's lineage and links are each built in a side file of their
     // own while events and persons load into llr.sqlite; then they are
     // copied in, the lineage first (waiting for each if need be). The tables
@@ -164,6 +170,10 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
                                 suppression: Suppression(rows, settings: settings), gzip: false)
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
         }),
+        ("measures", {
+            guard hasData else { return }
+            measured.value = try computeMeasures(result, staging: staging, pipelines: pipelines, settings: settings, catalogue: measures)
+        }),
         ("rejects", {
             for o in result.processedTonight where o.report != nil {
                 let rejects = cache + "/" + returnStem(o.file.name) + ".rejects.csv.gz"
@@ -185,9 +195,24 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
     if let db = database.value {
         try db.load(table: "indicators", csv: staging.path("indicators.csv.gz"))
         try db.load(table: "quality", csv: staging.path("quality.csv.gz"))
+        try db.load(table: "measures", csv: staging.path("measures.csv.gz"))
         try db.finish()
     }
-    return indicators.value
+    return (indicators.value, measured.value)
+}
+
+/// The board's measures over tonight's events, for every quarter a return
+/// was received for: `measures.csv.gz`, `published/measures.csv` and
+/// `restricted/measure_members.csv.gz`.
+func computeMeasures(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings,
+                     catalogue: MeasureCatalogue) throws -> MeasureResult {
+    let quarters = Array(Set(result.quality.filter { !$0.file.isEmpty }.map(\.quarter))).sorted()
+    let run = MeasureRun(catalogue: catalogue, contract: pipelines, totalCode: settings.totalCode)
+    // One core: the other tasks of this stage take the other workers.
+    let (measured, events) = try run.compute(eventsPath: staging.path("published/events.csv"), quarters: quarters, jobs: 1)
+    try run.write(measured, events: events, quarters: quarters, to: staging.dir, suppressMinimum: settings.suppressMinimum,
+                  suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker)
+    return measured
 }
 
 /// Tables of llr.sqlite built in a file of their own on one worker, for the

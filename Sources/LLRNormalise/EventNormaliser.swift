@@ -69,6 +69,7 @@ final class EventNormaliser {
         let districtTarget: UnsafeBufferPointer<Int>
         let laCodes, laNames: UnsafeBufferPointer<ByteRun>
         let outsideCode, outsideName: ByteRun
+        let notKnownCode, notKnownName: ByteRun
         let ageBands: UnsafeBufferPointer<ByteRun>
         let attributeFields: [Int]
         let attributeLists: [CodeList?]
@@ -129,6 +130,8 @@ final class EventNormaliser {
             districtTarget = arena.table(districts.map { las.firstIndex(of: $0.value)! })
             outsideCode = arena.run(mappings.outsideCode)
             outsideName = arena.run(mappings.outsideName)
+            notKnownCode = arena.run(mappings.notKnownCode)
+            notKnownName = arena.run(mappings.notKnownName)
             ageBands = runs((0...130).map { mappings.ageBand($0) })
             attributeFields = mappings.eventAttributes.map { a in schema.attributes.contains(a) ? schema.index(of: a) ?? -1 : -1 }
             attributeLists = mappings.eventAttributes.map { a -> CodeList? in
@@ -246,8 +249,10 @@ final class EventNormaliser {
             e.verbatim(room: dateRoom) { TextNormalisation.isoDateTime(CivilDate(dayNumber: day), minuteOfDay: Int(end - Int64(day) * Minutes.perDay), to: $0) }
         } else { e.empty() }
         if let quarter { e.verbatim(quarter.0); e.verbatim(quarter.1) } else { e.empty(); e.empty() }
-        e.verbatim(laIndex >= 0 ? p.laCodes[laIndex] : p.outsideCode)
-        e.cell(laIndex >= 0 ? p.laNames[laIndex].buffer : p.outsideName.buffer)
+        // No LA field and no postcode: the place is not recorded, which is not "outside LLR".
+        let recorded = la.count > 0 || pc.count > 0
+        e.verbatim(laIndex >= 0 ? p.laCodes[laIndex] : recorded ? p.outsideCode : p.notKnownCode)
+        e.cell(laIndex >= 0 ? p.laNames[laIndex].buffer : recorded ? p.outsideName.buffer : p.notKnownName.buffer)
         e.verbatim(district)
         if let age { e.int(age); e.verbatim(p.ageBands[min(max(age, 0), p.ageBands.count - 1)]) } else { e.empty(); e.empty() }
         e.verbatim(sex)

@@ -28,7 +28,9 @@ struct DocsCommand: ParsableCommand {
         let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
         let contract: Pipelines
         do { contract = try Pipelines.load(from: dir) } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
-        let stale = try ContractDocs.write(ContractDocs.render(contract), to: out, checkOnly: check)
+        let pages: [(name: String, text: String)]
+        do { pages = try ContractDocs.render(contract) } catch { throw CommandFailure("cannot read the measures in \(dir): \(error)") }
+        let stale = try ContractDocs.write(pages, to: out, checkOnly: check)
         for name in stale { print("\(out)/\(name) \(check ? "is out of date" : "written")") }
         if check && !stale.isEmpty { throw ExitCode(1) }
     }

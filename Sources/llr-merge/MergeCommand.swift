@@ -84,7 +84,6 @@ struct MergeCommand: ParsableCommand {
         let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
         let loaded: MergeContract
         do { loaded = try MergeContract.load(from: dir) } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
-        let (contract, linkage, settings) = (loaded.pipelines, loaded.linkage, loaded.settings)
         let pseudonyms = try key.resolve()
         var options = MergeOptions(inbox: inbox, outDir: out, stateDir: state ?? out + "/state", jobs: jobs,
                                    asOf: asOf.flatMap { CivilDate(iso: $0) })
@@ -94,7 +93,7 @@ struct MergeCommand: ParsableCommand {
         OutputDurability.deferToCommitPoint()
         let result: MergeResult
         do {
-            result = try runMerge(options, pipelines: contract, linkage: linkage, settings: settings, pseudonyms: pseudonyms,
+            result = try runMerge(options, contract: loaded, pseudonyms: pseudonyms,
                                   logger: logger, progress: MergeProgress(enabled: isatty(2) != 0))
         } catch { throw CommandFailure(error.description) }
         if dryRun { return printPlan(result) }

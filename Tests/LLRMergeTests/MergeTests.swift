@@ -9,6 +9,7 @@ import Testing
 
 let linkage = try! LinkageSettings.load(path: packageRoot + "/Pipelines/linkage.yaml", name: "linkage.yaml")
 let settings = try! MergeSettings.load(directory: packageRoot + "/Pipelines")
+let mergeContract = try! MergeContract.load(from: packageRoot + "/Pipelines")
 let demo = Pseudonymiser(key: Array(Pseudonymiser.demoKey.utf8), isDemo: true)
 let sampleReturns = packageRoot + "/SampleData/returns"
 let asOf = CivilDate(year: 2024, month: 11, day: 15)
@@ -33,7 +34,7 @@ func smallPartners(_ name: String) -> Bool { ["ICB", "UAVA", "NSPCC", "RCC", "BA
 func merge(_ inbox: String, out: String, state: String? = nil, jobs: Int = 2, dryRun: Bool = false, night: CivilDate = asOf) throws -> MergeResult {
     var options = MergeOptions(inbox: inbox, outDir: out, stateDir: state ?? out + "/state", jobs: jobs, asOf: night)
     options.dryRun = dryRun
-    return try runMerge(options, pipelines: contract, linkage: linkage, settings: settings, pseudonyms: demo,
+    return try runMerge(options, contract: mergeContract, pseudonyms: demo,
                         logger: quietLogger, progress: MergeProgress(enabled: false))
 }
 

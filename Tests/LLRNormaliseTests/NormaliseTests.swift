@@ -208,7 +208,7 @@ struct NormaliseEndToEndTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/SampleData/returns").sorted().map { packageRoot + "/SampleData/returns/" + $0 }
         let results = normaliseReturns(paths: files, pipelines: contract, options: ValidationOptions(), outDir: dir, jobs: 2)
         let m = contract.mappings
-        let laCodes = Set(m.laNames.keys).union([m.outsideCode])
+        let laCodes = Set(m.laNames.keys).union([m.outsideCode, m.notKnownCode])
         var events = 0
         for r in results {
             let lines = try gunzip(r.eventsPath).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }

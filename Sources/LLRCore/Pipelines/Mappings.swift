@@ -16,6 +16,10 @@ public struct Mappings: Sendable {
     public var laForms: [[UInt8]: String]
     public var outsideCode: String
     public var outsideName: String
+    /// The place of an event whose place is not recorded at all (no LA
+    /// field, no postcode): kept apart from outside LLR (contract §7).
+    public var notKnownCode = "NOT_KNOWN"
+    public var notKnownName = "not known"
     /// Postcode district → ONS LA code.
     public var districts: [String: String]
     public var population: [String: Int]
@@ -117,7 +121,12 @@ public struct Mappings: Sendable {
         outsideCode = try outside?.requiredString("code") ?? "OUTSIDE_LLR"
         outsideName = try outside?.requiredString("name") ?? "outside LLR"
         try outside?.finish()
-        try las.finish(allowed: ["source", "areas", "outside"])
+        if var notKnown = try las.map("notKnown") {
+            notKnownCode = try notKnown.requiredString("code")
+            notKnownName = try notKnown.requiredString("name")
+            try notKnown.finish()
+        }
+        try las.finish(allowed: ["source", "areas", "outside", "notKnown"])
     }
 
     private mutating func readPopulation(_ pop: inout StrictMap) throws(PipelineError) {

@@ -4,6 +4,10 @@ public struct Partner: Sendable, Equatable {
     public var family: String
     public var name: String
     public var aliases: [String]
+    /// The local authority whose work the partner's events are (a council's
+    /// own area, contract §7); nil for partners that serve many.
+    public var area: String? = nil
+    public var line = 0
 }
 
 /// The organisation registry. Names are matched case- and
@@ -45,8 +49,8 @@ public struct PartnerRegistry: Sendable {
             var m = try StrictMap(node, file: name, what: "a partner")
             let p = Partner(
                 code: try m.requiredString("code"), family: try m.requiredString("family"),
-                name: try m.requiredString("name"), aliases: try m.strings("aliases") ?? [])
-            try m.finish(allowed: ["code", "family", "name", "aliases"])
+                name: try m.requiredString("name"), aliases: try m.strings("aliases") ?? [], area: try m.string("area"), line: m.line)
+            try m.finish(allowed: ["code", "family", "name", "aliases", "area"])
             // The code starts every return's file name (up to the first `_`)
             // and names the partner's folder in outbox/ and rejects/.
             guard !p.code.isEmpty, p.code.utf8.allSatisfy({ isDigit($0) || isASCIILetter($0) }) else {

@@ -61,6 +61,8 @@ public struct Pipelines: Sendable {
         for (_, schema) in families.sorted(by: { $0.key < $1.key }) {
             for a in schema.attributes { try attributes.check(a, file: schema.file, line: schema.lines["attributes"] ?? 1, in: "attributes") }
         }
+        let areas = ContractNames("a local authority of mappings.yaml", mappings.laNames.keys)
+        for p in registry.partners { if let a = p.area { try areas.check(a, file: "partners.yaml", line: p.line, in: "partner \(p.code) area") } }
         let lists = ContractNames("a code list of codelists.yaml", codelists.keys)
         for (section, names) in [("ethnicity", mappings.ethnicity.keys), ("sex", mappings.sex.keys)] {
             for list in names.sorted() { try lists.check(list, file: file, line: mappings.lines["\(section).\(list)"] ?? 1, in: section) }

@@ -1,5 +1,6 @@
 import LLRCore
 import LLRDedupe
+import LLRMeasures
 
 extension MergeNight {
     /// Stage 4: the ledger after tonight, then indicators, quality, the
@@ -10,8 +11,13 @@ extension MergeNight {
         let leftOutFiles = Set(entries.filter { $0.wasRead && leftOut.contains(returnStem($0.fileName)) }.map(\.fileName))
         result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf, leftOut: leftOutFiles)
         result.topFindings = topFindings(entries)
-        result.indicators = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, cache: cache,
-                                             jobs: options.jobs, logger: logger)
+        let written = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, measures: measures,
+                                       cache: cache, jobs: options.jobs, logger: logger)
+        result.indicators = written.indicators
+        result.measures = written.measures.figures
+        result.measureTitles = measures.measures.map { ($0.code, $0.title) }
+        result.measureProblems = written.measures.problems
+        for p in Set(written.measures.problems).sorted() { notice(p) }
         lap("indicators, database, extract, feedback")
         result.outputs = listFiles(staging.dir, prefix: "").filter { !$0.contains(".tmp-") }
         try writeRunReport(result, to: staging, settings: settings, timings: true)

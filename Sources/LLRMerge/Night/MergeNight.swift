@@ -1,5 +1,6 @@
 import LLRCore
 import LLRDedupe
+import LLRMeasures
 import Logging
 
 /// One night's merge: what the stages hand on to each other, in the order
@@ -10,6 +11,7 @@ final class MergeNight {
     let pipelines: Pipelines
     let linkage: LinkageSettings
     let settings: MergeSettings
+    let measures: MeasureCatalogue
     let pseudonyms: Pseudonymiser
     let logger: Logger
     let progress: MergeProgress
@@ -38,12 +40,12 @@ final class MergeNight {
     /// The ledger after tonight.
     var entries: [LedgerEntry] = []
 
-    init(options: MergeOptions, pipelines: Pipelines, linkage: LinkageSettings, settings: MergeSettings,
-         pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) {
+    init(options: MergeOptions, contract: MergeContract, pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) {
         self.options = options
-        self.pipelines = pipelines
-        self.linkage = linkage
-        self.settings = settings
+        pipelines = contract.pipelines
+        linkage = contract.linkage
+        settings = contract.settings
+        measures = contract.measures
         self.pseudonyms = pseudonyms
         self.logger = logger
         self.progress = progress

@@ -15,8 +15,9 @@ public final class AnalystDatabase: @unchecked Sendable {
     static let integerColumns: Set<String> = [
         "source_row", "source_row_a", "source_row_b", "age_at_event", "source_records", "source_ids", "events", "children",
         "children_repeat", "population", "version", "rows_read", "rows_rejected", "errors", "warnings", "duplicates_removed",
+        "numerator", "denominator",
     ]
-    static let realColumns: Set<String> = ["match_weight", "rate_per_10000", "field_completeness_pct"]
+    static let realColumns: Set<String> = ["match_weight", "rate_per_10000", "field_completeness_pct", "value", "previous_value"]
 
     /// Indexes on the ids, by table. Each table's rows come in the order of
     /// its index (events, links and persons are written in person-id order),

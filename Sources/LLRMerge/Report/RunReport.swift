@@ -1,5 +1,6 @@
 import LLRCore
 import LLRDedupe
+import LLRMeasures
 
 /// `run-report.json` and `run-report.html`: what came in, what was wrong,
 /// what is late or missing, and how the indicators move, for the business
@@ -100,7 +101,7 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
     h += reportCharts(r, quarters: quarters, partners: partners)
     h += returnsTable(r, quarters: quarters, partners: partners, settings: settings)
     h += trendCharts(r, quarters: quarters, settings: settings)
-    h += filesTonight(r) + reportFooter(r, settings: settings)
+    h += boardMeasures(r) + filesTonight(r) + reportFooter(r, settings: settings)
     return h
 }
 
@@ -241,6 +242,25 @@ private func trendCharts(_ r: MergeResult, quarters: [FinancialQuarter], setting
     }
 
     return h
+}
+
+/// The board's measures for LLR in the latest quarter, beside the one before.
+private func boardMeasures(_ r: MergeResult) -> String {
+    guard let latest = r.measures.map(\.quarter).max() else { return "" }
+    let esc = htmlEscaped
+    var h = "<h2>The board's measures, \(esc(latest.description)), LLR</h2>\n"
+    h += "<p class=\"meta\">Every quarter and area: <a href=\"measures.csv.gz\">measures.csv.gz</a> in full, and for analysts, with small counts withheld, "
+    h += "<a href=\"published/measures.csv\">published/measures.csv</a>; the events behind each figure: restricted/measure_members.csv.gz. "
+    h += "<code>llr-measures explain CODE</code> gives each definition.</p>\n"
+    h += "<table><tr><th>Measure</th><th></th><th>Value</th><th>Numerator</th><th>Denominator</th><th>Quarter before</th><th>Direction</th></tr>\n"
+    for (code, title) in r.measureTitles {
+        guard let f = r.measures.first(where: { $0.measure == code && $0.isTotal && $0.quarter == latest }) else { continue }
+        func text(_ v: Double?) -> String { v.map { f.unit == .count ? String(Int($0.rounded())) : decimalText($0, places: 1) } ?? "" }
+        h += "<tr><td><code>\(esc(code))</code></td><td>\(esc(title))</td><td class=\"num\">\(text(f.value))\(f.unit == .percent && f.value != nil ? "%" : "")</td>"
+        h += "<td class=\"num\">\(f.numerator.map(String.init) ?? "")</td><td class=\"num\">\(f.denominator.map(String.init) ?? "")</td>"
+        h += "<td class=\"num\">\(text(f.previousValue))</td><td>\(esc(f.direction.isEmpty ? f.note : f.direction))</td></tr>\n"
+    }
+    return h + "</table>\n"
 }
 
 private func filesTonight(_ r: MergeResult) -> String {

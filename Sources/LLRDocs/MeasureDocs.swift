@@ -1,0 +1,28 @@
+import LLRCore
+import LLRMeasures
+
+extension ContractDocs {
+    /// The board's measures, each in plain English, grouped by priority.
+    static func measures(_ c: MeasureCatalogue) -> String {
+        var out = generated + "# The board's measures\n\nFrom `Pipelines/measures.yaml` (\(c.source)). Computed every night by "
+        out += "`llr-merge` for every quarter with returns, per local authority and for LLR; `llr-measures explain CODE` prints one "
+        out += "of these definitions. Working days skip weekends and the England and Wales bank holidays of "
+        out += "`Pipelines/bankholidays.yaml` (\(c.workingDays.source), \(c.workingDays.years.lowerBound)–\(c.workingDays.years.upperBound)).\n\n"
+        out += "Counting: a council's events count in its own authority; other events where the child lives or was; an event whose "
+        out += "place is not recorded counts in LLR only; one outside LLR in no area. A child counts once in LLR and once in each "
+        out += "area where one of their events lies. Published figures withhold counts of 1–4 and what is made from them.\n"
+        var priorities: [String] = []
+        for m in c.measures where !priorities.contains(m.priority) { priorities.append(m.priority) }
+        for p in priorities {
+            out += "\n## \(p)\n\n"
+            out += table(["code", "measure", "unit", "better", "definition", "source"], c.measures.filter { $0.priority == p }.map { m in
+                [m.code, m.title, m.unit.rawValue, m.polarity == .none ? "" : m.polarity == .high ? "higher" : "lower", c.sentence(m), m.source]
+            })
+        }
+        out += "\n## Published reference values\n\nFrom `Pipelines/benchmarks.yaml`; empty where no published figure has been checked.\n\n"
+        out += table(["measure", "year", "England", "statistical neighbours", "source", "note"], c.benchmarks.map { b in
+            [b.measure, b.year, b.national.map { decimalText($0, places: 1) } ?? "", b.statisticalNeighbours.map { decimalText($0, places: 1) } ?? "", b.source, b.note]
+        })
+        return out
+    }
+}

@@ -1,0 +1,45 @@
+import LLRCore
+
+/// The measures' tables: `measures.csv.gz` (business unit), the published
+/// `measures.csv` (small counts suppressed) and the restricted members.
+public enum MeasureTables {
+    public static let header = ["measure", "financial_year", "quarter", "area", "numerator", "denominator", "value", "unit",
+                                "polarity", "previous_value", "direction", "history_from", "note"]
+    public static let membersHeader = ["measure", "financial_year", "quarter", "area", "part", "llr_event_id", "llr_person_id"]
+
+    /// A value as the tables write it: a count whole, a percent or rate to one place.
+    static func text(_ v: Double?, _ unit: MeasureUnit) -> String {
+        guard let v else { return "" }
+        return unit == .count ? String(Int(v.rounded())) : decimalText(v, places: 1)
+    }
+
+    public static func write(_ figures: [MeasureFigure], to path: String, gzip: Bool, suppression: MeasureSuppression?) throws(OutputError) {
+        try writeTable(path: path, header: header, gzip: gzip, count: figures.count) { i, w in
+            let f = figures[i]
+            let hidden = suppression?.withheld[i] ?? false
+            let marker = suppression?.marker ?? ""
+            w.add(f.measure); w.add(f.quarter.financialYear); w.add("Q\(f.quarter.quarter)"); w.add(f.area)
+            w.add(hidden && suppression!.hidesNumerator(f) ? marker : f.numerator.map(String.init) ?? "")
+            w.add(hidden && suppression!.hidesDenominator(f) ? marker : f.denominator.map(String.init) ?? "")
+            w.add(hidden ? marker : text(f.value, f.unit))
+            w.add(f.unit.rawValue); w.add(f.polarity.rawValue)
+            w.add(hidden || suppression?.withheldBefore[i] == true ? (f.previousValue == nil ? "" : marker) : text(f.previousValue, f.unit))
+            w.add(hidden || suppression?.withheldBefore[i] == true ? "" : f.direction)
+            w.add(f.historyFrom); w.add(f.note)
+        }
+    }
+
+    /// Which events and children are behind each figure's numerator. Each
+    /// event is listed once, under its own area (`NOT_KNOWN` when its place
+    /// is not recorded); the LLR total's members are all of a figure's rows.
+    public static func writeMembers(_ result: MeasureResult, catalogue: MeasureCatalogue, events: MeasureEvents, quarters: [FinancialQuarter],
+                                    notKnownCode: String, to path: String) throws(OutputError) {
+        let members = result.members
+        try writeTable(path: path, header: membersHeader, gzip: true, count: members.count) { i, w in
+            let m = members[i], q = quarters[Int(m.quarter)], e = Int(m.event)
+            w.add(catalogue.measures[Int(m.measure)].code); w.add(q.financialYear); w.add("Q\(q.quarter)")
+            w.add(m.area >= 0 ? events.areaCodes[Int(m.area)] : notKnownCode)
+            w.add("numerator"); w.add(events.eventIds[e]); w.add(events.personIds[Int(events.person[e])])
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import LLRCommandLine
+import LLRCore
+import LLRMeasures
+import LLRMerge
+import LLRValidation
+
+/// Where the contract is: the one option every subcommand shares.
+struct CatalogueOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The Pipelines folder holding the data contract (default: the project's).", valueName: "dir"))
+    var pipelines: String?
+
+    func load() throws -> MergeContract {
+        let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
+        do { return try MergeContract.load(from: dir) } catch { throw CommandFailure("cannot read the data contract in \(dir): \(error)") }
+    }
+}
+
+struct ComputeMeasures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compute",
+        abstract: "Compute every measure on a dataset folder that llr-merge or llr-dedupe wrote.")
+
+    @OptionGroup var catalogue: CatalogueOptions
+
+    @Option(help: ArgumentHelp("The dataset folder (holding events.csv.gz).", valueName: "dir"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("Quarters to compute, e.g. 2024-25_Q1,2024-25_Q2 (default: those quality.csv.gz has returns for).", valueName: "list"))
+    var quarters: String?
+
+    @Option(help: ArgumentHelp("Cores to use.", valueName: "n"))
+    var jobs: Int = coreCount
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        for q in (quarters ?? "").split(separator: ",") where FinancialQuarter(String(q)) == nil {
+            throw ValidationError("--quarters: '\(q)' is not a quarter; write them like 2024-25_Q1,2024-25_Q2")
+        }
+        if !fileExists(dataset + "/events.csv.gz") { throw ValidationError("\(dataset)/events.csv.gz does not exist: give the folder llr-merge --out or llr-dedupe --out wrote") }
+    }
+
+    func run() throws {
+        let contract = try catalogue.load()
+        let chosen = try quarterList()
+        let run = MeasureRun(catalogue: contract.measures, contract: contract.pipelines, totalCode: contract.settings.totalCode)
+        let result: MeasureResult
+        do {
+            let (computed, events) = try run.compute(eventsPath: dataset + "/events.csv.gz", quarters: chosen, jobs: jobs)
+            result = computed
+            try run.write(result, events: events, quarters: chosen, to: dataset, suppressMinimum: contract.settings.suppressMinimum,
+                          suppressMaximum: contract.settings.suppressMaximum, marker: contract.settings.suppressionMarker)
+        } catch let e as MeasureFailure { throw CommandFailure(e.description) } catch { throw CommandFailure("writing the measures failed: \(error)") }
+        for p in Set(result.problems).sorted() { writeStandardError("llr-measures: \(p)\n") }
+        print("\(contract.measures.measures.count) measures × \(chosen.count) quarters: \(result.figures.count) figures in \(dataset)/measures.csv.gz, "
+              + "published/measures.csv and restricted/measure_members.csv.gz")
+    }
+
+    func quarterList() throws -> [FinancialQuarter] {
+        if let quarters { return quarters.split(separator: ",").compactMap { FinancialQuarter(String($0)) } }
+        var found = Set<FinancialQuarter>()
+        var columns: [Int] = []
+        let problem = CSVFileRows.read(path: dataset + "/quality.csv.gz", header: { columns = CSVFileRows.columns($0, ["financial_year", "quarter", "file"]) }) { row in
+            guard !columns.contains(-1), row.storedCount > columns.max()!, row.cell(columns[2]).count > 0 else { return }
+            let fy = String(decoding: row.cell(columns[0]), as: UTF8.self), q = String(decoding: row.cell(columns[1]), as: UTF8.self)
+            if let quarter = FinancialQuarter(fy + "_" + q) { found.insert(quarter) }
+        }
+        if problem != nil || found.isEmpty {
+            throw CommandFailure("\(dataset)/quality.csv.gz names no quarter with a return (llr-dedupe writes none): give --quarters 2024-25_Q1,…")
+        }
+        return found.sorted()
+    }
+}
+
+struct ExplainMeasure: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: "Print a measure's definition in plain English.")
+
+    @OptionGroup var catalogue: CatalogueOptions
+
+    @Argument(help: ArgumentHelp("The measure's code, e.g. RE_REFERRALS_12M.", valueName: "code"))
+    var code: String
+
+    func run() throws {
+        let c = try catalogue.load().measures
+        guard let text = c.explain(code) else {
+            throw CommandFailure(ContractNames("a measure of the catalogue", c.measures.map(\.code)).message(for: code))
+        }
+        print(text, terminator: "")
+    }
+}
+
+struct ListMeasures: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the measures: code, unit and title.")
+
+    @OptionGroup var catalogue: CatalogueOptions
+
+    func run() throws {
+        for m in try catalogue.load().measures.measures {
+            print(m.code.padding(toLength: 24, withPad: " ", startingAt: 0) + m.unit.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + m.title)
+        }
+    }
+}
