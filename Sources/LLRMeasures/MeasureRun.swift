@@ -13,20 +13,25 @@ public struct MeasureRun: Sendable {
 
     public func compute(eventsPath: String, quarters: [FinancialQuarter], jobs: Int) throws(MeasureFailure) -> (MeasureResult, MeasureEvents) {
         let events = try MeasureEvents.read(path: eventsPath, contract: contract)
-        let engine = MeasureEngine(catalogue: catalogue, events: events, quarters: quarters, population: contract.mappings.population, totalCode: totalCode)
-        return (engine.compute(jobs: jobs), events)
+        return (compute(events, quarters: quarters, jobs: jobs), events)
+    }
+
+    public func compute(_ events: MeasureEvents, quarters: [FinancialQuarter], jobs: Int) -> MeasureResult {
+        MeasureEngine(catalogue: catalogue, events: events, quarters: quarters, population: contract.mappings.population, totalCode: totalCode)
+            .compute(jobs: jobs)
     }
 
     /// `measures.csv.gz` in `folder`, `published/measures.csv` suppressed,
     /// `restricted/measure_members.csv.gz`.
     public func write(_ result: MeasureResult, events: MeasureEvents, quarters: [FinancialQuarter], to folder: String,
-                      suppressMinimum: Int, suppressMaximum: Int, marker: String) throws(OutputError) {
+                      suppressMinimum: Int, suppressMaximum: Int, marker: String, background: Bool = true) throws(OutputError) {
         try makeDirectories(folder + "/published")
         try makeDirectories(folder + "/restricted")
         try MeasureTables.write(result.figures, to: folder + "/measures.csv.gz", gzip: true, suppression: nil)
         let suppression = MeasureSuppression(result.figures, minimum: suppressMinimum, maximum: suppressMaximum, marker: marker)
         try MeasureTables.write(result.figures, to: folder + "/published/measures.csv", gzip: false, suppression: suppression)
         try MeasureTables.writeMembers(result, catalogue: catalogue, events: events, quarters: quarters.sorted(),
-                                       notKnownCode: contract.mappings.notKnownCode, to: folder + "/restricted/measure_members.csv.gz")
+                                       notKnownCode: contract.mappings.notKnownCode, to: folder + "/restricted/measure_members.csv.gz",
+                                       background: background)
     }
 }

@@ -158,21 +158,23 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         ("llr.sqlite links", { try links.build(hasData: hasData, jobs: jobs) }),
     ]
     let others: [(String, @Sendable () throws -> Void)] = [
-        ("indicators, quality and the published extract", {
+        ("indicators, measures, quality and the published extract", {
             try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
             try writeQuality(result.quality, to: staging.path("published/quality.csv"), gzip: false)
             guard hasData else { return }
-            let rows = try computeIndicators(eventsPath: staging.path("published/events.csv"), mappings: pipelines.mappings, settings: settings)
+            // The indicators and the measures read the events in one pass.
+            var events = MeasureEventsBuilder(contract: pipelines)
+            let eventsPath = staging.path("published/events.csv")
+            let rows = try computeIndicators(eventsPath: eventsPath, mappings: pipelines.mappings, settings: settings,
+                                             alsoHeader: { events.header($0) }, alsoRow: { events.add($0) })
             indicators.value = rows
             try writeIndicators(rows, to: staging.path("indicators.csv.gz"), mappings: pipelines.mappings, settings: settings,
                                 suppression: nil, gzip: true)
             try writeIndicators(rows, to: staging.path("published/indicators.csv"), mappings: pipelines.mappings, settings: settings,
                                 suppression: Suppression(rows, settings: settings), gzip: false)
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
-        }),
-        ("measures", {
-            guard hasData else { return }
-            measured.value = try computeMeasures(result, staging: staging, pipelines: pipelines, settings: settings, catalogue: measures)
+            measured.value = try writeMeasures(result, events: try events.finish(path: eventsPath), staging: staging, pipelines: pipelines,
+                                               settings: settings, catalogue: measures, jobs: jobs)
         }),
         ("rejects", {
             for o in result.processedTonight where o.report != nil {
@@ -204,14 +206,14 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
 /// The board's measures over tonight's events, for every quarter a return
 /// was received for: `measures.csv.gz`, `published/measures.csv` and
 /// `restricted/measure_members.csv.gz`.
-func computeMeasures(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings,
-                     catalogue: MeasureCatalogue) throws -> MeasureResult {
+func writeMeasures(_ result: MergeResult, events: MeasureEvents, staging: Staging, pipelines: Pipelines, settings: MergeSettings,
+                   catalogue: MeasureCatalogue, jobs: Int) throws -> MeasureResult {
     let quarters = Array(Set(result.quality.filter { !$0.file.isEmpty }.map(\.quarter))).sorted()
     let run = MeasureRun(catalogue: catalogue, contract: pipelines, totalCode: settings.totalCode)
     // One core: the other tasks of this stage take the other workers.
-    let (measured, events) = try run.compute(eventsPath: staging.path("published/events.csv"), quarters: quarters, jobs: 1)
+    let measured = run.compute(events, quarters: quarters, jobs: 1)
     try run.write(measured, events: events, quarters: quarters, to: staging.dir, suppressMinimum: settings.suppressMinimum,
-                  suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker)
+                  suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker, background: jobs > 1)
     return measured
 }
 

@@ -193,6 +193,10 @@ struct BenchCommand: ParsableCommand {
         r.floorSpeedupJobs = jMax
         for (j, runs) in zip(jobList, merges) { r.mergeRounds[j] = runs.map(\.seconds) }
         for (j, c) in zip(jobList, merges.map(medianRun)) { r.stages.append(StageRow(name: "llr-merge", jobs: j, cost: c)) }
+        // The board's measures alone, on the merge's dataset (the merge computes
+        // them too, beside its other outputs).
+        let mc = try measureProcess(bin + "/llr-measures", ["compute", "--dataset", work + "/merge-\(jMax)", "--jobs", "\(jMax)", "--pipelines", pipelinesDir])
+        r.stages.append(StageRow(name: "llr-measures", jobs: jMax, cost: mc))
 
         // Correctness beside speed: the last merge's lineage and linkage.
         let lineage = work + "/merge-\(jMax)/lineage.csv.gz"

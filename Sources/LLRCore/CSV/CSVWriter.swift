@@ -1,3 +1,10 @@
+/// One value as a CSV cell, escaped once for rows that repeat it.
+public func encodedCell(_ value: String) -> [UInt8] {
+    var b = CSVRowBuilder()
+    b.add(value)
+    return b.bytes
+}
+
 /// Writes RFC 4180 CSV rows into a byte buffer. Cells a spreadsheet would run
 /// as a formula (starting `=`, `+`, `-`, `@`, tab or carriage return) are
 /// prefixed with an apostrophe, as OWASP advises for CSV exports.

@@ -174,12 +174,6 @@ struct LineageCounts: Sendable {
     var files: [LineageFile] = []
 }
 
-/// One value as a CSV cell, escaped once for rows that repeat it.
-func encodedCell(_ value: String) -> [UInt8] {
-    var b = CSVRowBuilder()
-    b.add(value)
-    return b.bytes
-}
 
 /// A lineage row's status by its number in the writer (0 kept … 4 rejected).
 let lineageStatuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]

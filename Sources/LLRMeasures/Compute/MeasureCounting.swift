@@ -7,6 +7,7 @@ extension MeasureEngine {
         let select = EventFilter(m.events!, events: events)
         let candidates = (0..<events.count).filter { select.matches($0, in: events) && events.area[$0] != MeasureEvents.outside }
         var counted = CountedMeasure(numerators: [:], members: [], problems: [])
+        let byQuarter = quarterBuckets(candidates, m.dates!)
         var deadlines = WorkingDayDeadlines(days: catalogue.workingDays)
         // Each childHas condition's kinds, made into a test once.
         let filters = m.conditions.map { c -> EventFilter? in
@@ -16,7 +17,7 @@ extension MeasureEngine {
         for (qi, q) in quarters.enumerated() {
             let first = Int32(q.firstDay.dayNumber), last = Int32(q.lastDay.dayNumber)
             var chosen: [Int32] = []
-            for e in candidates where inQuarter(e, m.dates!, first: first, last: last) {
+            for e in byQuarter?[qi] ?? candidates where inQuarter(e, m.dates!, first: first, last: last) {
                 do throws(WorkingDays.OutsideYears) {
                     if try meets(e, m.conditions, filters, quarterEnd: last, deadlines: &deadlines) { chosen.append(Int32(e)) }
                 } catch {
@@ -28,6 +29,20 @@ extension MeasureEngine {
             counted.members += chosen.map { MeasureMember(measure: number, quarter: Int32(qi), area: events.area[Int($0)], event: $0) }
         }
         return counted
+    }
+
+    /// Events that start (or end) in a quarter, by quarter: each is looked
+    /// at in its own quarter only. Nil for events open at quarter end, which
+    /// may be open at several.
+    func quarterBuckets(_ candidates: [Int], _ dates: QuarterDates) -> [[Int]]? {
+        guard dates != .openAtQuarterEnd else { return nil }
+        let bounds = quarters.map { (Int32($0.firstDay.dayNumber), Int32($0.lastDay.dayNumber)) }
+        var out = [[Int]](repeating: [], count: quarters.count)
+        for e in candidates {
+            let day = dates == .startsInQuarter ? events.start[e] : events.end[e]
+            if let qi = bounds.firstIndex(where: { day >= $0.0 && day <= $0.1 }) { out[qi].append(e) }
+        }
+        return out
     }
 
     @inline(__always) func inQuarter(_ e: Int, _ dates: QuarterDates, first: Int32, last: Int32) -> Bool {

@@ -107,17 +107,18 @@ struct CountedMeasure: Sendable {
 
 /// Events of some types from some families, as a test on an event number.
 struct EventFilter: Sendable {
-    let types: Set<Int16>?
+    /// By type number: whether the type is one of the kinds'.
+    let types: [Bool]
     let families: UInt32
 
     init(_ kinds: EventKinds, events: MeasureEvents) {
-        types = kinds.types.isEmpty ? nil : Set(kinds.types.compactMap { t in events.typeNames.firstIndex(of: t).map(Int16.init) })
+        types = events.typeNames.map { kinds.types.isEmpty || kinds.types.contains($0) }
         var mask: UInt32 = 0
         for f in kinds.families { if let i = events.familyNames.firstIndex(of: f) { mask |= 1 << UInt32(i) } }
         families = kinds.families.isEmpty ? ~0 : mask
     }
 
     @inline(__always) func matches(_ e: Int, in events: MeasureEvents) -> Bool {
-        (types?.contains(events.type[e]) ?? true) && events.families[e] & families != 0
+        types[Int(events.type[e])] && events.families[e] & families != 0
     }
 }

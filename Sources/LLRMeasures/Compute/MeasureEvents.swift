@@ -35,16 +35,10 @@ public struct MeasureEvents: Sendable {
 
     /// Reads events.csv(.gz) as the dedupe wrote it.
     public static func read(path: String, contract: Pipelines) throws(MeasureFailure) -> MeasureEvents {
-        var table = MeasureEvents(contract: contract)
-        var reader = EventRowReader(table: table, contract: contract)
-        var missing: [String] = []
-        let problem = CSVFileRows.read(path: path, header: { h in missing = reader.find(h) }) { row in reader.add(row) }
+        var builder = MeasureEventsBuilder(contract: contract)
+        let problem = CSVFileRows.read(path: path, header: { builder.header($0) }) { builder.add($0) }
         if let problem { throw MeasureFailure("cannot read the events (\(path)): \(problem)") }
-        if !missing.isEmpty { throw MeasureFailure("the events (\(path)) have no column \(missing.joined(separator: ", "))") }
-        if let bad = reader.problem { throw MeasureFailure("the events (\(path)): \(bad)") }
-        table = reader.table
-        table.groupByPerson()
-        return table
+        return try builder.finish(path: path)
     }
 
     mutating func append(person p: Int32, type t: Int16, families f: UInt32, area a: Int16, start s: Int32, end e: Int32) {
@@ -77,37 +71,61 @@ struct IdArena: Sendable {
         ends.append(Int32(bytes.count))
     }
 
-    subscript(_ i: Int) -> String {
+    subscript(_ i: Int) -> String { withBytes(i) { String(decoding: $0, as: UTF8.self) } }
+
+    func withBytes<R, E: Error>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
         let from = i == 0 ? 0 : Int(ends[i - 1])
-        return String(decoding: bytes[from..<Int(ends[i])], as: UTF8.self)
+        return try bytes.withUnsafeBufferPointer { (all) throws(E) -> R in try body(UnsafeBufferPointer(rebasing: all[from..<Int(ends[i])])) }
     }
 }
 
-/// Fills a `MeasureEvents` from the rows of events.csv.
+/// Builds the measures' events from the rows of events.csv, for a reader
+/// of that file that has other uses for the rows too (the merge counts its
+/// indicators in the same pass).
+public struct MeasureEventsBuilder {
+    var reader: EventRowReader
+    var missing: [String] = []
+
+    public init(contract: Pipelines) { reader = EventRowReader(table: MeasureEvents(contract: contract), contract: contract) }
+    public mutating func header(_ h: [String]) { missing = reader.find(h) }
+    public mutating func add(_ row: RecordView) { reader.add(row) }
+
+    public func finish(path: String) throws(MeasureFailure) -> MeasureEvents {
+        if !missing.isEmpty { throw MeasureFailure("the events (\(path)) have no column \(missing.joined(separator: ", "))") }
+        if let bad = reader.problem { throw MeasureFailure("the events (\(path)): \(bad)") }
+        var table = reader.table
+        table.groupByPerson()
+        return table
+    }
+}
+
+/// Fills a `MeasureEvents` from the rows of events.csv. Codes, areas,
+/// partners and children are found by a hash of their bytes: a row costs a
+/// few table lookups and no text made.
 struct EventRowReader {
     var table: MeasureEvents
     var problem: String?
     private var columns: [Int] = []
     private var lastColumn = Int.max
-    private var personNumber: [String: Int32] = [:]
-    private let typeIndex: [String: Int16]
-    private let areaIndex: [String: Int16]
-    private let notKnownCode: String
+    private var personNumber = HashIndex(capacity: 1 << 16)
+    private let typeIndex: [UInt64: Int16]
+    private let areaIndex: [UInt64: Int16]
+    private let notKnownHash: UInt64
     /// Partner code → its family's bit and, for a council, its area.
-    private let partners: [String: (family: UInt32, area: Int16?)]
+    private let partners: [UInt64: (family: UInt32, area: Int16?)]
 
     static let needed = ["llr_event_id", "llr_person_id", "event_type", "event_start", "event_end", "la_code", "sources"]
 
     init(table: MeasureEvents, contract: Pipelines) {
         self.table = table
-        typeIndex = Dictionary(uniqueKeysWithValues: table.typeNames.enumerated().map { ($1, Int16($0)) })
+        typeIndex = Dictionary(uniqueKeysWithValues: table.typeNames.enumerated().map { (textHash($1), Int16($0)) })
         let areas = Dictionary(uniqueKeysWithValues: table.areaCodes.enumerated().map { ($1, Int16($0)) })
-        areaIndex = areas
-        notKnownCode = contract.mappings.notKnownCode
-        var partners: [String: (UInt32, Int16?)] = [:]
+        areaIndex = Dictionary(uniqueKeysWithValues: areas.map { (textHash($0.key), $0.value) })
+        notKnownHash = textHash(contract.mappings.notKnownCode)
+        var partners: [UInt64: (UInt32, Int16?)] = [:]
         for p in contract.registry.partners {
             let bit = UInt32(1) << UInt32(table.familyNames.firstIndex(of: p.family) ?? 31)
-            partners[p.code] = (bit, p.area.flatMap { areas[$0] })
+            partners[textHash(p.code)] = (bit, p.area.flatMap { areas[$0] })
         }
         self.partners = partners
     }
@@ -121,28 +139,40 @@ struct EventRowReader {
     mutating func add(_ row: RecordView) {
         guard problem == nil, row.storedCount > lastColumn else { return }
         func text(_ k: Int) -> String { String(decoding: row.cell(columns[k]), as: UTF8.self) }
-        guard let type = typeIndex[text(2)] else { problem = "event type '\(text(2))' is not a canonical type of mappings.yaml"; return }
+        guard let type = typeIndex[cellHash(row.cell(columns[2]))] else { problem = "event type '\(text(2))' is not a canonical type of mappings.yaml"; return }
         guard let start = isoDay(row.cell(columns[3])) else { problem = "event_start '\(text(3))' is not a date"; return }
         let end = isoDay(row.cell(columns[4])) ?? MeasureEvents.noDay
-        let personKey = text(1)
-        let person: Int32
-        if let p = personNumber[personKey] { person = p } else {
-            person = Int32(personNumber.count)
-            personNumber[personKey] = person
-            table.personIds.append(row.cell(columns[1]))
-        }
+        let (p, isNew) = personNumber.number(cellHash(row.cell(columns[1])))
+        if isNew { table.personIds.append(row.cell(columns[1])) }
+        let (families, councilArea) = sources(row.cell(columns[6]))
+        let la = cellHash(row.cell(columns[5]))
+        let area = councilArea ?? areaIndex[la]
+            ?? (la == notKnownHash || row.cell(columns[5]).isEmpty ? MeasureEvents.notKnown : MeasureEvents.outside)
+        table.eventIds.append(row.cell(columns[0]))
+        table.append(person: Int32(p), type: type, families: families, area: area, start: start, end: end)
+    }
+
+    /// The families of the `;`-separated partner codes, and the first council's area.
+    private func sources(_ cell: UnsafeBufferPointer<UInt8>) -> (UInt32, Int16?) {
         var families: UInt32 = 0
         var councilArea: Int16?
-        for code in text(6).split(separator: ";") {
-            guard let p = partners[String(code)] else { continue }
-            families |= p.family
-            if councilArea == nil { councilArea = p.area }
+        var from = 0
+        for i in 0...cell.count where i == cell.count || cell[i] == 0x3B {
+            if let p = partners[cellHash(UnsafeBufferPointer(rebasing: cell[from..<i]))] {
+                families |= p.family
+                if councilArea == nil { councilArea = p.area }
+            }
+            from = i + 1
         }
-        let la = text(5)
-        let area = councilArea ?? areaIndex[la] ?? (la == notKnownCode || la.isEmpty ? MeasureEvents.notKnown : MeasureEvents.outside)
-        table.eventIds.append(row.cell(columns[0]))
-        table.append(person: person, type: type, families: families, area: area, start: start, end: end)
+        return (families, councilArea)
     }
+}
+
+@inline(__always) func cellHash(_ c: UnsafeBufferPointer<UInt8>) -> UInt64 { hashBytes(c.baseAddress, c.count) }
+
+func textHash(_ s: String) -> UInt64 {
+    var s = s
+    return s.withUTF8 { cellHash($0) }
 }
 
 /// The day number of a cell starting `yyyy-mm-dd` (a time after it is ignored).

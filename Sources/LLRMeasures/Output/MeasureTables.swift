@@ -33,13 +33,22 @@ public enum MeasureTables {
     /// event is listed once, under its own area (`NOT_KNOWN` when its place
     /// is not recorded); the LLR total's members are all of a figure's rows.
     public static func writeMembers(_ result: MeasureResult, catalogue: MeasureCatalogue, events: MeasureEvents, quarters: [FinancialQuarter],
-                                    notKnownCode: String, to path: String) throws(OutputError) {
-        let members = result.members
-        try writeTable(path: path, header: membersHeader, gzip: true, count: members.count) { i, w in
-            let m = members[i], q = quarters[Int(m.quarter)], e = Int(m.event)
-            w.add(catalogue.measures[Int(m.measure)].code); w.add(q.financialYear); w.add("Q\(q.quarter)")
-            w.add(m.area >= 0 ? events.areaCodes[Int(m.area)] : notKnownCode)
-            w.add("numerator"); w.add(events.eventIds[e]); w.add(events.personIds[Int(events.person[e])])
+                                    notKnownCode: String, to path: String, background: Bool) throws(OutputError) {
+        let out = try FastCSVGzipRows(path: path, header: membersHeader, level: 1, background: background)
+        // The cells every row of a figure shares, escaped once.
+        func cells(_ values: [String]) -> [[UInt8]] { values.map(encodedCell) }
+        let codes = cells(catalogue.measures.map(\.code))
+        let years = cells(quarters.map(\.financialYear)), qs = cells(quarters.map { "Q\($0.quarter)" })
+        let areas = cells(events.areaCodes), notKnown = encodedCell(notKnownCode), part = Array("numerator".utf8)
+        for m in result.members {
+            let e = Int(m.event)
+            for cell in [codes[Int(m.measure)], years[Int(m.quarter)], qs[Int(m.quarter)], m.area >= 0 ? areas[Int(m.area)] : notKnown, part] {
+                cell.withUnsafeBufferPointer { out.verbatim($0) }
+            }
+            events.eventIds.withBytes(e) { out.cell($0) }
+            events.personIds.withBytes(Int(events.person[e])) { out.cell($0) }
+            try out.endRow()
         }
+        try out.commit()
     }
 }

@@ -29,8 +29,10 @@ public let indicatorsHeader = ["financial_year", "quarter", "la_code", "la_name"
 /// A child with events in two areas counts in each; the LLR total counts
 /// them once. Group and child keys are hashes of the cells, so a row
 /// costs a few table lookups and no allocation.
-public func computeIndicators(eventsPath: String, mappings: Mappings, settings: MergeSettings,
-                              distinctLimit: Int = 1 << 20) throws(MergeFailure) -> [IndicatorRow] {
+/// `alsoHeader` and `alsoRow` see the file too, for a caller that reads the
+/// same rows for something else (the measures) in the same pass.
+public func computeIndicators(eventsPath: String, mappings: Mappings, settings: MergeSettings, distinctLimit: Int = 1 << 20,
+                              alsoHeader: ([String]) -> Void = { _ in }, alsoRow: (RecordView) -> Void = { _ in }) throws(MergeFailure) -> [IndicatorRow] {
     // About four (group, child) pairs per events row, and a row is 150 bytes
     // or more: the pairs' table is made big enough once instead of growing
     // through a dozen copies.
@@ -40,7 +42,11 @@ public func computeIndicators(eventsPath: String, mappings: Mappings, settings: 
     let problem = CSVFileRows.read(path: eventsPath, header: { h in
         missing = needed.filter { !h.contains($0) }
         if missing.isEmpty { counts.columns = CSVFileRows.columns(h, needed) }
-    }) { row in counts.add(row) }
+        alsoHeader(h)
+    }) { row in
+        counts.add(row)
+        alsoRow(row)
+    }
     if let problem { throw MergeFailure("cannot read the merged events: \(problem)") }
     if counts.tooMany {
         throw MergeFailure("the merged events have more than \(counts.limit - 1) distinct quarters, areas or event types; the indicators cannot be counted (check the mappings in Pipelines/)")
