@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "LLRValidationTests", dependencies: ["LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LLRMergeTests", dependencies: ["LLRDocs", "LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
+        .testTarget(name: "LLRMergeTests", dependencies: ["LLRDocs", "LLRMeasures", "LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
         .testTarget(name: "LLRMeasuresTests", dependencies: ["LLRMeasures", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]

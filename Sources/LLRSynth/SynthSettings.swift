@@ -32,6 +32,8 @@ public struct SynthSettings: Sendable {
     public var councilRecordsPoliceMissing: Double
     public var lacInitialAssessments: Double
     public var lacReviewsPerYear: Double
+    /// The share of the plans open when the data starts that began up to three years before.
+    public var longOpenPlans = 0.0
     public var groups: [Group]
     public var notStated: [String: String]
     public var notStatedShare: Double
@@ -61,7 +63,9 @@ public struct SynthSettings: Sendable {
         let mirror = try v.double("councilRecordsPoliceMissing") ?? 0
         let lacInitial = try v.double("lacInitialAssessments") ?? 0
         let lacReviews = try v.double("lacReviewsPerYear") ?? 0
-        try v.finish(allowed: ["localAuthorities", "spells", "councilRecordsPoliceMissing", "lacInitialAssessments", "lacReviewsPerYear"])
+        let longOpen = try v.double("longOpenPlans") ?? 0
+        if !(0...1).contains(longOpen) { throw v.error("longOpenPlans", "longOpenPlans is a share from 0 to 1") }
+        try v.finish(allowed: ["localAuthorities", "spells", "councilRecordsPoliceMissing", "lacInitialAssessments", "lacReviewsPerYear", "longOpenPlans"])
 
         var n = try StrictMap(StrictMap.loadRoot(path: pipelines + "/" + namesName, displayName: namesName), file: namesName, what: "synth names")
         var groups: [Group] = []
@@ -107,7 +111,7 @@ public struct SynthSettings: Sendable {
         }
         return SynthSettings(
             localAuthorities: las, spellDays: spells, councilRecordsPoliceMissing: mirror, lacInitialAssessments: lacInitial,
-            lacReviewsPerYear: lacReviews, groups: groups, notStated: notStated, notStatedShare: notStatedShare, shares: shares,
-            variants: variants)
+            lacReviewsPerYear: lacReviews, longOpenPlans: longOpen, groups: groups, notStated: notStated, notStatedShare: notStatedShare,
+            shares: shares, variants: variants)
     }
 }

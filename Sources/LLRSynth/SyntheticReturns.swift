@@ -191,7 +191,7 @@ public final class SyntheticReturns {
             plan(.health(partner: partner, child: child, type: type, day: day, event: ev))
         case "council":
             var end: Int? = nil
-            if type == "ASSESSMENT" || type == "S47_ENQUIRY" {
+            if type == "S47_ENQUIRY" {
                 let e = day + 5 + rng.below(40)
                 if e <= quarter.lastDay.dayNumber { end = e }
             }
@@ -233,7 +233,9 @@ public final class SyntheticReturns {
             for (type, stock) in la.stock {
                 let days = settings.spellDays[type] ?? 365
                 for _ in 0..<rng.count(mean: Double(stock) * options.scale) {
-                    startSpell(type: type, la: laIndex, council: la.council, startDay: quarter.firstDay.dayNumber - 1 - rng.below(days), alreadyOpen: true)
+                    // Some plans open now began long ago (plans open two years or more).
+                    let span = type == "CP_PLAN" && rng.chance(settings.longOpenPlans) ? 3 * 365 : days
+                    startSpell(type: type, la: laIndex, council: la.council, startDay: quarter.firstDay.dayNumber - 1 - rng.below(span), alreadyOpen: true)
                 }
             }
         }

@@ -4,6 +4,9 @@ import LLRCore
 import LLRMeasures
 import LLRMerge
 import LLRValidation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where the contract is: the one option every subcommand shares.
 struct CatalogueOptions: ParsableArguments {
@@ -58,6 +61,11 @@ struct ComputeMeasures: ParsableCommand {
 
     func quarterList() throws -> [FinancialQuarter] {
         if let quarters { return quarters.split(separator: ",").compactMap { FinancialQuarter(String($0)) } }
+        return try Self.quarters(inQualityOf: dataset)
+    }
+
+    /// The quarters quality.csv.gz has a return for.
+    static func quarters(inQualityOf dataset: String) throws -> [FinancialQuarter] {
         var found = Set<FinancialQuarter>()
         var columns: [Int] = []
         let problem = CSVFileRows.read(path: dataset + "/quality.csv.gz", header: { columns = CSVFileRows.columns($0, ["financial_year", "quarter", "file"]) }) { row in
@@ -98,5 +106,48 @@ struct ListMeasures: ParsableCommand {
         for m in try catalogue.load().measures.measures {
             print(m.code.padding(toLength: 24, withPad: " ", startingAt: 0) + m.unit.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + m.title)
         }
+    }
+}
+
+struct TruthMeasures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "truth",
+        abstract: "On synthetic data: the measures as perfect linkage would give them, and where the dataset's differ.")
+
+    @OptionGroup var catalogue: CatalogueOptions
+
+    @Option(help: ArgumentHelp("The dataset folder llr-merge wrote from llr-synth's returns.", valueName: "dir"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("llr-synth's truth/records.csv for those returns.", valueName: "file"))
+    var truth: String
+
+    @Option(help: ArgumentHelp("Figures to list, largest gap first.", valueName: "n"))
+    var top: Int = 10
+
+    func run() throws {
+        let contract = try catalogue.load()
+        let quarters = try ComputeMeasures.quarters(inQualityOf: dataset)
+        let run = MeasureRun(catalogue: contract.measures, contract: contract.pipelines, totalCode: contract.settings.totalCode)
+        let figures = Result { () throws(MeasureFailure) in try both(run, quarters) }
+        guard case .success(let (computed, perfect)) = figures else {
+            if case .failure(let e) = figures { throw CommandFailure(e.description) }
+            return
+        }
+        let gaps = LinkageTruth.gaps(computed, perfect)
+        print("\(computed.count) figures; \(gaps.count) differ from perfect linkage")
+        for g in gaps.prefix(max(top, 0)) {
+            let f = g.figure
+            print("  \(f.measure) \(f.quarter) \(f.area): \(f.numerator ?? 0) against \(g.truth) (\(g.gap > 0 ? "+" : "")\(g.gap))")
+        }
+    }
+
+    /// The dataset's figures, and perfect linkage's.
+    func both(_ run: MeasureRun, _ quarters: [FinancialQuarter]) throws(MeasureFailure) -> ([MeasureFigure], [MeasureFigure]) {
+        let truthEvents = dataset + "/.measures-truth-events.csv"
+        defer { unlink(truthEvents) }
+        let computed = try run.compute(eventsPath: dataset + "/events.csv.gz", quarters: quarters, jobs: coreCount).0.figures
+        try LinkageTruth.writeTruthEvents(dataset: dataset, truth: truth, to: truthEvents)
+        return (computed, try run.compute(eventsPath: truthEvents, quarters: quarters, jobs: coreCount).0.figures)
     }
 }
