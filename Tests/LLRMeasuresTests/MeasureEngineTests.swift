@@ -132,3 +132,28 @@ struct MeasureEngineTests {
         #expect(r.problems.contains { $0.contains("outside the years") })
     }
 }
+
+/// Events files that are not what the dedupe writes end in a clear failure.
+@Suite("Measures: bad events")
+struct BadEventsTests {
+    @Test(arguments: [
+        ("llr_event_id,llr_person_id,event_type,event_start,la_code,sources\ne1,p1,CONTACT,2024-04-01,E06000016,LCC\n", "no column event_end"),
+        ("llr_event_id,llr_person_id,event_type,event_start,event_end,la_code,sources\ne1,p1,CONTACTZ,2024-04-01,,E06000016,LCC\n", "event type 'CONTACTZ' is not a canonical type"),
+        ("llr_event_id,llr_person_id,event_type,event_start,event_end,la_code,sources\ne1,p1,CONTACT,01/04/2024,,E06000016,LCC\n", "event_start '01/04/2024' is not a date"),
+        ("llr_event_id,llr_person_id,event_type,event_start,event_end,la_code,sources\ne1,p1,CONTACT,2024-02-30,,E06000016,LCC\n", "event_start '2024-02-30' is not a date"),
+    ])
+    func aBrokenEventsFileIsRefusedWithTheReason(text: String, reason: String) throws {
+        let path = tempDir() + "/events.csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try MeasureEvents.read(path: path, contract: contract)
+            Issue.record("read")
+        } catch {
+            #expect(error.description.contains(reason), "\(error)")
+        }
+    }
+
+    @Test func aMissingFileIsRefused() {
+        #expect(throws: MeasureFailure.self) { try MeasureEvents.read(path: tempDir() + "/nothing.csv", contract: contract) }
+    }
+}
