@@ -2,6 +2,14 @@ import LLRCore
 import LLRMeasures
 
 extension ContractDocs {
+    /// The target as the board set it (or the placeholder that stands for it).
+    static func targetText(_ m: MeasureDefinition) -> String {
+        let tol = m.tolerance > 0 ? " (amber within \(decimalText(m.tolerance, places: 1)))" : ""
+        if let r = m.expectedRange { return "expected \(decimalText(r.lowerBound, places: 1))–\(decimalText(r.upperBound, places: 1))\(tol); \(m.targetSource)" }
+        if let t = m.target { return "\(m.polarity == .high ? "at least" : "at most") \(decimalText(t, places: 1))\(tol); \(m.targetSource)" }
+        return ""
+    }
+
     /// The board's measures, each in plain English, grouped by priority.
     static func measures(_ c: MeasureCatalogue) -> String {
         var out = generated + "# The board's measures\n\nFrom `Pipelines/measures.yaml` (\(c.source)). Computed every night by "
@@ -15,8 +23,9 @@ extension ContractDocs {
         for m in c.measures where !priorities.contains(m.priority) { priorities.append(m.priority) }
         for p in priorities {
             out += "\n## \(p)\n\n"
-            out += table(["code", "measure", "unit", "better", "definition", "source"], c.measures.filter { $0.priority == p }.map { m in
-                [m.code, m.title, m.unit.rawValue, m.polarity == .none ? "" : m.polarity == .high ? "higher" : "lower", c.sentence(m), m.source]
+            out += table(["code", "measure", "unit", "better", "definition", "target", "source"], c.measures.filter { $0.priority == p }.map { m in
+                [m.code, m.title, m.unit.rawValue, m.polarity == .none ? "" : m.polarity == .high ? "higher" : "lower", c.sentence(m),
+                 targetText(m), m.source]
             })
         }
         out += "\n## Published reference values\n\nFrom `Pipelines/benchmarks.yaml`; empty where no published figure has been checked.\n\n"

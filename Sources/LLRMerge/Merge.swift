@@ -115,7 +115,8 @@ public func runMerge(_ options: MergeOptions, contract: MergeContract,
 /// lineage and the links in side files beside the others) while the
 /// indicators are counted; its small tables follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, measures: MeasureCatalogue,
-                  cache: String, jobs: Int, logger: Logger) throws(MergeFailure) -> (indicators: [IndicatorRow], measures: MeasureResult) {
+                  history: Locked<PublishedMeasures>, cache: String, jobs: Int, logger: Logger) throws(MergeFailure)
+    -> (indicators: [IndicatorRow], measures: MeasureResult) {
     try makeFolders(staging.path("published"), staging.path("rejects"))
     let hasData = result.dedupe != nil
     let database = Locked<AnalystDatabase?>(nil)
@@ -174,7 +175,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
                                 suppression: Suppression(rows, settings: settings), gzip: false)
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
             measured.value = try writeMeasures(result, events: try events.finish(path: eventsPath), staging: staging, pipelines: pipelines,
-                                               settings: settings, catalogue: measures, jobs: jobs)
+                                               settings: settings, catalogue: measures, history: history, jobs: jobs)
         }),
         ("rejects", {
             for o in result.processedTonight where o.report != nil {
@@ -207,11 +208,12 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
 /// was received for: `measures.csv.gz`, `published/measures.csv` and
 /// `restricted/measure_members.csv.gz`.
 func writeMeasures(_ result: MergeResult, events: MeasureEvents, staging: Staging, pipelines: Pipelines, settings: MergeSettings,
-                   catalogue: MeasureCatalogue, jobs: Int) throws -> MeasureResult {
+                   catalogue: MeasureCatalogue, history: Locked<PublishedMeasures>, jobs: Int) throws -> MeasureResult {
     let quarters = Array(Set(result.quality.filter { !$0.file.isEmpty }.map(\.quarter))).sorted()
     let run = MeasureRun(catalogue: catalogue, contract: pipelines, totalCode: settings.totalCode)
     // One core: the other tasks of this stage take the other workers.
-    let measured = run.compute(events, quarters: quarters, jobs: 1)
+    var measured = run.compute(events, quarters: quarters, jobs: 1)
+    history.value.mark(&measured.figures)
     try run.write(measured, events: events, quarters: quarters, to: staging.dir, suppressMinimum: settings.suppressMinimum,
                   suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker, background: jobs > 1)
     return measured

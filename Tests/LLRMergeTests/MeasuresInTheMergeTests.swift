@@ -63,4 +63,31 @@ struct MeasuresInTheMergeTests {
         // The check can fail: a measure over the dataset's own events with its children merged wrongly differs.
         #expect(LinkageTruth.gaps(r.measures, perfect.map { var f = $0; f.numerator = (f.numerator ?? 0) + 1; return f }).count == perfect.count)
     }
+
+    /// A late resubmission on a second night changes figures for a quarter
+    /// already published: they are marked revised, with the value first published.
+    @Test func aLateResubmissionMarksTheFiguresItChangesRevised() throws {
+        let late = "LCC_council_2024-25_Q1_v2.csv.gz"
+        let box = try inbox { $0 != late }
+        let out = tempDir() + "/out"
+        _ = try merge(box, out: out)
+        func figures() -> [String: [String: String]] {
+            Dictionary(uniqueKeysWithValues: table(out + "/measures.csv.gz").map { ($0["measure"]! + "|" + $0["quarter"]! + "|" + $0["area"]!, $0) })
+        }
+        let first = figures()
+        #expect(first.values.allSatisfy { $0["revised"] == "false" && $0["first_published"] == "" })
+        try FileManager.default.copyItem(atPath: packageRoot + "/SampleData/returns/" + late, toPath: box + "/" + late)
+        _ = try merge(box, out: out)
+        let second = figures()
+        let revised = second.filter { $0.value["revised"] == "true" }
+        #expect(!revised.isEmpty)
+        for (key, row) in second {
+            guard let before = first[key] else { continue }
+            if row["revised"] == "true" {
+                #expect(row["first_published"] == before["value"] && row["value"] != before["value"], "\(key)")
+            } else {
+                #expect(row["value"] == before["value"], "\(key) changed without being marked revised")
+            }
+        }
+    }
 }

@@ -7,6 +7,11 @@ public enum MeasureUnit: String, Sendable, CaseIterable {
     case rate
 }
 
+/// Red, amber or green against the board's target (contract §7).
+public enum RAG: String, Sendable, CaseIterable {
+    case red, amber, green
+}
+
 /// Whether a higher value is better, worse, or neither.
 public enum Polarity: String, Sendable, CaseIterable {
     case high, low, none
@@ -79,6 +84,13 @@ public struct MeasureDefinition: Sendable {
     /// Another measure whose numerator is this one's.
     public var numerator: String?
     public var denominator: Denominator?
+    /// The board's target and how far from it is still amber (polarity-aware),
+    /// or, for a measure with no polarity, the range expected.
+    public var target: Double?
+    public var tolerance: Double = 0
+    public var expectedRange: ClosedRange<Double>?
+    /// Who set the target, and when: a placeholder says so.
+    public var targetSource = ""
     public var file = "measures.yaml"
     public var line = 0
 
@@ -93,5 +105,22 @@ public struct MeasureDefinition: Sendable {
     /// Whether it looks back before the quarter (and says from when its history runs).
     public var looksBack: Bool {
         conditions.contains { if case .childHas(_, let when, _) = $0 { return when != .openOnStart }; return false }
+    }
+}
+
+extension MeasureDefinition {
+    /// The figure's status against the board's target: green on target (or
+    /// in the expected range); amber within the tolerance, or moving the
+    /// right way; red otherwise. Nil with no value or no target.
+    public func rag(value: Double?, previous: Double?) -> RAG? {
+        guard let v = value else { return nil }
+        if let range = expectedRange {
+            if range.contains(v) { return .green }
+            return v >= range.lowerBound - tolerance && v <= range.upperBound + tolerance ? .amber : .red
+        }
+        guard let t = target, polarity != .none else { return nil }
+        if polarity == .high ? v >= t : v <= t { return .green }
+        let improving = previous.map { polarity == .high ? v > $0 : v < $0 } ?? false
+        return abs(v - t) <= tolerance || improving ? .amber : .red
     }
 }

@@ -16,7 +16,7 @@ struct MeasureReader {
     }
 
     static let keys = ["code", "title", "priority", "unit", "polarity", "source", "count", "events", "where",
-                       "perChild", "familiesPerChild", "numerator", "denominator"]
+                       "perChild", "familiesPerChild", "numerator", "denominator", "target"]
 
     mutating func read(_ node: Node) throws(PipelineError) -> MeasureDefinition {
         var m = try StrictMap(node, file: file, what: "a measure")
@@ -40,6 +40,7 @@ struct MeasureReader {
         d.familiesPerChildAtLeast = try atLeast(&m, "familiesPerChild")
         d.numerator = try m.string("numerator")
         if let den = try m.string("denominator") { d.denominator = den == "population" ? .population : .measure(den) }
+        if var t = try m.map("target") { try readTarget(&t, into: &d) }
         try m.finish(allowed: Self.keys)
         try checkShape(d, m)
         return d
@@ -100,6 +101,30 @@ struct MeasureReader {
         }
         try c.finish()
         return out
+    }
+
+    /// `target: {value, tolerance, source}` for a measure with a polarity,
+    /// `target: {expected: [low, high], tolerance, source}` for one without.
+    func readTarget(_ t: inout StrictMap, into d: inout MeasureDefinition) throws(PipelineError) {
+        func number(_ text: String, _ key: String) throws(PipelineError) -> Double {
+            guard let v = Double(text), v.isFinite else { throw t.error(key, "'\(text)' is not a number") }
+            return v
+        }
+        d.targetSource = try t.requiredString("source")
+        if let tol = try t.string("tolerance") {
+            d.tolerance = try number(tol, "tolerance")
+            if d.tolerance < 0 { throw t.error("tolerance", "tolerance must not be negative") }
+        }
+        if d.polarity == .none {
+            guard let range = try t.strings("expected"), range.count == 2 else { throw t.error("expected", "a measure with no polarity takes expected: [low, high]") }
+            let low = try number(range[0], "expected"), high = try number(range[1], "expected")
+            if low > high { throw t.error("expected", "expected: the low end (\(range[0])) is above the high end (\(range[1]))") }
+            d.expectedRange = low...high
+            try t.finish(allowed: ["expected", "tolerance", "source"])
+        } else {
+            d.target = try number(try t.requiredString("value"), "value")
+            try t.finish(allowed: ["value", "tolerance", "source"])
+        }
     }
 
     /// The parts a unit needs, and nothing that would be ignored.

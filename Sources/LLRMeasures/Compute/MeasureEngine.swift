@@ -31,6 +31,10 @@ public struct MeasureEngine: Sendable {
             result.problems += mine.problems
         }
         fillPrevious(&result.figures)
+        for i in result.figures.indices {
+            let f = result.figures[i]
+            result.figures[i].rag = catalogue.measure(f.measure)?.rag(value: f.value, previous: f.previousValue)
+        }
         return result
     }
 

@@ -19,6 +19,11 @@ public struct MeasureFigure: Sendable, Equatable {
     public var historyFrom = ""
     /// Why the value is empty, when it is.
     public var note = ""
+    public var rag: RAG?
+    /// The figure for this quarter changed since it was first published
+    /// (late data, a resubmission); `firstPublished` is what was published then.
+    public var revised = false
+    public var firstPublished: Double?
 }
 
 /// An event behind a figure's numerator (restricted: it names the child).

@@ -4,7 +4,7 @@ import LLRCore
 /// `measures.csv` (small counts suppressed) and the restricted members.
 public enum MeasureTables {
     public static let header = ["measure", "financial_year", "quarter", "area", "numerator", "denominator", "value", "unit",
-                                "polarity", "previous_value", "direction", "history_from", "note"]
+                                "polarity", "previous_value", "direction", "history_from", "rag", "revised", "first_published", "note"]
     public static let membersHeader = ["measure", "financial_year", "quarter", "area", "part", "llr_event_id", "llr_person_id"]
 
     /// A value as the tables write it: a count whole, a percent or rate to one place.
@@ -25,7 +25,11 @@ public enum MeasureTables {
             w.add(f.unit.rawValue); w.add(f.polarity.rawValue)
             w.add(hidden || suppression?.withheldBefore[i] == true ? (f.previousValue == nil ? "" : marker) : text(f.previousValue, f.unit))
             w.add(hidden || suppression?.withheldBefore[i] == true ? "" : f.direction)
-            w.add(f.historyFrom); w.add(f.note)
+            w.add(f.historyFrom)
+            w.add(hidden ? "" : f.rag?.rawValue ?? "")
+            w.add(f.revised ? "true" : "false")
+            w.add(hidden || !f.revised ? "" : text(f.firstPublished, f.unit))
+            w.add(f.note)
         }
     }
 

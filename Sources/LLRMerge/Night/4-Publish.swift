@@ -11,8 +11,9 @@ extension MergeNight {
         let leftOutFiles = Set(entries.filter { $0.wasRead && leftOut.contains(returnStem($0.fileName)) }.map(\.fileName))
         result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf, leftOut: leftOutFiles)
         result.topFindings = topFindings(entries)
+        do { publishedMeasures.value = try PublishedMeasures.read(path: publishedMeasuresPath) } catch { throw MergeFailure(error.description) }
         let written = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, measures: measures,
-                                       cache: cache, jobs: options.jobs, logger: logger)
+                                       history: publishedMeasures, cache: cache, jobs: options.jobs, logger: logger)
         result.indicators = written.indicators
         result.measures = written.measures.figures
         result.measureTitles = measures.measures.map { ($0.code, $0.title) }

@@ -1,4 +1,5 @@
 import LLRCore
+import LLRMeasures
 
 extension MergeNight {
     /// Stage 5: the staged dataset replaces the last good one at once, then
@@ -8,6 +9,11 @@ extension MergeNight {
         do { try OutputDurability.syncFileSystem(containing: cache) } catch { throw MergeFailure(error.description) }
         try staging.commit()
         removeTree(incoming)
+        // After the dataset: a run killed between the two finds tonight's
+        // figures unpublished and takes them as first published next night.
+        do { try publishedMeasures.value.write(path: publishedMeasuresPath) } catch {
+            throw MergeFailure("the dataset is in place but the published measures could not be kept in the state (the next night takes them as new): \(error)")
+        }
         do {
             try ledger.record(run: result.run, started: result.startedAt, asOf: asOf.description, fingerprint: fingerprint,
                               filesNew: todo.count, entries: entries)

@@ -39,6 +39,9 @@ final class MergeNight {
     var leftOut = Set<String>()
     /// The ledger after tonight.
     var entries: [LedgerEntry] = []
+    /// The measures as first published, read before tonight's and written after the commit.
+    let publishedMeasures = Locked<PublishedMeasures>(PublishedMeasures())
+    var publishedMeasuresPath: String { options.stateDir + "/measures-published.csv.gz" }
 
     init(options: MergeOptions, contract: MergeContract, pseudonyms: Pseudonymiser, logger: Logger, progress: MergeProgress) {
         self.options = options

@@ -123,6 +123,7 @@ private func reportHead(_ r: MergeResult) -> String {
     .s-late{color:#8a5a00;font-weight:700}.s-missing,.s-unreadable,.s-failed,.s-unrecognised{color:#d4351c;font-weight:700}.s-ontime,.s-processed{color:#00703c}
     svg.chart{max-width:100%;height:auto;font-size:12px;fill:#0b0c0c}svg.chart text{fill:#0b0c0c}
     .attention{background:#fff7e6;border-left:5px solid #f47738;padding:.5rem 1rem}
+    .rag-red{background:#f6d7d2;font-weight:700}.rag-amber{background:#fff2d3;font-weight:700}.rag-green{background:#cce2d8;font-weight:700}
     </style></head><body>
     <h1>LLR multi-agency dataset: nightly merge</h1>
     <p class="meta">Run \(r.run), as of \(r.asOf), started \(esc(r.startedAt)).</p>
@@ -252,13 +253,15 @@ private func boardMeasures(_ r: MergeResult) -> String {
     h += "<p class=\"meta\">Every quarter and area: <a href=\"measures.csv.gz\">measures.csv.gz</a> in full, and for analysts, with small counts withheld, "
     h += "<a href=\"published/measures.csv\">published/measures.csv</a>; the events behind each figure: restricted/measure_members.csv.gz. "
     h += "<code>llr-measures explain CODE</code> gives each definition.</p>\n"
-    h += "<table><tr><th>Measure</th><th></th><th>Value</th><th>Numerator</th><th>Denominator</th><th>Quarter before</th><th>Direction</th></tr>\n"
+    h += "<table><tr><th>Measure</th><th></th><th>Value</th><th>Numerator</th><th>Denominator</th><th>Quarter before</th><th>Direction</th><th>RAG</th></tr>\n"
     for (code, title) in r.measureTitles {
         guard let f = r.measures.first(where: { $0.measure == code && $0.isTotal && $0.quarter == latest }) else { continue }
         func text(_ v: Double?) -> String { v.map { f.unit == .count ? String(Int($0.rounded())) : decimalText($0, places: 1) } ?? "" }
         h += "<tr><td><code>\(esc(code))</code></td><td>\(esc(title))</td><td class=\"num\">\(text(f.value))\(f.unit == .percent && f.value != nil ? "%" : "")</td>"
         h += "<td class=\"num\">\(f.numerator.map(String.init) ?? "")</td><td class=\"num\">\(f.denominator.map(String.init) ?? "")</td>"
-        h += "<td class=\"num\">\(text(f.previousValue))</td><td>\(esc(f.direction.isEmpty ? f.note : f.direction))</td></tr>\n"
+        let revised = f.revised ? " <span class=\"meta\">(revised from \(text(f.firstPublished)))</span>" : ""
+        h += "<td class=\"num\">\(text(f.previousValue))</td><td>\(esc(f.direction.isEmpty ? f.note : f.direction))\(revised)</td>"
+        h += "<td class=\"rag-\(f.rag?.rawValue ?? "none")\">\(f.rag?.rawValue ?? "")</td></tr>\n"
     }
     return h + "</table>\n"
 }
