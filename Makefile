@@ -2,7 +2,7 @@
 # both install what is missing first (`make deps`).
 SWIFT ?= swift
 RELEASE_BIN := .build/release
-APT_PACKAGES := libcsv-dev zlib1g-dev libsqlite3-dev
+APT_PACKAGES := libcsv-dev zlib1g-dev libsqlite3-dev chromium
 BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions

@@ -34,4 +34,17 @@ public struct MeasureRun: Sendable {
                                        notKnownCode: contract.mappings.notKnownCode, to: folder + "/restricted/measure_members.csv.gz",
                                        background: background)
     }
+
+    /// `board-pack.html` (every figure) and `published/board-pack.html`
+    /// (small counts withheld) in `folder`.
+    public func writePacks(_ result: MeasureResult, to folder: String, totalName: String,
+                           suppressMinimum: Int, suppressMaximum: Int, marker: String) throws(OutputError) {
+        let areas = [(totalCode, totalName)] + contract.mappings.laNames.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let suppression = MeasureSuppression(result.figures, minimum: suppressMinimum, maximum: suppressMaximum, marker: marker)
+        for (path, s) in [(folder + "/board-pack.html", nil), (folder + "/published/board-pack.html", suppression)] {
+            let out = try AtomicOutputFile(path: path)
+            try out.write(BoardPack(catalogue: catalogue, figures: result.figures, areas: areas, suppression: s).render())
+            try out.commit()
+        }
+    }
 }

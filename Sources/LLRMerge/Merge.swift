@@ -216,6 +216,8 @@ func writeMeasures(_ result: MergeResult, events: MeasureEvents, staging: Stagin
     history.value.mark(&measured.figures)
     try run.write(measured, events: events, quarters: quarters, to: staging.dir, suppressMinimum: settings.suppressMinimum,
                   suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker, background: jobs > 1)
+    try run.writePacks(measured, to: staging.dir, totalName: settings.totalName, suppressMinimum: settings.suppressMinimum,
+                       suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker)
     return measured
 }
 

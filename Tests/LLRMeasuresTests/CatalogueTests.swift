@@ -92,3 +92,27 @@ struct CatalogueTests {
         #expect(e.file == "bankholidays.yaml" && e.message.contains("2024 is missing"), "\(e.message)")
     }
 }
+
+/// RAG against the board's target, polarity-aware.
+@Suite("RAG")
+struct RAGTests {
+    func measure(_ polarity: Polarity, target: Double? = nil, range: ClosedRange<Double>? = nil, tolerance: Double = 2) -> MeasureDefinition {
+        var m = catalogue.measure("RE_REFERRALS_12M")!
+        m.polarity = polarity; m.target = target; m.expectedRange = range; m.tolerance = tolerance
+        return m
+    }
+
+    @Test func lowIsGoodHighIsGoodAndARange() {
+        let low = measure(.low, target: 20)
+        #expect(low.rag(value: 19, previous: nil) == .green && low.rag(value: 20, previous: nil) == .green)
+        #expect(low.rag(value: 21.5, previous: nil) == .amber)               // within the tolerance
+        #expect(low.rag(value: 30, previous: 35) == .amber)                  // improving
+        #expect(low.rag(value: 30, previous: 25) == .red)
+        let high = measure(.high, target: 90)
+        #expect(high.rag(value: 95, previous: nil) == .green && high.rag(value: 80, previous: 85) == .red)
+        #expect(high.rag(value: 80, previous: 70) == .amber)
+        let none = measure(.none, range: 20...35, tolerance: 5)
+        #expect(none.rag(value: 25, previous: nil) == .green && none.rag(value: 38, previous: nil) == .amber && none.rag(value: 41, previous: nil) == .red)
+        #expect(measure(.low).rag(value: 10, previous: nil) == nil && low.rag(value: nil, previous: 3) == nil)
+    }
+}

@@ -90,4 +90,39 @@ struct MeasuresInTheMergeTests {
             }
         }
     }
+
+    /// The board's pack: self-contained, a section per priority with every
+    /// measure, and the published one withholds what the published figures do.
+    @Test func theBoardPackHoldsEveryMeasureAndNoScript() throws {
+        let out = tempDir() + "/out"
+        _ = try merge(try inbox(), out: out)
+        let pack = try String(contentsOfFile: out + "/board-pack.html", encoding: .utf8)
+        let published = try String(contentsOfFile: out + "/published/board-pack.html", encoding: .utf8)
+        let priorities = Set(mergeContract.measures.measures.map(\.priority))
+        for page in [pack, published] {
+            #expect(!page.lowercased().contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"))
+            #expect(page.components(separatedBy: "<section class=\"priority\">").count - 1 == priorities.count)
+            for m in mergeContract.measures.measures { #expect(page.contains(">\(m.code)<"), "\(m.code)") }
+        }
+        #expect(published.contains("[c]") && !pack.contains("[c]"))
+    }
+
+    /// Printed as a person would: each priority starts an A4 page.
+    @Test func theBoardPackPrintsEachPriorityOnItsOwnPages() throws {
+        let out = tempDir() + "/out"
+        _ = try merge(try inbox(), out: out)
+        let pdf = tempDir() + "/pack.pdf"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + out + "/board-pack.html"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: pdf))
+        let text = String(decoding: bytes, as: UTF8.self)
+        let pages = text.components(separatedBy: "/Type /Page").count - 1 - (text.components(separatedBy: "/Type /Pages").count - 1)
+        let priorities = Set(mergeContract.measures.measures.map(\.priority)).count
+        #expect(pages >= priorities + 1, "\(pages) pages for \(priorities) priorities and the summary")
+    }
 }

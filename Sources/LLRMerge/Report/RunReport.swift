@@ -252,7 +252,8 @@ private func boardMeasures(_ r: MergeResult) -> String {
     var h = "<h2>The board's measures, \(esc(latest.description)), LLR</h2>\n"
     h += "<p class=\"meta\">Every quarter and area: <a href=\"measures.csv.gz\">measures.csv.gz</a> in full, and for analysts, with small counts withheld, "
     h += "<a href=\"published/measures.csv\">published/measures.csv</a>; the events behind each figure: restricted/measure_members.csv.gz. "
-    h += "<code>llr-measures explain CODE</code> gives each definition.</p>\n"
+    h += "<code>llr-measures explain CODE</code> gives each definition. The board's pack: <a href=\"board-pack.html\">board-pack.html</a> "
+    h += "(for analysts, small counts withheld: <a href=\"published/board-pack.html\">published/board-pack.html</a>).</p>\n"
     h += "<table><tr><th>Measure</th><th></th><th>Value</th><th>Numerator</th><th>Denominator</th><th>Quarter before</th><th>Direction</th><th>RAG</th></tr>\n"
     for (code, title) in r.measureTitles {
         guard let f = r.measures.first(where: { $0.measure == code && $0.isTotal && $0.quarter == latest }) else { continue }
