@@ -1,17 +1,25 @@
 # llr-returns: the two commands a new user needs are `make run` and `make test`;
-# both install what is missing first (`make deps`).
+# both install what is missing first (`make deps`; the tests also need
+# Chromium, to print the board's pack: `make test-deps`).
 SWIFT ?= swift
 RELEASE_BIN := .build/release
-APT_PACKAGES := libcsv-dev zlib1g-dev libsqlite3-dev chromium
+APT_PACKAGES := libcsv-dev zlib1g-dev libsqlite3-dev
+TEST_PACKAGES := chromium
 BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions
 
-.PHONY: deps build build-debug run test docs bench bench-scaling microbench sample-data clean
+.PHONY: deps test-deps install-missing build build-debug run test docs bench bench-scaling microbench sample-data clean
 
 deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(TEST_PACKAGES)"
+
+install-missing:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "make deps: installing$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -48,7 +56,7 @@ docs: build-debug
 	.build/debug/llr-docs --out docs/contract
 
 # The tests drive the debug executables too, so build them first.
-test: build-debug
+test: build-debug test-deps
 	$(SWIFT) test
 
 # The standard benchmark suite: a synthetic year of about 1M rows (made once,
