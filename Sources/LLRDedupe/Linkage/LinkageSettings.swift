@@ -189,8 +189,8 @@ public struct LinkageSettings: Sendable {
     }
 
     /// Every identifier field, guard, event type and family named here is
-    /// one the contract has: `field: nhs_numbr` had silently turned NHS
-    /// number linkage off.
+    /// one the contract has: a misspelt field (`field: nhs_numbr`) would
+    /// turn NHS number linkage off without a word.
     public func check(against contract: Pipelines) throws(PipelineError) {
         let fields = ContractNames("an identifier field of the normalised returns", IdentifierColumn.allCases.map(\.rawValue))
         for rule in deterministic {

@@ -23,8 +23,8 @@ func joinSpellsAcrossQuarters(_ rows: ReceivedRows, run: inout DedupeRun) -> Spe
         return identifierHash(l.bytes(rows.row(g).ownId), seed: l.partnerSeed)
     }
     // Source persons are numbered, and their pseudonyms made, on a worker
-    // while this thread finds the spells (numbering alone had left the
-    // second core idle, and so had the spells, until it started first).
+    // while this thread finds the spells: each alone leaves the second core
+    // idle, so the numbering starts first.
     let members = numberSourcePersons(rows, memberKeys: memberKeys, pseudonyms: run.pseudonyms, onWorker: jobs > 1)
     let spellOf = spellWinners(rows, keys: keys)
     // An event's id is keyed on its spell's winning row. Every winner's id is

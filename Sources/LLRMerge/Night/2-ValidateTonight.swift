@@ -27,11 +27,11 @@ extension MergeNight {
     /// gone from the state or damaged (deleted by hand, a full disk, a
     /// restore stopped halfway) is made again from the inbox when its bytes
     /// are still there, and named in the report when they are not:
-    /// rebuilding without it had dropped its rows from the dataset,
-    /// silently, with exit 0, or part of them with a warning. Every byte is
-    /// checked against its CRC, on the workers: about 0.3 GB of cache at 1M
-    /// rows, where damage found only when the rows were read had left part
-    /// of a return in the dataset. Returns the files to make again.
+    /// rebuilding without it would drop its rows from the dataset, silently.
+    /// Every byte is checked against its CRC before the night, on the
+    /// workers (about 0.3 GB of cache at 1M rows): damage found only as the
+    /// rows are read would leave part of a return in the dataset. Returns
+    /// the files to make again.
     private func findDamagedCache() -> [Int] {
         let read = known.filter(\.wasRead)
         let found = concurrentMap(read.count, jobs: options.jobs) { [cache] i in cacheProblem(cache + "/" + returnStem(read[i].fileName)) }
