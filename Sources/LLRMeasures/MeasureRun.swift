@@ -11,14 +11,21 @@ public struct MeasureRun: Sendable {
         self.catalogue = catalogue; self.contract = contract; self.totalCode = totalCode
     }
 
-    public func compute(eventsPath: String, quarters: [FinancialQuarter], jobs: Int) throws(MeasureFailure) -> (MeasureResult, MeasureEvents) {
+    /// `received`: the returns that came, as "PARTNER|2024-25_Q1", so that
+    /// an authority's figure is left empty, with the reason, for a quarter
+    /// its council sent nothing for; nil when not known.
+    public func compute(eventsPath: String, quarters: [FinancialQuarter], received: Set<String>? = nil,
+                        jobs: Int) throws(MeasureFailure) -> (MeasureResult, MeasureEvents) {
         let events = try MeasureEvents.read(path: eventsPath, contract: contract)
-        return (compute(events, quarters: quarters, jobs: jobs), events)
+        return (compute(events, quarters: quarters, received: received, jobs: jobs), events)
     }
 
-    public func compute(_ events: MeasureEvents, quarters: [FinancialQuarter], jobs: Int) -> MeasureResult {
-        MeasureEngine(catalogue: catalogue, events: events, quarters: quarters, population: contract.mappings.population, totalCode: totalCode)
-            .compute(jobs: jobs)
+    public func compute(_ events: MeasureEvents, quarters: [FinancialQuarter], received: Set<String>? = nil, jobs: Int) -> MeasureResult {
+        var engine = MeasureEngine(catalogue: catalogue, events: events, quarters: quarters, population: contract.mappings.population,
+                                   totalCode: totalCode)
+        engine.received = received
+        for p in contract.registry.partners { if let a = p.area { engine.areaPartners[a] = (p.code, p.family) } }
+        return engine.compute(jobs: jobs)
     }
 
     /// `measures.csv.gz` in `folder`, `published/measures.csv` suppressed,

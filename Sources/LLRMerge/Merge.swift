@@ -212,7 +212,8 @@ func writeMeasures(_ result: MergeResult, events: MeasureEvents, staging: Stagin
     let quarters = Array(Set(result.quality.filter { !$0.file.isEmpty }.map(\.quarter))).sorted()
     let run = MeasureRun(catalogue: catalogue, contract: pipelines, totalCode: settings.totalCode)
     // One core: the other tasks of this stage take the other workers.
-    var measured = run.compute(events, quarters: quarters, jobs: 1)
+    let received = Set(result.quality.filter { $0.hasCounts }.map { $0.partner + "|" + $0.quarter.fileToken })
+    var measured = run.compute(events, quarters: quarters, received: received, jobs: 1)
     history.value.mark(&measured.figures)
     try run.write(measured, events: events, quarters: quarters, to: staging.dir, suppressMinimum: settings.suppressMinimum,
                   suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker, background: jobs > 1)

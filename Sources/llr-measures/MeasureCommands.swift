@@ -46,10 +46,11 @@ struct ComputeMeasures: ParsableCommand {
     func run() throws {
         let contract = try catalogue.load()
         let chosen = try quarterList()
+        let received = quarters == nil ? try Self.returns(inQualityOf: dataset).received : nil
         let run = MeasureRun(catalogue: contract.measures, contract: contract.pipelines, totalCode: contract.settings.totalCode)
         let result: MeasureResult
         do {
-            let (computed, events) = try run.compute(eventsPath: dataset + "/events.csv.gz", quarters: chosen, jobs: jobs)
+            let (computed, events) = try run.compute(eventsPath: dataset + "/events.csv.gz", quarters: chosen, received: received, jobs: jobs)
             result = computed
             try run.write(result, events: events, quarters: chosen, to: dataset, suppressMinimum: contract.settings.suppressMinimum,
                           suppressMaximum: contract.settings.suppressMaximum, marker: contract.settings.suppressionMarker)
@@ -67,18 +68,25 @@ struct ComputeMeasures: ParsableCommand {
     }
 
     /// The quarters quality.csv.gz has a return for.
-    static func quarters(inQualityOf dataset: String) throws -> [FinancialQuarter] {
-        var found = Set<FinancialQuarter>()
+    static func quarters(inQualityOf dataset: String) throws -> [FinancialQuarter] { try returns(inQualityOf: dataset).quarters }
+
+    /// The quarters quality.csv.gz has a return for, and the returns whose
+    /// rows are in the dataset ("PARTNER|2024-25_Q1"), as the merge counts them.
+    static func returns(inQualityOf dataset: String) throws -> (quarters: [FinancialQuarter], received: Set<String>) {
+        var found = Set<FinancialQuarter>(), received = Set<String>()
         var columns: [Int] = []
-        let problem = CSVFileRows.read(path: dataset + "/quality.csv.gz", header: { columns = CSVFileRows.columns($0, ["financial_year", "quarter", "file"]) }) { row in
+        let needed = ["financial_year", "quarter", "file", "partner", "return_status"]
+        let problem = CSVFileRows.read(path: dataset + "/quality.csv.gz", header: { columns = CSVFileRows.columns($0, needed) }) { row in
             guard !columns.contains(-1), row.storedCount > columns.max()!, row.cell(columns[2]).count > 0 else { return }
-            let fy = String(decoding: row.cell(columns[0]), as: UTF8.self), q = String(decoding: row.cell(columns[1]), as: UTF8.self)
-            if let quarter = FinancialQuarter(fy + "_" + q) { found.insert(quarter) }
+            func text(_ k: Int) -> String { String(decoding: row.cell(columns[k]), as: UTF8.self) }
+            guard let quarter = FinancialQuarter(text(0) + "_" + text(1)) else { return }
+            found.insert(quarter)
+            if !["unreadable", QualityRow.leftOutTonight].contains(text(4)) { received.insert(text(3) + "|" + quarter.fileToken) }
         }
         if problem != nil || found.isEmpty {
             throw CommandFailure("\(dataset)/quality.csv.gz names no quarter with a return (llr-dedupe writes none): give --quarters 2024-25_Q1,…")
         }
-        return found.sorted()
+        return (found.sorted(), received)
     }
 }
 

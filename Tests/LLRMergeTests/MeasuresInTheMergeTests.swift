@@ -125,4 +125,22 @@ struct MeasuresInTheMergeTests {
         let priorities = Set(mergeContract.measures.measures.map(\.priority)).count
         #expect(pages >= priorities + 1, "\(pages) pages for \(priorities) priorities and the summary")
     }
+
+    /// A quarter an authority's council sent nothing for gives that
+    /// authority's council measures no value, with the reason, not 0; the
+    /// LLR total says what it lacks.
+    @Test func aMissingCouncilReturnLeavesItsAreaEmptyWithTheReason() throws {
+        let out = tempDir() + "/out"
+        let r = try merge(try inbox { !$0.hasPrefix("RCC_council_2024-25_Q2") }, out: out)
+        let q2 = FinancialQuarter("2024-25_Q2")!
+        let rutland = try #require(r.measures.first { $0.measure == "CONTACTS" && $0.quarter == q2 && $0.area == "E06000017" })
+        #expect(rutland.value == nil && rutland.numerator == nil && rutland.note == "no council return from RCC for 2024-25 Q2")
+        let llr = try #require(r.measures.first { $0.measure == "CONTACTS" && $0.quarter == q2 && $0.isTotal })
+        #expect(llr.value != nil && llr.note.contains("without: no council return from RCC"))
+        // Police-only and any-agency measures still count Rutland's events.
+        #expect(r.measures.first { $0.measure == "MISSING_EPISODES" && $0.quarter == q2 && $0.area == "E06000017" }?.value != nil)
+        let run = try runTool("llr-measures", ["compute", "--dataset", out])
+        #expect(run.status == 0)
+        #expect(table(out + "/measures.csv.gz").first { $0["measure"] == "CONTACTS" && $0["quarter"] == "Q2" && $0["area"] == "E06000017" }?["value"] == "")
+    }
 }

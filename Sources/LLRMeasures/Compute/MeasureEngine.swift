@@ -8,10 +8,29 @@ public struct MeasureEngine: Sendable {
     public let quarters: [FinancialQuarter]
     public let population: [String: Int]
     public let totalCode: String
+    /// The returns received, as "PARTNER|2024-25_Q1"; nil when not known
+    /// (then no figure is left empty for a missing return).
+    public var received: Set<String>?
+    /// Each area's own partner (a council), by area code, with its family.
+    public var areaPartners: [String: (code: String, family: String)] = [:]
 
     public init(catalogue: MeasureCatalogue, events: MeasureEvents, quarters: [FinancialQuarter], population: [String: Int], totalCode: String) {
         self.catalogue = catalogue; self.events = events; self.quarters = quarters.sorted()
         self.population = population; self.totalCode = totalCode
+    }
+
+    /// The families whose events a measure counts, through the measure it takes its numerator from.
+    func families(_ m: MeasureDefinition) -> [String] {
+        if let k = m.events { return k.families }
+        return m.numerator.flatMap { catalogue.measure($0) }.map(families) ?? []
+    }
+
+    /// Why an area's figure cannot be given for a quarter: its own partner,
+    /// whose events the measure counts, sent no return for it.
+    func missingReturn(_ m: MeasureDefinition, area: String, _ q: FinancialQuarter) -> String? {
+        guard let received, let own = areaPartners[area], families(m).contains(own.family),
+              !received.contains(own.code + "|" + q.fileToken) else { return nil }
+        return "no \(own.family) return from \(own.code) for \(q)"
     }
 
     /// Each measure on a worker of its own; the figures in catalogue order.
@@ -51,6 +70,11 @@ public struct MeasureEngine: Sendable {
                 let code = a == Self.total ? totalCode : events.areaCodes[Int(a)]
                 var f = MeasureFigure(measure: m.code, quarter: q, area: code, isTotal: a == Self.total, unit: m.unit, polarity: m.polarity)
                 f.historyFrom = history
+                if a != Self.total, let why = missingReturn(m, area: code, q) {
+                    f.note = why
+                    out.append(f)
+                    continue
+                }
                 let n = numerators[Int32(qi)]?[a] ?? 0
                 f.numerator = n
                 switch m.denominator {
@@ -62,6 +86,10 @@ public struct MeasureEngine: Sendable {
                     let den = counted[d]?.numerators[Int32(qi)]?[a] ?? 0
                     f.denominator = den
                     if den > 0 { f.value = Double(n) * 100 / Double(den) } else { f.note = "no \(d) in the quarter" }
+                }
+                if a == Self.total {
+                    let missing = areaPartners.keys.sorted().compactMap { missingReturn(m, area: $0, q) }
+                    if !missing.isEmpty { f.note = ([f.note] + ["without: " + missing.joined(separator: "; ")]).filter { !$0.isEmpty }.joined(separator: "; ") }
                 }
                 out.append(f)
             }
