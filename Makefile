@@ -43,7 +43,7 @@ run: build
 	@$(RELEASE_BIN)/llr-merge --inbox SampleData/returns --out out --as-of 2024-10-31 --demo-key
 	@echo; echo "Linkage quality against the sample's truth:"
 	@$(RELEASE_BIN)/llr-dedupe score --truth SampleData/truth/records.csv out/lineage.csv.gz
-	@echo; echo "Open out/run-report.html in a browser. Analysts: out/published/ (CSV) or out/llr.sqlite."
+	@echo; echo "Open out/run-report.html in a browser; the board's pack is out/board-pack.html. Analysts: out/published/ (CSV) or out/llr.sqlite."
 
 # Regenerates SampleData/ (commit the result; a test checks they match).
 sample-data: build
