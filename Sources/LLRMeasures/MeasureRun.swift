@@ -28,9 +28,11 @@ public struct MeasureRun: Sendable {
         return engine.compute(jobs: jobs)
     }
 
-    /// `measures.csv.gz` in `folder`, `published/measures.csv` suppressed,
-    /// `restricted/measure_members.csv.gz`.
-    public func write(_ result: MeasureResult, events: MeasureEvents, quarters: [FinancialQuarter], to folder: String,
+    /// Every output of the measures in `folder`: `measures.csv.gz`,
+    /// `restricted/measure_members.csv.gz` and `board-pack.html` in full;
+    /// `published/measures.csv` and `published/board-pack.html` with the
+    /// small counts withheld (one suppression serves both).
+    public func write(_ result: MeasureResult, events: MeasureEvents, quarters: [FinancialQuarter], to folder: String, totalName: String,
                       suppressMinimum: Int, suppressMaximum: Int, marker: String, background: Bool = true) throws(OutputError) {
         try makeDirectories(folder + "/published")
         try makeDirectories(folder + "/restricted")
@@ -40,14 +42,7 @@ public struct MeasureRun: Sendable {
         try MeasureTables.writeMembers(result, catalogue: catalogue, events: events, quarters: quarters.sorted(),
                                        notKnownCode: contract.mappings.notKnownCode, to: folder + "/restricted/measure_members.csv.gz",
                                        background: background)
-    }
-
-    /// `board-pack.html` (every figure) and `published/board-pack.html`
-    /// (small counts withheld) in `folder`.
-    public func writePacks(_ result: MeasureResult, to folder: String, totalName: String,
-                           suppressMinimum: Int, suppressMaximum: Int, marker: String) throws(OutputError) {
         let areas = [(totalCode, totalName)] + contract.mappings.laNames.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        let suppression = MeasureSuppression(result.figures, minimum: suppressMinimum, maximum: suppressMaximum, marker: marker)
         for (path, s) in [(folder + "/board-pack.html", nil), (folder + "/published/board-pack.html", suppression)] {
             let out = try AtomicOutputFile(path: path)
             try out.write(BoardPack(catalogue: catalogue, figures: result.figures, areas: areas, suppression: s).render())

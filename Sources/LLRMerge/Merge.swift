@@ -215,10 +215,9 @@ func writeMeasures(_ result: MergeResult, events: MeasureEvents, staging: Stagin
     let received = Set(result.quality.filter { $0.hasCounts }.map { $0.partner + "|" + $0.quarter.fileToken })
     var measured = run.compute(events, quarters: quarters, received: received, jobs: 1)
     history.value.mark(&measured.figures)
-    try run.write(measured, events: events, quarters: quarters, to: staging.dir, suppressMinimum: settings.suppressMinimum,
-                  suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker, background: jobs > 1)
-    try run.writePacks(measured, to: staging.dir, totalName: settings.totalName, suppressMinimum: settings.suppressMinimum,
-                       suppressMaximum: settings.suppressMaximum, marker: settings.suppressionMarker)
+    try run.write(measured, events: events, quarters: quarters, to: staging.dir, totalName: settings.totalName,
+                  suppressMinimum: settings.suppressMinimum, suppressMaximum: settings.suppressMaximum,
+                  marker: settings.suppressionMarker, background: jobs > 1)
     return measured
 }
 

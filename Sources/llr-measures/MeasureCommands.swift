@@ -52,10 +52,9 @@ struct ComputeMeasures: ParsableCommand {
         do {
             let (computed, events) = try run.compute(eventsPath: dataset + "/events.csv.gz", quarters: chosen, received: received, jobs: jobs)
             result = computed
-            try run.write(result, events: events, quarters: chosen, to: dataset, suppressMinimum: contract.settings.suppressMinimum,
-                          suppressMaximum: contract.settings.suppressMaximum, marker: contract.settings.suppressionMarker)
-            try run.writePacks(result, to: dataset, totalName: contract.settings.totalName, suppressMinimum: contract.settings.suppressMinimum,
-                               suppressMaximum: contract.settings.suppressMaximum, marker: contract.settings.suppressionMarker)
+            try run.write(result, events: events, quarters: chosen, to: dataset, totalName: contract.settings.totalName,
+                          suppressMinimum: contract.settings.suppressMinimum, suppressMaximum: contract.settings.suppressMaximum,
+                          marker: contract.settings.suppressionMarker)
         } catch let e as MeasureFailure { throw CommandFailure(e.description) } catch { throw CommandFailure("writing the measures failed: \(error)") }
         for p in Set(result.problems).sorted() { writeStandardError("llr-measures: \(p)\n") }
         print("\(contract.measures.measures.count) measures × \(chosen.count) quarters: \(result.figures.count) figures in \(dataset)/measures.csv.gz, "

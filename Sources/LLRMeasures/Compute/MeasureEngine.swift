@@ -100,11 +100,11 @@ public struct MeasureEngine: Sendable {
     /// The same area's value in the quarter before, and the direction of travel.
     func fillPrevious(_ figures: inout [MeasureFigure]) {
         var index: [String: Int] = [:]
-        for (i, f) in figures.enumerated() { index["\(f.measure)|\(f.area)|\(f.quarter.fileToken)"] = i }
+        for (i, f) in figures.enumerated() { index[f.key] = i }
         for i in figures.indices {
             let f = figures[i]
             guard let qi = quarters.firstIndex(of: f.quarter), qi > 0,
-                  let j = index["\(f.measure)|\(f.area)|\(quarters[qi - 1].fileToken)"], let before = figures[j].value else { continue }
+                  let j = index[f.key(in: quarters[qi - 1])], let before = figures[j].value else { continue }
             figures[i].previousValue = before
             guard let now = f.value else { continue }
             let change = now > before + 1e-9 ? 1 : now < before - 1e-9 ? -1 : 0

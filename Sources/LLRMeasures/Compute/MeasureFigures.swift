@@ -26,6 +26,13 @@ public struct MeasureFigure: Sendable, Equatable {
     public var firstPublished: Double?
 }
 
+extension MeasureFigure {
+    /// The same measure and area in quarter `q` ("CONTACTS|2024-25_Q1|LLR"),
+    /// to find a figure among the others (and in the state's history).
+    func key(in q: FinancialQuarter) -> String { "\(measure)|\(q.fileToken)|\(area)" }
+    var key: String { key(in: quarter) }
+}
+
 /// An event behind a figure's numerator (restricted: it names the child).
 public struct MeasureMember: Sendable, Equatable {
     public var measure: Int32

@@ -35,10 +35,10 @@ public struct MeasureSuppression: Sendable {
             }
         }
         var index: [String: Int] = [:]
-        for (i, f) in figures.enumerated() { index["\(f.measure)|\(f.area)|\(f.quarter.fileToken)"] = i }
+        for (i, f) in figures.enumerated() { index[f.key] = i }
         withheldBefore = figures.map { f in
             let before = FinancialQuarter(containing: CivilDate(dayNumber: f.quarter.firstDay.dayNumber - 1))
-            return index["\(f.measure)|\(f.area)|\(before.fileToken)"].map { withheld[$0] } ?? false
+            return index[f.key(in: before)].map { withheld[$0] } ?? false
         }
         self.withheld = withheld
     }

@@ -9,8 +9,6 @@ public struct PublishedMeasures: Sendable {
 
     public init() {}
 
-    static func key(_ f: MeasureFigure) -> String { "\(f.measure)|\(f.quarter.fileToken)|\(f.area)" }
-
     /// The state's file; none yet is an empty history.
     public static func read(path: String) throws(MeasureFailure) -> PublishedMeasures {
         var out = PublishedMeasures()
@@ -28,7 +26,7 @@ public struct PublishedMeasures: Sendable {
     /// adds tonight's new figures to the history.
     public mutating func mark(_ figures: inout [MeasureFigure]) {
         for i in figures.indices {
-            let k = Self.key(figures[i]), now = MeasureTables.text(figures[i].value, figures[i].unit)
+            let k = figures[i].key, now = MeasureTables.text(figures[i].value, figures[i].unit)
             guard let before = first[k] else { first[k] = now; continue }
             if before != now {
                 figures[i].revised = true

@@ -71,10 +71,10 @@ public enum LinkageTruth {
     /// largest gap first.
     public static func gaps(_ computed: [MeasureFigure], _ truth: [MeasureFigure]) -> [(figure: MeasureFigure, truth: Int, gap: Int)] {
         var byKey: [String: MeasureFigure] = [:]
-        for f in truth { byKey["\(f.measure)|\(f.quarter.fileToken)|\(f.area)"] = f }
+        for f in truth { byKey[f.key] = f }
         var out: [(MeasureFigure, Int, Int)] = []
         for f in computed {
-            guard let t = byKey["\(f.measure)|\(f.quarter.fileToken)|\(f.area)"], let n = f.numerator, let tn = t.numerator, n != tn else { continue }
+            guard let t = byKey[f.key], let n = f.numerator, let tn = t.numerator, n != tn else { continue }
             out.append((f, tn, n - tn))
         }
         return out.sorted { (abs($0.2), $0.0.measure) > (abs($1.2), $1.0.measure) }
