@@ -76,6 +76,8 @@ func keepersOfEarlierIds(_ holdings: [UInt64]) -> [(id: Int, cluster: Int)] {
 /// What became of a source row, as the lineage says (contract §4).
 public enum RowStatus: String, Sendable, CaseIterable {
     case kept, merged, duplicate, superseded, rejected
+    /// An accepted row that is not an event (a commentary return's), kept as it came.
+    case statement
 }
 
 /// Spec §5 in order over normalised returns: exact duplicates (from the

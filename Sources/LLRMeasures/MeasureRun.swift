@@ -28,12 +28,19 @@ public struct MeasureRun: Sendable {
         return engine.compute(jobs: jobs)
     }
 
+    /// The partners' commentary with each figure that disagrees with their records.
+    public func reconcile(_ rows: [CommentaryRow], figures: [MeasureFigure]) -> PackCommentary {
+        let gaps = Reconciliation(catalogue: catalogue, registry: contract.registry, totalCode: totalCode).discrepancies(rows, figures: figures)
+        return PackCommentary(rows: rows, discrepancies: gaps, partnerMeasures: catalogue.partnerMeasures)
+    }
+
     /// Every output of the measures in `folder`: `measures.csv.gz`,
     /// `restricted/measure_members.csv.gz` and `board-pack.html` in full;
     /// `published/measures.csv` and `published/board-pack.html` with the
     /// small counts withheld (one suppression serves both).
     public func write(_ result: MeasureResult, events: MeasureEvents, quarters: [FinancialQuarter], to folder: String, totalName: String,
-                      suppressMinimum: Int, suppressMaximum: Int, marker: String, background: Bool = true) throws(OutputError) {
+                      suppressMinimum: Int, suppressMaximum: Int, marker: String, commentary: PackCommentary = PackCommentary(),
+                      background: Bool = true) throws(OutputError) {
         try makeDirectories(folder + "/published")
         try makeDirectories(folder + "/restricted")
         try MeasureTables.write(result.figures, to: folder + "/measures.csv.gz", gzip: true, suppression: nil)
@@ -45,7 +52,7 @@ public struct MeasureRun: Sendable {
         let areas = [(totalCode, totalName)] + contract.mappings.laNames.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         for (path, s) in [(folder + "/board-pack.html", nil), (folder + "/published/board-pack.html", suppression)] {
             let out = try AtomicOutputFile(path: path)
-            try out.write(BoardPack(catalogue: catalogue, figures: result.figures, areas: areas, suppression: s).render())
+            try out.write(BoardPack(catalogue: catalogue, figures: result.figures, areas: areas, suppression: s, commentary: commentary).render())
             try out.commit()
         }
     }

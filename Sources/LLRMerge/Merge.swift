@@ -53,6 +53,8 @@ public struct MergeResult: Sendable {
     /// Each measure's code and title, in the catalogue's order.
     public var measureTitles: [(code: String, title: String)] = []
     public var measureProblems: [String] = []
+    /// Partners' own figures that disagree with their records (contract §8).
+    public var discrepancies: [Discrepancy] = []
     /// Finding codes over the returns in the dataset, most frequent first.
     public var topFindings: [(code: String, count: Int)] = []
     public var seconds: [(String, Double)] = []
@@ -115,7 +117,7 @@ public func runMerge(_ options: MergeOptions, contract: MergeContract,
 /// lineage and the links in side files beside the others) while the
 /// indicators are counted; its small tables follow. Returns the indicators.
 func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines, settings: MergeSettings, measures: MeasureCatalogue,
-                  history: Locked<PublishedMeasures>, cache: String, jobs: Int, logger: Logger) throws(MergeFailure)
+                  history: Locked<PublishedMeasures>, commentary: [CommentaryRow], cache: String, jobs: Int, logger: Logger) throws(MergeFailure)
     -> (indicators: [IndicatorRow], measures: MeasureResult) {
     try makeFolders(staging.path("published"), staging.path("rejects"))
     let hasData = result.dedupe != nil
@@ -162,6 +164,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
         ("indicators, measures, quality and the published extract", {
             try writeQuality(result.quality, to: staging.path("quality.csv.gz"), gzip: true)
             try writeQuality(result.quality, to: staging.path("published/quality.csv"), gzip: false)
+            try CommentaryTable.write(commentary, to: staging.path("commentary.csv.gz"))
             guard hasData else { return }
             // The indicators and the measures read the events in one pass.
             var events = MeasureEventsBuilder(contract: pipelines)
@@ -175,7 +178,7 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
                                 suppression: Suppression(rows, settings: settings), gzip: false)
             try writePublishedReadme(staging.path("published/README.md"), settings: settings, mappings: pipelines.mappings)
             measured.value = try writeMeasures(result, events: try events.finish(path: eventsPath), staging: staging, pipelines: pipelines,
-                                               settings: settings, catalogue: measures, history: history, jobs: jobs)
+                                               settings: settings, catalogue: measures, history: history, commentary: commentary, jobs: jobs)
         }),
         ("rejects", {
             for o in result.processedTonight where o.report != nil {
@@ -208,16 +211,18 @@ func writeDataset(_ result: MergeResult, staging: Staging, pipelines: Pipelines,
 /// was received for: `measures.csv.gz`, `published/measures.csv` and
 /// `restricted/measure_members.csv.gz`.
 func writeMeasures(_ result: MergeResult, events: MeasureEvents, staging: Staging, pipelines: Pipelines, settings: MergeSettings,
-                   catalogue: MeasureCatalogue, history: Locked<PublishedMeasures>, jobs: Int) throws -> MeasureResult {
+                   catalogue: MeasureCatalogue, history: Locked<PublishedMeasures>, commentary: [CommentaryRow], jobs: Int) throws -> MeasureResult {
     let quarters = Array(Set(result.quality.filter { !$0.file.isEmpty }.map(\.quarter))).sorted()
     let run = MeasureRun(catalogue: catalogue, contract: pipelines, totalCode: settings.totalCode)
     // One core: the other tasks of this stage take the other workers.
     let received = Set(result.quality.filter { $0.hasCounts }.map { $0.partner + "|" + $0.quarter.fileToken })
     var measured = run.compute(events, quarters: quarters, received: received, jobs: 1)
     history.value.mark(&measured.figures)
+    let said = run.reconcile(commentary, figures: measured.figures)
+    measured.discrepancies = said.discrepancies
     try run.write(measured, events: events, quarters: quarters, to: staging.dir, totalName: settings.totalName,
                   suppressMinimum: settings.suppressMinimum, suppressMaximum: settings.suppressMaximum,
-                  marker: settings.suppressionMarker, background: jobs > 1)
+                  marker: settings.suppressionMarker, commentary: said, background: jobs > 1)
     return measured
 }
 

@@ -35,7 +35,14 @@ public func normaliseReturn(path: String, pipelines: Pipelines, options: Validat
     var opts = options
     opts.rejectsPath = outDir + "/" + stem + ".rejects.csv.gz"
     var partner = options.partner.flatMap { pipelines.registry.resolve($0)?.code }
-    if partner == nil, case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) { partner = name.partner }
+    var family: String?
+    if case .success(let name) = ReturnFileName.parse(baseName(path), registry: pipelines.registry) {
+        if partner == nil { partner = name.partner }
+        if partner == name.partner { family = name.family }
+    }
+    if let schema = family.flatMap({ pipelines.families[$0] }), !schema.producesEvents {
+        return normaliseStatements(path: path, schema: schema, pipelines: pipelines, options: options, outDir: outDir)
+    }
     do {
         let normaliser = try EventNormaliser(pipelines: pipelines, partner: partner ?? "", sourceFile: baseName(path), eventsPath: events, identifiersPath: ids, level: level,
                                               background: background)

@@ -27,7 +27,21 @@ public struct SynthSettings: Sendable {
         public var surnames: [String]
     }
 
+    /// A row of a synthetic commentary return (contract §8). With `countOf`,
+    /// the value is the partner's own count of those events planned in the
+    /// last quarter, plus `plus` (a figure that disagrees with its records).
+    public struct CommentaryLine: Sendable {
+        public var measure: String
+        public var countOf: String?
+        public var plus = 0
+        public var value: String = "", numerator: String = "", denominator: String = ""
+        public var commentary: String
+        public var action: String
+    }
+
     public var localAuthorities: [LocalAuthority]
+    /// Partner → its commentary rows, written for the last quarter.
+    public var commentary: [(partner: String, lines: [CommentaryLine])] = []
     public var spellDays: [String: Int]
     public var councilRecordsPoliceMissing: Double
     public var lacInitialAssessments: Double
@@ -65,7 +79,8 @@ public struct SynthSettings: Sendable {
         let lacReviews = try v.double("lacReviewsPerYear") ?? 0
         let longOpen = try v.double("longOpenPlans") ?? 0
         if !(0...1).contains(longOpen) { throw v.error("longOpenPlans", "longOpenPlans is a share from 0 to 1") }
-        try v.finish(allowed: ["localAuthorities", "spells", "councilRecordsPoliceMissing", "lacInitialAssessments", "lacReviewsPerYear", "longOpenPlans"])
+        let commentary = try readCommentary(&v, file: volumesName)
+        try v.finish(allowed: ["localAuthorities", "spells", "councilRecordsPoliceMissing", "lacInitialAssessments", "lacReviewsPerYear", "longOpenPlans", "commentary"])
 
         var n = try StrictMap(StrictMap.loadRoot(path: pipelines + "/" + namesName, displayName: namesName), file: namesName, what: "synth names")
         var groups: [Group] = []
@@ -110,8 +125,31 @@ public struct SynthSettings: Sendable {
             throw PipelineError(file: namesName, line: 1, "no group shares for \(la.code) (\(la.name))")
         }
         return SynthSettings(
-            localAuthorities: las, spellDays: spells, councilRecordsPoliceMissing: mirror, lacInitialAssessments: lacInitial,
+            localAuthorities: las, commentary: commentary, spellDays: spells, councilRecordsPoliceMissing: mirror, lacInitialAssessments: lacInitial,
             lacReviewsPerYear: lacReviews, longOpenPlans: longOpen, groups: groups, notStated: notStated, notStatedShare: notStatedShare,
             shares: shares, variants: variants)
+    }
+
+    /// `commentary: {PARTNER: [{measure, countOf, plus, value, numerator, denominator, commentary, action}]}`.
+    static func readCommentary(_ v: inout StrictMap, file: String) throws(PipelineError) -> [(partner: String, lines: [CommentaryLine])] {
+        guard var cm = try v.map("commentary") else { return [] }
+        var out: [(partner: String, lines: [CommentaryLine])] = []
+        for partner in cm.keys {
+            var lines: [CommentaryLine] = []
+            for node in try cm.list(partner) ?? [] {
+                var m = try StrictMap(node, file: file, what: "a commentary row")
+                var line = CommentaryLine(measure: try m.requiredString("measure"), countOf: try m.string("countOf"), commentary: try m.string("commentary") ?? "",
+                                          action: try m.string("action") ?? "")
+                line.plus = try m.int("plus") ?? 0
+                line.value = try m.string("value") ?? ""
+                line.numerator = try m.string("numerator") ?? ""
+                line.denominator = try m.string("denominator") ?? ""
+                try m.finish(allowed: ["measure", "countOf", "plus", "value", "numerator", "denominator", "commentary", "action"])
+                lines.append(line)
+            }
+            out.append((partner, lines))
+        }
+        try cm.finish()
+        return out
     }
 }

@@ -79,6 +79,8 @@ public final class SyntheticReturns {
     /// Planned rows not yet handed to the renderer.
     var batch: [RowPlan] = []
     var planned = 0
+    /// "PARTNER|TYPE" → events of that type planned this quarter, for the commentary's own figures.
+    var plannedEvents: [String: Int] = [:]
 
     public init(pipelines: Pipelines, settings: SynthSettings, options: SynthOptions) {
         self.pipelines = pipelines
@@ -100,7 +102,9 @@ public final class SyntheticReturns {
         for (i, q) in options.quarters.sorted().enumerated() {
             try writeQuarter(q, first: i == 0)
         }
-        return try renderer.finish()
+        let summary = try renderer.finish()
+        try writeCommentary()
+        return summary
     }
 
     /// Queues a row for the renderer, with its own seed.
@@ -120,6 +124,7 @@ public final class SyntheticReturns {
 
     func writeQuarter(_ q: FinancialQuarter, first: Bool) throws {
         quarter = q
+        plannedEvents = [:]
         var resubmit: Set<String> = []
         for p in pipelines.registry.partners where options.resubmissions && derivedChance(0.25, p.code, q) { resubmit.insert(p.code) }
         try renderer.openQuarter(q, resubmit: resubmit)
@@ -157,6 +162,26 @@ public final class SyntheticReturns {
     func nextSerial() -> Int { serial += 1; return serial }
     func nextEvent() -> Int { eventSerial += 1; return eventSerial }
 
+    /// The commentary returns of volumes.yaml for the last quarter, in the
+    /// columns of the family any partner may send whose rows are not events.
+    func writeCommentary() throws {
+        guard !settings.commentary.isEmpty else { return }
+        guard let schema = pipelines.families.values.first(where: { $0.anyPartner && !$0.producesEvents }) else {
+            throw SynthError("volumes.yaml has commentary, and Pipelines/families/ has no family any partner sends whose rows are not events")
+        }
+        for (partner, lines) in settings.commentary {
+            let name = ReturnFileName(partner: partner, family: schema.name, quarter: quarter)
+            let out = try CSVOutput(path: options.out + "/returns/" + name.conventional, header: schema.fields.map(\.name), escapeFormulas: false, level: 1)
+            for line in lines {
+                let own = line.countOf.map { String((plannedEvents[partner + "|" + $0] ?? 0) + line.plus) }
+                let cells = ["measure": line.measure, "value": own ?? line.value, "numerator": own ?? line.numerator, "denominator": line.denominator,
+                             "commentary": line.commentary, "action": line.action]
+                try out.writeRow { r in for f in schema.fields { r.add(cells[schema.roles.first { $0.value == f.name }?.key ?? ""] ?? "") } }
+            }
+            try out.commit()
+        }
+    }
+
     // MARK: Events
 
     func event(partner: String, type: String, la: Int) throws {
@@ -166,6 +191,7 @@ public final class SyntheticReturns {
             return
         }
         let day = randomDay()
+        plannedEvents[partner + "|" + type, default: 0] += 1
         let child: Int
         if type == "MISSING_EPISODE" {
             child = population.pickMissing(la: la, &rng)

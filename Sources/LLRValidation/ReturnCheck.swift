@@ -45,11 +45,12 @@ public struct ValidationReport: Sendable {
 /// file name; a name that breaks the convention is a finding that says
 /// what to rename it.
 private func identifyReturn(_ file: String, pipelines: Pipelines, options: ValidationOptions, collector: FindingCollector)
-    -> (partner: Partner?, quarter: FinancialQuarter?, version: Int, conventional: String?) {
+    -> (partner: Partner?, family: String?, quarter: FinancialQuarter?, version: Int, conventional: String?) {
     let catalog = pipelines.catalog
     var partner: Partner?
     var quarter = options.period
     var version = 1
+    var family: String?
     var overrideProblem: String?
     if let p = options.partner {
         partner = pipelines.registry.resolve(p)
@@ -61,6 +62,8 @@ private func identifyReturn(_ file: String, pipelines: Pipelines, options: Valid
         if partner == nil { partner = pipelines.registry.partner(code: name.partner) }
         if quarter == nil { quarter = name.quarter }
         version = name.version
+        // The name says which of the partner's families it is (its own, or a shared one such as commentary).
+        if partner?.code == name.partner { family = name.family }
     case .failure(let problem):
         let what = problem.message(registry: pipelines.registry)
         if let partner, let quarter {
@@ -79,7 +82,7 @@ private func identifyReturn(_ file: String, pipelines: Pipelines, options: Valid
         collector.add(.filenameError, .error) { Finding(code: .filenameError, severity: .error, message: overrideProblem) }
     }
 
-    return (partner, quarter, version, conventional)
+    return (partner, family ?? partner?.family, quarter, version, conventional)
 }
 
 /// Validates one return file end to end: its name, its bytes, its CSV, its
@@ -96,13 +99,13 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
     let file = baseName(path)
     let catalog = pipelines.catalog
 
-    let (partner, quarter, version, conventional) = identifyReturn(file, pipelines: pipelines, options: options, collector: collector)
+    let (partner, family, quarter, version, conventional) = identifyReturn(file, pipelines: pipelines, options: options, collector: collector)
 
     var stats = ValidationStats()
     // Named in the report only once written: a report saying "rejected rows
     // written to" a file that could not be made sends the partner looking for it.
     var rejectsWritten: String?
-    let schema = partner.flatMap { pipelines.families[$0.family] }
+    let schema = family.flatMap { pipelines.families[$0] }
     var familyName = schema?.name
     func fileProblem(_ p: SourceProblem, after lines: Int? = nil) {
         let sev = catalog.severity(p.kind.code)
@@ -120,7 +123,7 @@ public func validateReturn(path: String, pipelines: Pipelines, options: Validati
         // Returns run ~110 bytes a row, and gzip shrinks them about 3.5 times.
         let estimate = stream.encoding == .gzip ? stream.fileBytes / 32 : stream.fileBytes / 110
         let validator = ReturnValidator(
-            pipelines: pipelines, schema: schema, quarter: quarter, asOf: asOf, collector: collector,
+            pipelines: pipelines, schema: schema, quarter: quarter, partner: partner?.code, asOf: asOf, collector: collector,
             reader: reader, rejectsPath: options.rejectsPath, expectedRows: Int(min(max(estimate, 4096), 1 << 25)))
         validator.onAcceptedRow = acceptedRows
         validator.onDuplicateRow = duplicateRows

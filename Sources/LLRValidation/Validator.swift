@@ -82,6 +82,8 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
     unowned let reader: CSVRecordReader
     private(set) var schema: FamilySchema?
     let quarter: FinancialQuarter?
+    /// The partner that sent the return, when known (a rule may depend on it).
+    let partner: String?
     let quarterDays: (first: Int, last: Int)?
     let asOf: CivilDate
     let asOfDay: Int
@@ -147,8 +149,9 @@ final class ReturnValidator: RecordSink, RowContext, AcceptedRow {
 
     /// `expectedRows` sizes the identity index up front (an estimate from the
     /// file size), sparing most of its rehashing.
-    init(pipelines: Pipelines, schema: FamilySchema?, quarter: FinancialQuarter?, asOf: CivilDate,
+    init(pipelines: Pipelines, schema: FamilySchema?, quarter: FinancialQuarter?, partner: String? = nil, asOf: CivilDate,
          collector: FindingCollector, reader: CSVRecordReader, rejectsPath: String?, expectedRows: Int = 1 << 14) {
+        self.partner = partner
         identity = RowIdentityIndex(expectedRows: expectedRows)
         self.pipelines = pipelines
         self.schema = schema

@@ -8,7 +8,7 @@ import LLRValidation
 struct PipelinesTests {
     @Test func theRepositoryContractLoads() throws {
         let p = try Pipelines.load(from: packageRoot + "/Pipelines")
-        #expect(Set(p.families.keys) == ["police", "health", "council", "vcs"])
+        #expect(Set(p.families.keys) == ["police", "health", "council", "vcs", "commentary"])
         #expect(p.registry.partners.count == 12)
         #expect(p.families["council"]!.field("cp_category")!.constraints.enumValues == ["NEG", "PHY", "EMO", "SAB", "MUL"])
         for code in FindingCode.allCases { #expect(p.catalog.entries[code.rawValue] != nil) }
@@ -57,6 +57,12 @@ struct PipelinesTests {
             ("families/council.yaml", { $0.replacingOccurrences(of: "field: upn", with: "field: upm") }, "'upm' is not a field"),
             ("codes.yaml", { $0.replacingOccurrences(of: "severity: warning", with: "severity: fatal") }, "error or warning"),
             ("families/vcs.yaml", { $0.replacingOccurrences(of: "rule: free-text", with: "rule: free-txt") }, "unknown rule"),
+            ("families/commentary.yaml", { $0.replacingOccurrences(of: ", action: action}", with: "}") }, "'roles' needs action"),
+            ("families/commentary.yaml", { $0.replacingOccurrences(of: "{measure: measure,", with: "{key: measure,") }, "unknown role 'key'"),
+            ("families/commentary.yaml", { $0.replacingOccurrences(of: "{maxLength: 2000}", with: "{maxLength: 0}") }, "maxLength must be 1 or more"),
+            ("families/commentary.yaml", { $0.replacingOccurrences(of: "tolerance: 0.5", with: "tolerance: -1") }, "tolerance cannot be negative"),
+            ("measures.yaml", { $0.replacingOccurrences(of: "  - partner: LP\n", with: "  - partner: LPX\n") }, "'LPX' is not a partner code"),
+            ("measures.yaml", { $0.replacingOccurrences(of: "code: LP_RETURN_INTERVIEWS_72H", with: "code: CONTACTS") }, "CONTACTS is already a measure"),
         ]
         for (file, edit, expected) in cases {
             let e = try #require(loadError(try editedPipelines(file, edit)))

@@ -71,6 +71,9 @@ struct CatalogueTests {
         ("    numerator: CLA_OPEN\n", "    numerator: CLA_OPEN_RATE\n", "is made from itself (CLA_OPEN_RATE → CLA_OPEN_RATE)"),
         ("      - endedWithinWorkingDays: 45", "      - endedWithinWorkdays: 45", "'endedWithinWorkdays' is not a condition. Did you mean 'endedWithinWorkingDays'?"),
         ("      - startedDaysBeforeQuarterEnd: 730\n    denominator: CP_PLANS_OPEN", "      - startedDaysBeforeQuarterEnd: 730", "a percent needs a denominator measure"),
+        ("tolerance: {count: 0, percent: 0.5, rate: 0.5}", "tolerance: {count: 0, percent: -1, rate: 0.5}", "a tolerance cannot be negative"),
+        ("tolerance: {count: 0, percent: 0.5, rate: 0.5}", "tolerance: {count: 0, rate: 0.5}", "reconciliation tolerance needs 'percent'"),
+        ("    unit: percent\n    source: Leicestershire Police", "    unit: percentage\n    source: Leicestershire Police", "'percentage' is not a unit"),
     ])
     func wrongWordsStopTheLoad(text: String, replacement: String, message: String) throws {
         let dir = try editedPipelines("measures.yaml") { original in

@@ -72,7 +72,7 @@ struct MergeTests {
         let out = tempDir()
         let r = try merge(try inbox(), out: out)
         #expect(!r.nothingNew)
-        #expect(r.files.count == 33 && r.files.allSatisfy { $0.action == .new })
+        #expect(r.files.count == 35 && r.files.allSatisfy { $0.action == .new })
         for f in ["events.csv.gz", "persons.csv.gz", "links.csv.gz", "lineage.csv.gz", "indicators.csv.gz", "quality.csv.gz",
                   "llr.sqlite", "restricted/person_identifiers.csv.gz", "restricted/review.csv", "published/events.csv",
                   "published/indicators.csv", "published/quality.csv", "published/persons.csv", "published/README.md",
@@ -87,7 +87,7 @@ struct MergeTests {
         #expect(lineage.count == read)
         #expect(Set(lineage.map { $0["source_file"]! + "#" + $0["source_row"]! }).count == read)
         let d = try #require(r.dedupe)
-        #expect(["kept", "merged", "duplicate", "superseded", "rejected"].reduce(0) { $0 + (d.status[$1] ?? 0) } == read)
+        #expect(["kept", "merged", "duplicate", "superseded", "rejected", "statement"].reduce(0) { $0 + (d.status[$1] ?? 0) } == read)
         // Quality: every partner for both sample quarters; resubmissions counted at their latest version.
         #expect(r.quality.count == 2 * contract.registry.partners.count)
         #expect(r.quality.first { $0.partner == "LCC" && $0.quarter.quarter == 1 }?.version == 2)

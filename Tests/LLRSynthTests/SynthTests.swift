@@ -81,7 +81,8 @@ struct SynthTests {
         let truth = try readTruth(dir)
         #expect(truth.count == summary.rows)
         let reports = validateAll(dir)
-        for (file, report) in reports {
+        // The commentary returns hold views of the figures, not records of a child: no truth rows.
+        for (file, report) in reports where !file.contains("_commentary_") {
             let rows = truth.filter { $0.file == file }.map(\.row)
             // Rows 2, 3, 4… in order, as many as the file holds (blank rows aside).
             #expect(rows == Array(2..<(2 + report.stats.rows)), "\(file)")

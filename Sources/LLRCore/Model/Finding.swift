@@ -12,6 +12,7 @@ public enum FindingCode: String, CaseIterable, Sendable, Comparable, CustomStrin
     case blankRow = "blank-row", extraCell = "extra-cell", missingCell = "missing-cell", duplicateRow = "duplicate-row", primaryKey = "primary-key"
     case typeError = "type-error", constraintError = "constraint-error"
     case nhsNumberChecksum = "nhs-number-checksum", upnChecksum = "upn-checksum", dateOrder = "date-order", dateOutOfPeriod = "date-out-of-period", lateRecord = "late-record", futureDate = "future-date", ageOutOfRange = "age-out-of-range", conditionalRequired = "conditional-required", unmappedValue = "unmapped-value"
+    case unknownMeasure = "unknown-measure", partsMismatch = "parts-mismatch", formulaLike = "formula-like"
 
     public static func < (a: FindingCode, b: FindingCode) -> Bool { a.rawValue < b.rawValue }
     /// In messages and files a code is written as the contract writes it.

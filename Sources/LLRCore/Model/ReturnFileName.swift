@@ -21,14 +21,15 @@ public struct ReturnFileName: Sendable, Equatable {
     public enum ParseProblem: Error, Equatable, Sendable {
         case shape(String)
         case unknownPartner(String)
-        case wrongFamily(partner: String, expected: String, found: String)
+        case wrongFamily(partner: String, expected: [String], found: String)
 
         /// What is wrong, in the words a partner fixes it by.
         public func message(registry: PartnerRegistry) -> String {
             switch self {
             case .shape(let s): return s
             case .unknownPartner(let p): return "'\(p)' is not a partner code (codes: \(registry.partners.map(\.code).joined(separator: ", ")))"
-            case .wrongFamily(let p, let expected, let found): return "\(p) sends \(expected) returns, not '\(found)'"
+            case .wrongFamily(let p, let expected, let found):
+                return "\(p) sends \(expected.joined(separator: " or ")) returns, not '\(found)'"
             }
         }
     }
@@ -47,8 +48,9 @@ public struct ReturnFileName: Sendable, Equatable {
         guard let partner = registry.partner(code: parts[0]) ?? registry.partner(code: parts[0].uppercased()) else {
             return .failure(.unknownPartner(parts[0]))
         }
-        guard parts[1].lowercased() == partner.family else {
-            return .failure(.wrongFamily(partner: partner.code, expected: partner.family, found: parts[1]))
+        let family = parts[1].lowercased()
+        guard registry.families(of: partner).contains(family) else {
+            return .failure(.wrongFamily(partner: partner.code, expected: registry.families(of: partner), found: parts[1]))
         }
         guard let q = FinancialQuarter(parts[2] + "_" + parts[3]) else {
             return .failure(.shape("'\(parts[2])_\(parts[3])' is not a financial year and quarter like 2024-25_Q1"))
@@ -61,7 +63,7 @@ public struct ReturnFileName: Sendable, Equatable {
             }
             version = n
         }
-        return .success(ReturnFileName(partner: partner.code, family: partner.family, quarter: q, version: version))
+        return .success(ReturnFileName(partner: partner.code, family: family, quarter: q, version: version))
     }
 }
 

@@ -25,7 +25,7 @@ public struct ContractNames {
     }
 
     /// The known name closest in spelling, when it is close enough to be a slip.
-    func nearest(to name: String) -> String? {
+    public func nearest(to name: String) -> String? {
         let scored = known.map { ($0, editDistance(Array(name.lowercased().utf8), Array($0.lowercased().utf8))) }
         guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) else { return nil }
         return best.1 <= max(2, name.count / 3) ? best.0 : nil

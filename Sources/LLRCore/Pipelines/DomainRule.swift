@@ -111,6 +111,7 @@ public struct RuleSettings {
 
     public mutating func int(_ key: String) throws(PipelineError) -> Int? { note(key); return try map.int(key) }
     public mutating func bool(_ key: String) throws(PipelineError) -> Bool? { note(key); return try map.bool(key) }
+    public mutating func double(_ key: String) throws(PipelineError) -> Double? { note(key); return try map.double(key) }
 }
 
 /// One configured rule of a family: its kind's settings, and when and how

@@ -1,7 +1,7 @@
 import Yams
 
 /// Column types, as in Frictionless Table Schema.
-public enum FieldType: String, Sendable { case string, integer, date, datetime }
+public enum FieldType: String, Sendable { case string, integer, number, date, datetime }
 
 /// `constraints` of a Frictionless field descriptor.
 public struct FieldConstraints: Sendable {
@@ -11,6 +11,8 @@ public struct FieldConstraints: Sendable {
     public var pattern: BytePattern?
     public var minimum: Int64?
     public var maximum: Int64?
+    /// The most characters (not bytes) a text cell may hold.
+    public var maxLength: Int?
 }
 
 /// One column of a return family.
@@ -38,17 +40,25 @@ public struct FamilySchema: Sendable {
     public var roles: [String: String]
     /// Event attributes carried through to the aligned events (cp_category…).
     public var attributes: [String]
+    /// Any partner may send this family beside its own (the commentary
+    /// return, contract §8), named `{PARTNER}_{family}_…`.
+    public var anyPartner = false
+    /// The rows are not events: they are kept as they came (in the merge's
+    /// cache as `<stem>.statements.csv.gz`) and never aligned or linked.
+    public var producesEvents = true
     /// The line of each top-level key, and the file, for messages about them.
     public var lines: [String: Int] = [:]
     public var file = ""
 
+    /// The roles of a family whose rows are not events (the commentary return).
+    public static let statementRoleNames = ["measure", "value", "numerator", "denominator", "commentary", "action"]
     public static let roleNames = ["key", "personId", "eventType", "start", "end", "forename", "surname", "dob", "age", "sex", "ethnicity", "postcode", "la", "nhs", "upn"]
 
     public func field(_ name: String) -> FieldDescriptor? { fields.first { $0.name == name } }
     public func index(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
 
     static let fieldKeys = ["name", "type", "format", "description", "constraints", "codelist"]
-    static let constraintKeys = ["required", "unique", "enum", "pattern", "minimum", "maximum"]
+    static let constraintKeys = ["required", "unique", "enum", "pattern", "minimum", "maximum", "maxLength"]
 
     static func load(path: String, name: String, codelists: [String: CodeList], ruleKinds: [any DomainRuleKind.Type]) throws(PipelineError) -> FamilySchema {
         var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "a family schema")
@@ -58,16 +68,23 @@ public struct FamilySchema: Sendable {
         let primaryKey = try root.strings("primaryKey") ?? []
         let keys = try root.strings("keys") ?? primaryKey
         let ruleNodes = try root.list("rules") ?? []
+        let anyPartner = try root.bool("anyPartner") ?? false
+        let producesEvents = try root.bool("events") ?? true
+        let roleList = producesEvents ? roleNames : statementRoleNames
         var roles: [String: String] = [:]
         if var rm = try root.map("roles") {
             for k in rm.keys {
-                guard roleNames.contains(k) else { throw rm.error(k, "unknown role '\(k)' (known: \(roleNames.joined(separator: ", ")))") }
+                guard roleList.contains(k) else { throw rm.error(k, "unknown role '\(k)' (known: \(roleList.joined(separator: ", ")))") }
                 roles[k] = try rm.string(k)
             }
             try rm.finish()
         }
         let attributes = try root.strings("attributes") ?? []
-        try root.finish(allowed: ["family", "title", "fields", "primaryKey", "keys", "rules", "roles", "attributes"])
+        if let missing = roleList.first(where: { roles[$0] == nil }), !producesEvents || roles.isEmpty {
+            throw PipelineError(file: name, line: root.lineOf("roles"), "'roles' needs \(missing): say which column holds it")
+        }
+        if !producesEvents && !attributes.isEmpty { throw root.error("attributes", "a family with 'events: false' has no event attributes") }
+        try root.finish(allowed: ["family", "title", "fields", "primaryKey", "keys", "rules", "roles", "attributes", "anyPartner", "events"])
 
         var fields: [FieldDescriptor] = []
         for node in fieldNodes {
@@ -75,7 +92,7 @@ public struct FamilySchema: Sendable {
             let fname = try m.requiredString("name")
             let typeText = try m.string("type") ?? "string"
             guard let type = FieldType(rawValue: typeText) else {
-                throw m.error("type", "field \(fname): type '\(typeText)' is not one of string, integer, date, datetime")
+                throw m.error("type", "field \(fname): type '\(typeText)' is not one of string, integer, number, date, datetime")
             }
             var format: DateFormat?
             if type == .date || type == .datetime {
@@ -102,6 +119,8 @@ public struct FamilySchema: Sendable {
                 }
                 c.minimum = try cm.int("minimum").map(Int64.init)
                 c.maximum = try cm.int("maximum").map(Int64.init)
+                c.maxLength = try cm.int("maxLength")
+                if let n = c.maxLength, n < 1 { throw cm.error("maxLength", "field \(fname): maxLength must be 1 or more") }
                 try cm.finish(allowed: constraintKeys)
             }
             let description = try m.string("description") ?? ""
@@ -118,6 +137,6 @@ public struct FamilySchema: Sendable {
             rules.append(try DomainRuleSpec.read(node, file: name, family: family, fields: fields.map(\.name), codelists: codelists, kinds: ruleKinds))
         }
         return FamilySchema(name: family, title: title, fields: fields, primaryKey: primaryKey, keys: keys, rules: rules, roles: roles,
-                            attributes: attributes, lines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.lineOf($0)) }), file: name)
+                            attributes: attributes, anyPartner: anyPartner, producesEvents: producesEvents, lines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.lineOf($0)) }), file: name)
     }
 }

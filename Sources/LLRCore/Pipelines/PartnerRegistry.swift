@@ -14,6 +14,8 @@ public struct Partner: Sendable, Equatable {
 /// punctuation-insensitively against code, canonical name and aliases.
 public struct PartnerRegistry: Sendable {
     public let partners: [Partner]
+    /// Families any partner may send beside its own (`anyPartner: true`).
+    public var sharedFamilies: Set<String> = []
     private let byFolded: [[UInt8]: Int]
 
     public init(partners: [Partner]) {
@@ -26,6 +28,9 @@ public struct PartnerRegistry: Sendable {
     }
 
     public func partner(code: String) -> Partner? { partners.first { $0.code == code } }
+
+    /// The families a partner may name in its file names: its own and the shared ones.
+    public func families(of partner: Partner) -> [String] { [partner.family] + sharedFamilies.sorted() }
 
     /// The partner a code, name or alias refers to, if any.
     public func resolve(_ name: String) -> Partner? {

@@ -12,6 +12,8 @@ public struct Pipelines: Sendable {
     public var codelists: [String: CodeList]
     public var catalog: FindingCatalog
     public var mappings: Mappings
+    /// The measure codes a commentary return may name (measures.yaml).
+    public var measureCodes = MeasureCodeBook()
 
     /// Loads and cross-checks every file; the first problem is thrown with
     /// its file and line. `ruleKinds` are the domain rules a family may
@@ -30,9 +32,11 @@ public struct Pipelines: Sendable {
             families[schema.name] = schema
         }
         if families.isEmpty { throw PipelineError(file: "families/", line: 0, "no family schemas found") }
-        let registry = try PartnerRegistry.load(path: path("partners.yaml"), name: "partners.yaml", families: Set(families.keys))
+        var registry = try PartnerRegistry.load(path: path("partners.yaml"), name: "partners.yaml", families: Set(families.filter { !$0.value.anyPartner }.keys))
+        registry.sharedFamilies = Set(families.filter(\.value.anyPartner).keys)
         let mappings = try Mappings.load(path: path("mappings.yaml"), name: "mappings.yaml")
-        let contract = Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog, mappings: mappings)
+        var contract = Pipelines(directory: directory, registry: registry, families: families, codelists: codelists, catalog: catalog, mappings: mappings)
+        contract.measureCodes = try MeasureCodeBook.load(directory: directory, registry: registry)
         try contract.checkMappings()
         for (_, f) in families.sorted(by: { $0.key < $1.key }) {
             for r in f.rules { try r.rule.check(against: contract, file: r.file, line: r.line) }

@@ -14,6 +14,8 @@ public struct NormalisedReturn: Sendable {
     public var identifiers: String { directory + "/" + stem + ".identifiers.csv.gz" }
     public var rejects: String { directory + "/" + stem + ".rejects.csv.gz" }
     public var duplicates: String { directory + "/" + stem + ".duplicates.csv.gz" }
+    /// The accepted rows of a return whose rows are not events (commentary).
+    public var statements: String { directory + "/" + stem + ".statements.csv.gz" }
     /// The partner's original file name (the `source_file` of every row in
     /// the lineage and the links). The files' names keep only the stem; the
     /// name comes from the caller (the merge's ledger) or, once read, from
@@ -31,7 +33,7 @@ public struct NormalisedReturn: Sendable {
 }
 
 /// The files llr-normalise writes for a return, by the suffix after its stem.
-public let normalisedSuffixes = [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz"]
+public let normalisedSuffixes = [".events.csv.gz", ".identifiers.csv.gz", ".rejects.csv.gz", ".duplicates.csv.gz", ".statements.csv.gz"]
 
 /// Finds normalised returns in folders and among named files. A stem whose
 /// name breaks the return-file convention cannot be placed in a quarter and
@@ -180,6 +182,8 @@ final class LoadedReturn: @unchecked Sendable {
     let arena: UnsafeBufferPointer<UInt8>
     let rows: UnsafeBufferPointer<LoadedRow>
     let rejected: [Int32]
+    /// Accepted rows that are not events (a commentary return's).
+    let statements: [Int32]
     let duplicates: [(row: Int32, first: Int32)]
     let problems: [String]
     let attributeHeader: [String]
@@ -201,6 +205,7 @@ final class LoadedReturn: @unchecked Sendable {
         reader.readEvents(eventTypes, keysOnly: superseded)
         if !superseded { reader.readIdentifiers() }
         reader.readRejects()
+        reader.readStatements()
         reader.readDuplicates()
         // Held for the whole run: trimmed to size (a grown array keeps up to
         // half its capacity unused, about a gigabyte at ten million rows).
@@ -210,6 +215,7 @@ final class LoadedReturn: @unchecked Sendable {
         if let seen = reader.sourceFileSeen { named.sourceFile = seen }
         self.source = named
         rejected = reader.rejected
+        statements = reader.statements
         duplicates = reader.duplicates
         problems = reader.problems
         attributeHeader = reader.attributeHeader
@@ -282,6 +288,7 @@ private struct LoadedReturnReader {
     var arena: [UInt8] = []
     var rows: [LoadedRow] = []
     var rejected: [Int32] = []
+    var statements: [Int32] = []
     var duplicates: [(row: Int32, first: Int32)] = []
     var problems: [String] = []
     var attributeHeader: [String] = []
@@ -451,12 +458,20 @@ private struct LoadedReturnReader {
         }
     }
 
-    mutating func readRejects() {
-        guard access(source.rejects, R_OK) == 0 else { return }
-        let problem = CSVFileRows.read(path: source.rejects) { r in
-            if let n = rowNumber(r.cell(0)) { self.rejected.append(n) }
+    mutating func readRejects() { rejected = readRowNumbers(source.rejects) }
+
+    /// The accepted rows of a return whose rows are not events.
+    mutating func readStatements() { statements = readRowNumbers(source.statements) }
+
+    /// The first column's row numbers of a companion file, when there is one.
+    private mutating func readRowNumbers(_ path: String) -> [Int32] {
+        guard access(path, R_OK) == 0 else { return [] }
+        var numbers: [Int32] = []
+        let problem = CSVFileRows.read(path: path) { r in
+            if let n = rowNumber(r.cell(0)) { numbers.append(n) }
         }
         if let problem { problems.append(problem) }
+        return numbers
     }
 
     mutating func readDuplicates() {

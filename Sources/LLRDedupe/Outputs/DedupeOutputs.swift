@@ -176,7 +176,7 @@ struct LineageCounts: Sendable {
 
 
 /// A lineage row's status by its number in the writer (0 kept … 4 rejected).
-let lineageStatuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected]
+let lineageStatuses: [RowStatus] = [.kept, .merged, .duplicate, .superseded, .rejected, .statement]
 
 /// The `;`-joined codes of each set of partners (a bit mask over codes in
 /// order) as a CSV cell, made once per set; one per writer, so no lock.

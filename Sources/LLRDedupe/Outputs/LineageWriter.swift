@@ -22,7 +22,7 @@ extension AlignedWriters {
             let l = c.loaded[ri]
             let entries = lineageEntries(ri, byKey: byKey)
             if !entries.isEmpty { counted.files.append(LineageFile(sourceFile: l.source.sourceFile, partner: l.source.name.partner)) }
-            var counts = [Int](repeating: 0, count: 5)
+            var counts = [Int](repeating: 0, count: lineageStatuses.count)
             let fileCell = constants.cell(l.source.sourceFile), partnerCell = constants.cell(l.source.name.partner)
             try c.eventIds.withCells { ev in
                 try c.personIds.withCells { pe in
@@ -47,7 +47,7 @@ extension AlignedWriters {
     private func lineageEntries(_ ri: Int, byKey: HashIndex) -> [(Int32, UInt8, Int32)] {
         let l = c.loaded[ri]
         var entries: [(Int32, UInt8, Int32)] = []
-        entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count)
+        entries.reserveCapacity(l.rows.count + l.rejected.count + l.duplicates.count + l.statements.count)
         if c.active[ri] {
             for k in l.rows.indices {
                 let g = c.firstRow[ri] + k
@@ -56,10 +56,12 @@ extension AlignedWriters {
             let rowOf = RowsBySourceRow(l.rows.map(\.sourceRow))
             for (dup, first) in l.duplicates { entries.append((dup, 2, rowOf.index(of: first).map { Int32(c.firstRow[ri] + $0) } ?? -1)) }
             for rej in l.rejected { entries.append((rej, 4, -1)) }
+            for s in l.statements { entries.append((s, 5, -1)) }
         } else {
             for r in l.rows { entries.append((r.sourceRow, 3, byKey.row(of: recordKey(l, r)).map { Int32($0) } ?? -1)) }
             for (dup, _) in l.duplicates { entries.append((dup, 3, -1)) }
             for rej in l.rejected { entries.append((rej, 3, -1)) }
+            for s in l.statements { entries.append((s, 3, -1)) }
         }
         // A row once listed both as rejected and as a copy of another row
         // (normalised caches made before the validator stopped that), and the

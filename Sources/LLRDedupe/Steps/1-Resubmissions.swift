@@ -20,16 +20,19 @@ struct ReceivedRows: Sendable {
 }
 
 /// Contract §5 step 2, resubmissions: the highest version of a partner's
-/// quarter replaces the rest whole. The replaced returns are read for their
+/// return of a family for a quarter replaces the rest whole (a commentary
+/// return's versions are apart from the records'). The replaced returns are read for their
 /// lineage only; their rows take no part in the steps after.
 func applyResubmissions(_ inputs: [NormalisedReturn], pipelines: Pipelines, run: inout DedupeRun) -> ReceivedRows {
     var latest: [String: Int] = [:]
     for r in inputs {
-        let k = r.name.partner + "|" + r.name.quarter.fileToken
+        let k = r.name.partner + "|" + r.name.family + "|" + r.name.quarter.fileToken
         latest[k] = max(latest[k] ?? 0, r.name.version)
     }
-    let ordered = inputs.sorted { ($0.name.partner, $0.name.quarter, $0.name.version) < ($1.name.partner, $1.name.quarter, $1.name.version) }
-    let active = ordered.map { latest[$0.name.partner + "|" + $0.name.quarter.fileToken] == $0.name.version }
+    let ordered = inputs.sorted {
+        ($0.name.partner, $0.name.quarter, $0.name.version, $0.name.family) < ($1.name.partner, $1.name.quarter, $1.name.version, $1.name.family)
+    }
+    let active = ordered.map { latest[$0.name.partner + "|" + $0.name.family + "|" + $0.name.quarter.fileToken] == $0.name.version }
 
     var typeIndex: [String: Int16] = [:]
     for (i, t) in pipelines.mappings.canonicalEventTypes.enumerated() { typeIndex[t] = Int16(i) }

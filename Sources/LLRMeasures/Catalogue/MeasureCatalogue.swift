@@ -9,6 +9,11 @@ public struct MeasureCatalogue: Sendable {
     public var measures: [MeasureDefinition]
     public var workingDays: WorkingDays
     public var benchmarks: [Benchmark] = []
+    /// How far a partner's own figure may stray from its records before the
+    /// run report and the pack say so, by unit (`reconciliation:` in measures.yaml).
+    public var reconcileTolerance: [MeasureUnit: Double] = [.count: 0, .percent: 0.5, .rate: 0.5]
+    /// Measures only a partner reports (contract §8), read with the contract.
+    public var partnerMeasures: [PartnerMeasure] = []
 
     public func measure(_ code: String) -> MeasureDefinition? { measures.first { $0.code == code } }
 
@@ -22,7 +27,9 @@ public struct MeasureCatalogue: Sendable {
         var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the measures catalogue")
         let source = try root.requiredString("source")
         guard let nodes = try root.list("measures") else { throw PipelineError(file: name, line: root.line, "'measures' is required") }
-        try root.finish(allowed: ["source", "measures"])
+        _ = root.node("partnerMeasures")  // read with the contract (MeasureCodeBook): the validator needs them too
+        let tolerance = try readTolerance(&root)
+        try root.finish(allowed: ["source", "measures", "partnerMeasures", "reconciliation"])
         var reader = MeasureReader(file: name, contract: contract)
         var measures: [MeasureDefinition] = []
         for node in nodes {
@@ -31,9 +38,26 @@ public struct MeasureCatalogue: Sendable {
             measures.append(m)
         }
         var catalogue = MeasureCatalogue(source: source, measures: measures, workingDays: days)
+        if let tolerance { catalogue.reconcileTolerance = tolerance }
+        catalogue.partnerMeasures = contract.measureCodes.partnerMeasures
         try catalogue.checkReferences()
         catalogue.benchmarks = try catalogue.loadBenchmarks(contract: contract)
         return catalogue
+    }
+
+    /// `reconciliation: {tolerance: {count: 0, percent: 0.5, rate: 0.5}}`: every unit given, none negative.
+    private static func readTolerance(_ root: inout StrictMap) throws(PipelineError) -> [MeasureUnit: Double]? {
+        guard var r = try root.map("reconciliation") else { return nil }
+        guard var t = try r.map("tolerance") else { throw r.error("tolerance", "reconciliation needs 'tolerance' with a value for each unit") }
+        var out: [MeasureUnit: Double] = [:]
+        for unit in MeasureUnit.allCases {
+            guard let v = try t.double(unit.rawValue) else { throw t.error(unit.rawValue, "reconciliation tolerance needs '\(unit.rawValue)'") }
+            guard v >= 0 else { throw t.error(unit.rawValue, "a tolerance cannot be negative") }
+            out[unit] = v
+        }
+        try t.finish(allowed: MeasureUnit.allCases.map(\.rawValue))
+        try r.finish(allowed: ["tolerance"])
+        return out
     }
 
     /// Every measure named as a numerator or denominator exists, has the

@@ -47,5 +47,7 @@ public struct MeasureResult: Sendable {
     public var members: [MeasureMember] = []
     /// Problems that left figures empty (a date outside the bank holidays' years).
     public var problems: [String] = []
+    /// Partners' own figures that disagree with their records, once reconciled.
+    public var discrepancies: [Discrepancy] = []
     public init() {}
 }

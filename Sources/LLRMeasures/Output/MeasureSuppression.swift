@@ -14,6 +14,9 @@ public struct MeasureSuppression: Sendable {
     public let marker: String
     let range: ClosedRange<Int>
 
+    /// A count the rules withhold.
+    public func isSmall(_ n: Int) -> Bool { range.contains(n) }
+
     public init(_ figures: [MeasureFigure], minimum: Int, maximum: Int, marker: String) {
         self.marker = marker
         range = minimum...max(minimum, maximum)

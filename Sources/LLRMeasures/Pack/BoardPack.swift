@@ -13,9 +13,12 @@ public struct BoardPack: Sendable {
     public let areas: [(code: String, name: String)]
     /// Withheld figures of the published pack (nil: the full pack).
     public let suppression: MeasureSuppression?
+    /// The partners' commentary, reconciled with their records.
+    public let partnerSaid: PackCommentary
 
-    public init(catalogue: MeasureCatalogue, figures: [MeasureFigure], areas: [(code: String, name: String)], suppression: MeasureSuppression?) {
-        self.catalogue = catalogue; self.figures = figures; self.areas = areas; self.suppression = suppression
+    public init(catalogue: MeasureCatalogue, figures: [MeasureFigure], areas: [(code: String, name: String)], suppression: MeasureSuppression?,
+                commentary: PackCommentary = PackCommentary()) {
+        self.catalogue = catalogue; self.figures = figures; self.areas = areas; self.suppression = suppression; partnerSaid = commentary
     }
 
     var quarters: [FinancialQuarter] { Array(Set(figures.map(\.quarter))).sorted() }
@@ -27,6 +30,7 @@ public struct BoardPack: Sendable {
         var priorities: [String] = []
         for m in catalogue.measures where !priorities.contains(m.priority) { priorities.append(m.priority) }
         for p in priorities { body += section(p, latest: latest) }
+        body += partnerMeasuresSection(latest)
         return page(body: body, latest: latest)
     }
 

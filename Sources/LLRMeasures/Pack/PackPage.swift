@@ -38,8 +38,9 @@ extension BoardPack {
         .revised{font-size:.78rem;font-style:italic}.dir.better{color:#00703c}.dir.worse{color:#d4351c}.dir.neutral{color:#505a5f}
         .rag{font-weight:700;text-align:center}.rag-red{background:#f6d7d2;border-left:6px solid #d4351c}
         .rag-amber{background:#fff2d3;border-left:6px double #b58800}.rag-green{background:#cce2d8;border-left:6px dotted #00703c}
+        tr.said td{background:#f8f8f8;font-size:.8rem}tr.said p{margin:.15rem 0}.gap{border-left:4px solid #d4351c;padding-left:.4rem}.action{color:#0b0c0c}
         @page{size:A4;margin:14mm}
-        @media print{body{margin:0;max-width:none;font-size:10pt}section.priority{break-before:page}tr{break-inside:avoid}h2{break-after:avoid}}
+        @media print{body{margin:0;max-width:none;font-size:10pt}section.priority{break-before:page}tr{break-inside:avoid}tr.said{break-before:avoid}h2{break-after:avoid}}
         </style></head><body>
         <h1>\(esc(title))</h1>
         <p class="meta">Each measure is defined once in Pipelines/measures.yaml and computed every night from the linked returns of every partner; \

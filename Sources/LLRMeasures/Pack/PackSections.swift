@@ -15,7 +15,7 @@ extension BoardPack {
         h += "<h3>Red</h3>\n" + (reds.isEmpty ? "<p>No measure is red.</p>\n" : "<ul>\(reds.joined(separator: "\n"))</ul>\n")
         let top = movers.sorted { $0.0 > $1.0 }.prefix(5)
         h += "<h3>Biggest movers</h3>\n" + (top.isEmpty ? "<p>No measure with a target moved.</p>\n" : "<ul>\(top.map(\.1).joined(separator: "\n"))</ul>\n")
-        return h + "</section>\n"
+        return h + discrepancySummary(latest) + "</section>\n"
     }
 
     /// One board priority: a table with a row per measure.
@@ -31,6 +31,7 @@ extension BoardPack {
             h += "<td>\(hidden ? "" : arrow(f))</td>"
             h += "<td class=\"rag rag-\(hidden ? "none" : f.rag?.rawValue ?? "none")\">\(hidden ? "" : f.rag?.rawValue.capitalized ?? "no target")</td>"
             h += "<td class=\"num\">\(benchmarkText(m))</td><td>\(sparkline(m))</td></tr>\n"
+            h += commentaryRow(m.code, unit: m.unit, latest: latest, columns: 7)
         }
         return h + "</tbody></table></section>\n"
     }

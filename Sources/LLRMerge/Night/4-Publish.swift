@@ -12,16 +12,34 @@ extension MergeNight {
         result.quality = qualityRows(ledger: entries, registry: pipelines.registry, settings: settings, asOf: asOf, leftOut: leftOutFiles)
         result.topFindings = topFindings(entries)
         do { publishedMeasures.value = try PublishedMeasures.read(path: publishedMeasuresPath) } catch { throw MergeFailure(error.description) }
+        let commentary = try commentaryInDataset()
         let written = try writeDataset(result, staging: staging, pipelines: pipelines, settings: settings, measures: measures,
-                                       history: publishedMeasures, cache: cache, jobs: options.jobs, logger: logger)
+                                       history: publishedMeasures, commentary: commentary, cache: cache, jobs: options.jobs, logger: logger)
         result.indicators = written.indicators
         result.measures = written.measures.figures
         result.measureTitles = measures.measures.map { ($0.code, $0.title) }
         result.measureProblems = written.measures.problems
+        result.discrepancies = written.measures.discrepancies
         for p in Set(written.measures.problems).sorted() { notice(p) }
         lap("indicators, database, extract, feedback")
         result.outputs = listFiles(staging.dir, prefix: "").filter { !$0.contains(".tmp-") }
         try writeRunReport(result, to: staging, settings: settings, timings: true)
+    }
+
+    /// The commentary of every return of a family whose rows are not events
+    /// that counts tonight (read, and not superseded by a later version),
+    /// from the rows the normaliser kept in the cache.
+    private func commentaryInDataset() throws(MergeFailure) -> [CommentaryRow] {
+        var rows: [CommentaryRow] = []
+        for e in entries where e.status == .processed && !leftOut.contains(returnStem(e.fileName)) {
+            guard let schema = pipelines.families[e.family], !schema.producesEvents,
+                  case .success(let name) = ReturnFileName.parse(e.fileName, registry: pipelines.registry) else { continue }
+            let path = cache + "/" + returnStem(e.fileName) + ".statements.csv.gz"
+            do { rows += try CommentaryTable.readStatements(path: path, name: name, sourceFile: e.fileName, roles: schema.roles) } catch {
+                notice("\(error.description): its commentary is not in tonight's pack")
+            }
+        }
+        return rows
     }
 
     /// The ledger after tonight: replaced bytes, superseded versions. A

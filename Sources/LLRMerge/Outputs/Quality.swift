@@ -59,7 +59,7 @@ public func qualityRows(ledger: [LedgerEntry], registry: PartnerRegistry, settin
         for partner in registry.partners {
             let due = settings.dueDate(quarter)
             var row = QualityRow(partner: partner.code, partnerName: partner.name, family: partner.family, quarter: quarter, due: due, status: "")
-            let sent = current.filter { $0.partner == partner.code && FinancialQuarter($0.period) == quarter }
+            let sent = current.filter { $0.partner == partner.code && $0.family == partner.family && FinancialQuarter($0.period) == quarter }
             let readable = sent.filter(\.wasRead)
             if let e = readable.max(by: { ($0.version, $0.firstRun) < ($1.version, $1.firstRun) }) {
                 // On time when the first version came by the due date; a later correction does not make it late.

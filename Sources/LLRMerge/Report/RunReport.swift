@@ -83,6 +83,9 @@ func runReportJSON(_ r: MergeResult) -> String {
     w.key("notices"); w.out += "["
     for (i, n) in r.notices.enumerated() { if i > 0 { w.out += ", " }; w.string(n) }
     w.out += "],\n  "
+    w.key("discrepancies"); w.out += "["
+    for (i, d) in r.discrepancies.enumerated() { if i > 0 { w.out += ", " }; w.string(d.text) }
+    w.out += "],\n  "
     w.key("outputs"); w.out += "["
     for (i, o) in r.outputs.enumerated() { if i > 0 { w.out += ", " }; w.string(o) }
     w.out += "],\n  "
@@ -154,7 +157,7 @@ private func needsAttention(_ r: MergeResult, late: [QualityRow], missing: [Qual
     let problems = r.files.filter { [LedgerStatus.failed, .unrecognised].contains($0.entry.status) && $0.action != .unchanged }
     var h = ""
     h += "<h2>Needs attention</h2>\n"
-    if problems.isEmpty && late.isEmpty && missing.isEmpty && r.notices.isEmpty {
+    if problems.isEmpty && late.isEmpty && missing.isEmpty && r.notices.isEmpty && r.discrepancies.isEmpty {
         h += "<p>Nothing: every expected return arrived on time and could be read.</p>\n"
     } else {
         h += "<div class=\"attention\"><ul>\n"
@@ -162,6 +165,7 @@ private func needsAttention(_ r: MergeResult, late: [QualityRow], missing: [Qual
         for q in missing { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): no return (due \(q.due))</li>\n" }
         for q in late { h += "<li>\(esc(q.partner)) \(esc(q.quarter.description)): first received \(esc(q.firstReceived)), due \(q.due)</li>\n" }
         for n in r.notices { h += "<li>\(esc(n))</li>\n" }
+        for d in r.discrepancies { h += "<li>Figures differ: \(esc(d.text)).</li>\n" }
         h += "</ul></div>\n"
     }
 

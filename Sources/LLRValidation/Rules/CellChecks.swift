@@ -13,6 +13,7 @@ struct CompiledField {
     let patternHint: String
     let minimum: Int64?
     let maximum: Int64?
+    let maxLength: Int?
     /// 0-based column in the file, or -1 when the column is absent.
     var column = -1
 
@@ -26,8 +27,11 @@ struct CompiledField {
         codesDisplay = list.count <= 12 ? list.joined(separator: ", ") : list.prefix(12).joined(separator: ", ") + "… (\(list.count) codes)"
         pattern = f.constraints.pattern
         patternHint = f.description.isEmpty ? (f.constraints.pattern?.source ?? "") : f.description
-        minimum = f.constraints.minimum
-        maximum = f.constraints.maximum
+        // A number's value is kept in thousandths, so its bounds are too.
+        let scale: Int64 = f.type == .number ? numberScale : 1
+        minimum = f.constraints.minimum.map { $0 * scale }
+        maximum = f.constraints.maximum.map { $0 * scale }
+        maxLength = f.constraints.maxLength
     }
 
 }
@@ -54,6 +58,12 @@ extension CompiledField {
                 return .problem(code: .typeError, message: "\(name) '\(displayString(cell))' is not a whole number")
             }
             value = v
+        case .number:
+            guard let v = parseNumber(cell) else {
+                let hint = cell.contains(UInt8(ascii: ",")) ? " (write it without thousands separators: 12235)" : ""
+                return .problem(code: .typeError, message: "\(name) '\(displayString(cell))' is not a number\(hint)")
+            }
+            value = v
         case .date, .datetime:
             switch format!.parse(cell, pivotYear: pivotYear) {
             case .value(let v): value = v
@@ -72,14 +82,35 @@ extension CompiledField {
         if let pattern, !pattern.matches(cell) {
             return .problem(code: .constraintError, message: "\(name) '\(displayString(cell))' is not in the expected form: \(patternHint)")
         }
+        let shown = type == .number ? displayString(cell) : "\(value)", scale: Int64 = type == .number ? numberScale : 1
         if let minimum, value < minimum {
-            return .problem(code: .constraintError, message: "\(name) \(value) is below the minimum \(minimum)")
+            return .problem(code: .constraintError, message: "\(name) \(shown) is below the minimum \(minimum / scale)")
         }
         if let maximum, value > maximum {
-            return .problem(code: .constraintError, message: "\(name) \(value) is above the maximum \(maximum)")
+            return .problem(code: .constraintError, message: "\(name) \(shown) is above the maximum \(maximum / scale)")
+        }
+        if let maxLength, case let n = characterCount(cell), n > maxLength {
+            return .problem(code: .constraintError, message: "\(name) is \(n) characters long; at most \(maxLength) are taken: shorten it")
         }
         return .ok(value)
     }
+}
+
+/// A number field's value is held in thousandths of a unit.
+let numberScale: Int64 = 1000
+
+/// A plain decimal (`12.5`, `-3`, `0.125`) in thousandths; nil when it is
+/// not one or is too large to hold.
+@inline(__always) func parseNumber(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
+    guard let d = parseDecimal(cell), abs(d) < 9e14 else { return nil }
+    return Int64((d * Double(numberScale)).rounded())
+}
+
+/// Characters in valid UTF-8: every byte but continuation bytes.
+@inline(__always) func characterCount(_ cell: UnsafeBufferPointer<UInt8>) -> Int {
+    var n = 0
+    for b in cell where b & 0xC0 != 0x80 { n += 1 }
+    return n
 }
 
 /// An optionally signed whole number of at most 18 digits.

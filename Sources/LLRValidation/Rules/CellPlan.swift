@@ -5,7 +5,7 @@ import LLRCore
 /// answers pass or fail; on a fail, `CompiledField.check` runs again to say
 /// why, so every message is written in one place.
 struct CellPlan {
-    enum Kind: UInt8 { case string, integer, fixedDate, anyDate }
+    enum Kind: UInt8 { case string, integer, number, fixedDate, anyDate }
     var kind: Kind
     var required: Bool
     var parts: UnsafeBufferPointer<DateFormat.Part>
@@ -26,6 +26,7 @@ struct CellPlan {
     var patternNeedsFullCheck: Bool
     var minimum: Int64
     var maximum: Int64
+    var maxLength: Int
     /// Text with no code list, pattern or bounds: any non-empty cell passes,
     /// which the row loop settles without calling `check`.
     var acceptsAnyText = false
@@ -47,6 +48,9 @@ struct CellPlan {
         case .string: break
         case .integer:
             guard let v = parseInteger(cell) else { return .fail }
+            value = v
+        case .number:
+            guard let v = parseNumber(cell) else { return .fail }
             value = v
         case .fixedDate:
             guard case .value(let v) = DateFormat.parse(parts: plan.pointee.parts, fixedWidth: plan.pointee.fixedWidth, cell) else { return .fail }
@@ -79,6 +83,7 @@ struct CellPlan {
                                    accepting: plan.pointee.accepting!, cell) { return .fail }
         }
         if value < plan.pointee.minimum || value > plan.pointee.maximum { return .fail }
+        if cell.count > plan.pointee.maxLength && characterCount(cell) > plan.pointee.maxLength { return .fail }
         return .ok(value)
     }
 }
@@ -97,6 +102,7 @@ final class CellPlans {
             switch f.type {
             case .string: kind = .string
             case .integer: kind = .integer
+            case .number: kind = .number
             case .date, .datetime: kind = f.format!.isAny ? .anyDate : .fixedDate
             }
             let parts = copy(f.format?.parts ?? [])
@@ -123,8 +129,8 @@ final class CellPlans {
                 classOf: dfa.map { copy($0.classOf).baseAddress! }, classCount: dfa?.classCount ?? 0,
                 transitions: dfa.map { copy($0.next).baseAddress! }, accepting: dfa.map { copy($0.accepting).baseAddress! },
                 patternNeedsFullCheck: f.pattern != nil && dfa == nil,
-                minimum: f.minimum ?? .min, maximum: f.maximum ?? .max)
-            plans[i].acceptsAnyText = kind == .string && f.codes == nil && f.pattern == nil && f.minimum == nil && f.maximum == nil
+                minimum: f.minimum ?? .min, maximum: f.maximum ?? .max, maxLength: f.maxLength ?? .max)
+            plans[i].acceptsAnyText = kind == .string && f.codes == nil && f.pattern == nil && f.minimum == nil && f.maximum == nil && f.maxLength == nil
         }
     }
 

@@ -55,3 +55,20 @@ func dayString(_ day: Int) -> String {
     func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
     return "\(pad(d.day))/\(pad(d.month))/\(d.year)"
 }
+
+/// Two values of a row that must be in order, `low` not above `high` (a
+/// start and its end, a numerator and its denominator); the finding sits on
+/// the cell `at`, and `message` words it from the row.
+final class OrderedPairCheck: RowCheck {
+    let low: Int, high: Int, at: Int, code: FindingCode, severity: Severity
+    let message: (ReturnValidator) -> String
+
+    init(low: Int, high: Int, at: Int, code: FindingCode, severity: Severity, message: @escaping (ReturnValidator) -> String) {
+        self.low = low; self.high = high; self.at = at; self.code = code; self.severity = severity; self.message = message
+    }
+
+    override func check(_ row: ReturnValidator) {
+        guard let l = row.value(low), let h = row.value(high), h < l else { return }
+        row.report(code, severity: severity, field: at, message(row))
+    }
+}

@@ -13,6 +13,10 @@ let domainRuleKinds: [any ValidationRule.Type] = [
     FreeTextRule.self,
     PartnerReferenceRule.self,
     ODSPracticeRule.self,
+    MeasureCodeRule.self,
+    NotAboveRule.self,
+    ConsistentValueRule.self,
+    FormulaLikeRule.self,
 ]
 
 /// The registered kinds, for the contract's documentation.

@@ -13,16 +13,10 @@ public struct DateOrderRule: ValidationRule {
     }
     public var describe: String { "\(end) not before \(start)" }
 
-    func compile(_ c: RuleCompiler) -> [RowCheck] { [Check(start: c.index(start), end: c.index(end), severity: c.severity(.dateOrder))] }
-
-    final class Check: RowCheck {
-        let start: Int, end: Int, severity: Severity
-        init(start: Int, end: Int, severity: Severity) { self.start = start; self.end = end; self.severity = severity }
-
-        override func check(_ row: ReturnValidator) {
-            guard let s = row.value(start), let e = row.value(end), e < s else { return }
-            row.report(.dateOrder, severity: severity, field: end,
-                       "\(row.fieldName(end)) \(row.text(end)) is before \(row.fieldName(start)) \(row.text(start))")
-        }
+    func compile(_ c: RuleCompiler) -> [RowCheck] {
+        let s = c.index(start), e = c.index(end)
+        return [OrderedPairCheck(low: s, high: e, at: e, code: .dateOrder, severity: c.severity(.dateOrder)) { row in
+            "\(row.fieldName(e)) \(row.text(e)) is before \(row.fieldName(s)) \(row.text(s))"
+        }]
     }
 }
