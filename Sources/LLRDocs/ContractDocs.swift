@@ -54,6 +54,8 @@ public enum ContractDocs {
         var out = "## \(f.name): \(f.title)\n\nFile: `PARTNER_\(f.name)_YYYY-YY_Qn.csv.gz`. "
         out += "Unique in the file: \(f.primaryKey.map { "`\($0)`" }.joined(separator: ", ")). "
         out += "Shown with every finding: \(f.keys.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
+        if f.anyPartner { out += "Any partner may send this return beside its own. " }
+        if !f.producesEvents { out += "Its rows are not events: they are kept as sent, never aligned or linked (the lineage lists them as `statement`).\n\n" }
         out += table(["column", "type", "required", "allowed", "meaning"], f.fields.map { fd in
             [fd.name, typeText(fd), fd.constraints.required ? "yes" : "", allowedText(fd), fd.description]
         })
@@ -77,6 +79,7 @@ public enum ContractDocs {
         if let list = f.codelist { parts.append("codes of [\(list)](codelists.md#\(list))") } else if let e = f.constraints.enumValues { parts.append(e.joined(separator: ", ")) }
         if let p = f.constraints.pattern { parts.append("pattern `\(p.source)`") }
         if let lo = f.constraints.minimum, let hi = f.constraints.maximum { parts.append("\(lo)–\(hi)") } else if let lo = f.constraints.minimum { parts.append("≥ \(lo)") } else if let hi = f.constraints.maximum { parts.append("≤ \(hi)") }
+        if let n = f.constraints.maxLength { parts.append("at most \(n) characters") }
         return parts.joined(separator: "; ")
     }
 

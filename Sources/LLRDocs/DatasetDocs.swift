@@ -1,6 +1,7 @@
 import LLRCore
 import LLRDedupe
 import LLRMerge
+import LLRMeasures
 import LLRNormalise
 
 extension ContractDocs {
@@ -40,10 +41,12 @@ extension ContractDocs {
             ("events", "One row per real-world event after deduplication. Analysts: `published/events.csv`.", AlignedTables.events(c.mappings)),
             ("persons", "One row per child. Analysts: `published/persons.csv`.", AlignedTables.persons),
             ("links", "Every pair the person linkage joined, with its rule or match weight. Business unit.", AlignedTables.links),
-            ("lineage", "One row per source row ever received, with what became of it. Business unit.", AlignedTables.lineage),
+            ("lineage", "One row per source row ever received, with what became of it: " + RowStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                + " (a commentary row). Business unit.", AlignedTables.lineage),
             ("person_identifiers", "Restricted (`restricted/`): the identifiers behind each person id. Never in the analysts' extract.", AlignedTables.personIdentifiers),
             ("indicators", "Per quarter × LA and the LLR total. Analysts: `published/indicators.csv`, with small counts suppressed as `Pipelines/merge.yaml` says.", indicatorsHeader),
             ("quality", "Per partner × quarter: the return's status and counts. Analysts: `published/quality.csv`.", qualityHeader),
+            ("commentary", "The partners' commentary returns that count (contract §8), formula-like text escaped. Business unit; the board's packs show it.", CommentaryTable.header),
         ]
     }
 }

@@ -32,6 +32,16 @@ extension ContractDocs {
         out += table(["measure", "year", "England", "statistical neighbours", "source", "note"], c.benchmarks.map { b in
             [b.measure, b.year, b.national.map { decimalText($0, places: 1) } ?? "", b.statisticalNeighbours.map { decimalText($0, places: 1) } ?? "", b.source, b.note]
         })
-        return out
+        return out + partnersOwn(c)
+    }
+
+    /// The commentary return's reconciliation and the measures only partners report.
+    static func partnersOwn(_ c: MeasureCatalogue) -> String {
+        var out = "\n## Partners' commentary and their own figures\n\nA partner's commentary return (contract §8, `families.md`) may give its own "
+        out += "figure for a measure. For a catalogue measure it is set against what the records give (a council's against its own authority's "
+        out += "figure, any other partner's against the LLR figure); a difference above the tolerance is named in the run report and the pack. "
+        out += "Tolerance: " + MeasureUnit.allCases.map { "\($0.rawValue) \(decimalText(c.reconcileTolerance[$0] ?? 0, places: 1))" }.joined(separator: ", ")
+        out += " (a count's in events or children, a percent's or rate's in points).\n\nMeasures only a partner reports, which its commentary may name:\n\n"
+        return out + table(["partner", "code", "measure", "unit", "source"], c.partnerMeasures.map { [$0.partner, $0.code, $0.title, $0.unit, $0.source] })
     }
 }

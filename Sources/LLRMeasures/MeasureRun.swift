@@ -37,10 +37,12 @@ public struct MeasureRun: Sendable {
     /// Every output of the measures in `folder`: `measures.csv.gz`,
     /// `restricted/measure_members.csv.gz` and `board-pack.html` in full;
     /// `published/measures.csv` and `published/board-pack.html` with the
-    /// small counts withheld (one suppression serves both).
+    /// small counts withheld (one suppression serves both). Returns the
+    /// seconds the two packs took.
+    @discardableResult
     public func write(_ result: MeasureResult, events: MeasureEvents, quarters: [FinancialQuarter], to folder: String, totalName: String,
                       suppressMinimum: Int, suppressMaximum: Int, marker: String, commentary: PackCommentary = PackCommentary(),
-                      background: Bool = true) throws(OutputError) {
+                      background: Bool = true) throws(OutputError) -> Double {
         try makeDirectories(folder + "/published")
         try makeDirectories(folder + "/restricted")
         try MeasureTables.write(result.figures, to: folder + "/measures.csv.gz", gzip: true, suppression: nil)
@@ -50,10 +52,12 @@ public struct MeasureRun: Sendable {
                                        notKnownCode: contract.mappings.notKnownCode, to: folder + "/restricted/measure_members.csv.gz",
                                        background: background)
         let areas = [(totalCode, totalName)] + contract.mappings.laNames.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let started = monotonicSeconds()
         for (path, s) in [(folder + "/board-pack.html", nil), (folder + "/published/board-pack.html", suppression)] {
             let out = try AtomicOutputFile(path: path)
             try out.write(BoardPack(catalogue: catalogue, figures: result.figures, areas: areas, suppression: s, commentary: commentary).render())
             try out.commit()
         }
+        return monotonicSeconds() - started
     }
 }

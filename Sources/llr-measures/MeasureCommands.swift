@@ -48,20 +48,20 @@ struct ComputeMeasures: ParsableCommand {
         let chosen = try quarterList()
         let received = quarters == nil ? try Self.returns(inQualityOf: dataset).received : nil
         let run = MeasureRun(catalogue: contract.measures, contract: contract.pipelines, totalCode: contract.settings.totalCode)
-        let result: MeasureResult, said: PackCommentary
+        let result: MeasureResult, said: PackCommentary, packSeconds: Double
         do {
             let (computed, events) = try run.compute(eventsPath: dataset + "/events.csv.gz", quarters: chosen, received: received, jobs: jobs)
             result = computed
             // The partners' commentary the merge kept beside the dataset, reconciled with tonight's figures.
             said = run.reconcile(try CommentaryTable.read(path: dataset + "/commentary.csv.gz"), figures: result.figures)
-            try run.write(result, events: events, quarters: chosen, to: dataset, totalName: contract.settings.totalName,
+            packSeconds = try run.write(result, events: events, quarters: chosen, to: dataset, totalName: contract.settings.totalName,
                           suppressMinimum: contract.settings.suppressMinimum, suppressMaximum: contract.settings.suppressMaximum,
                           marker: contract.settings.suppressionMarker, commentary: said)
         } catch let e as MeasureFailure { throw CommandFailure(e.description) } catch { throw CommandFailure("writing the measures failed: \(error)") }
         for p in Set(result.problems).sorted() { writeStandardError("llr-measures: \(p)\n") }
         for d in said.discrepancies { print("figures differ: \(d.text)") }
         print("\(contract.measures.measures.count) measures × \(chosen.count) quarters: \(result.figures.count) figures in \(dataset)/measures.csv.gz, "
-              + "published/measures.csv and restricted/measure_members.csv.gz")
+              + "published/measures.csv and restricted/measure_members.csv.gz; the board's packs in \(decimalText(packSeconds, places: 3)) s")
     }
 
     func quarterList() throws -> [FinancialQuarter] {

@@ -1,6 +1,6 @@
 import Foundation
 import LLRCore
-import LLRMeasures
+@testable import LLRMeasures
 import LLRTestSupport
 import Testing
 
@@ -117,5 +117,26 @@ struct RAGTests {
         let none = measure(.none, range: 20...35, tolerance: 5)
         #expect(none.rag(value: 25, previous: nil) == .green && none.rag(value: 38, previous: nil) == .amber && none.rag(value: 41, previous: nil) == .red)
         #expect(measure(.low).rag(value: 10, previous: nil) == nil && low.rag(value: nil, previous: 3) == nil)
+    }
+}
+
+/// The national quartile, A the best quarter, by polarity.
+@Suite("Benchmarks")
+struct BenchmarkTests {
+    @Test func quartilesFollowPolarity() {
+        var high = Benchmark(measure: "ASSESSMENTS_45WD", year: "2024-25", national: 85.7, statisticalNeighbours: nil, quartiles: [90, 85, 80], source: "", note: "")
+        #expect([95.0, 90, 87, 82, 70].map { high.quartile(of: $0, polarity: .high) } == ["A", "A", "B", "C", "D"])
+        high.quartiles = [15, 20, 25]
+        #expect([10.0, 18, 22, 30].map { high.quartile(of: $0, polarity: .low) } == ["A", "B", "C", "D"])
+        #expect(high.quartile(of: 10, polarity: .none) == nil)
+        high.quartiles = nil
+        #expect(high.quartile(of: 10, polarity: .low) == nil)
+    }
+
+    @Test func theShippedValuesSayWhereTheyCameFrom() {
+        for b in catalogue.benchmarks where b.national != nil || b.statisticalNeighbours != nil || b.quartiles != nil {
+            #expect(b.source.contains("DfE") && !b.year.isEmpty, "\(b.measure)")
+        }
+        #expect(catalogue.benchmarks.first { $0.measure == "ASSESSMENTS_45WD" }?.national == 85.7)
     }
 }

@@ -11,6 +11,15 @@ public struct Benchmark: Sendable {
     public var quartiles: [Double]?
     public var source: String
     public var note: String
+
+    /// The national quartile a value falls in, A (the best quarter) to D,
+    /// judged by polarity; nil without cut points or a polarity.
+    public func quartile(of v: Double, polarity: Polarity) -> String? {
+        guard let cuts = quartiles, cuts.count == 3, polarity != .none else { return nil }
+        let better: (Double, Double) -> Bool = polarity == .high ? { $0 >= $1 } : { $0 <= $1 }
+        for (cut, letter) in zip(cuts, ["A", "B", "C"]) where better(v, cut) { return letter }
+        return "D"
+    }
 }
 
 extension MeasureCatalogue {

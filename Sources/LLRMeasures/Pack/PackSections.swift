@@ -30,7 +30,7 @@ extension BoardPack {
             h += "<td class=\"num\">\(hidden || f.previousValue == nil ? "" : valueText(f, of: f.previousValue!))</td>"
             h += "<td>\(hidden ? "" : arrow(f))</td>"
             h += "<td class=\"rag rag-\(hidden ? "none" : f.rag?.rawValue ?? "none")\">\(hidden ? "" : f.rag?.rawValue.capitalized ?? "no target")</td>"
-            h += "<td class=\"num\">\(benchmarkText(m))</td><td>\(sparkline(m))</td></tr>\n"
+            h += "<td class=\"num\">\(benchmarkText(m, f, hidden: hidden))</td><td>\(sparkline(m))</td></tr>\n"
             h += commentaryRow(m.code, unit: m.unit, latest: latest, columns: 7)
         }
         return h + "</tbody></table></section>\n"
@@ -80,9 +80,17 @@ extension BoardPack {
         return ""
     }
 
-    func benchmarkText(_ m: MeasureDefinition) -> String {
-        guard let b = catalogue.benchmarks.first(where: { $0.measure == m.code }), let v = b.national else { return "" }
-        return "\(decimalText(v, places: 1))\(m.unit == .percent ? "%" : "")<br><span class=\"parts\">\(esc(b.year))</span>"
+    /// England's value, the statistical neighbours' average and the
+    /// national quartile of LLR's latest value, where benchmarks.yaml holds them.
+    func benchmarkText(_ m: MeasureDefinition, _ f: MeasureFigure, hidden: Bool) -> String {
+        guard let b = catalogue.benchmarks.first(where: { $0.measure == m.code }) else { return "" }
+        let unit = m.unit == .percent ? "%" : ""
+        var parts: [String] = []
+        if let v = b.national { parts.append("\(decimalText(v, places: 1))\(unit)") }
+        if let v = b.statisticalNeighbours { parts.append("<span class=\"parts\">neighbours \(decimalText(v, places: 1))\(unit)</span>") }
+        if !hidden, let v = f.value, let q = b.quartile(of: v, polarity: m.polarity) { parts.append("<span class=\"parts\">quartile \(q)</span>") }
+        guard !parts.isEmpty else { return "" }
+        return parts.joined(separator: "<br>") + "<br><span class=\"parts\">\(esc(b.year))</span>"
     }
 
     func esc(_ s: String) -> String { htmlEscaped(s) }
