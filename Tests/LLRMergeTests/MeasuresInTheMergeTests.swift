@@ -126,6 +126,54 @@ struct MeasuresInTheMergeTests {
         #expect(pages >= priorities + 1, "\(pages) pages for \(priorities) priorities and the summary")
     }
 
+    /// The pack as a screen lays it out, read from Chromium: the summary
+    /// above the priorities in the catalogue's order, every table's headers
+    /// in one row left to right, each partner's words straight under its
+    /// measure's row and as wide, and nothing wider than the window. The
+    /// pack has no script; the test measures a copy with one added.
+    @Test func theBoardPacksLandmarksAreWhereAReaderLooks() throws {
+        let out = tempDir() + "/out"
+        _ = try merge(try inbox(), out: out)
+        let measuring = """
+        <script>addEventListener('load', () => {
+          const r = e => e.getBoundingClientRect(), o = {};
+          o.h1 = r(document.querySelector('h1')).top;
+          o.summary = r(document.querySelector('section.summary')).top;
+          o.sections = [...document.querySelectorAll('section.priority h2')].map(h => [h.textContent, r(h).top]);
+          o.headersInARow = [...document.querySelectorAll('thead tr')].every(tr => { const c = [...tr.children].map(r);
+            return c.every((x, i) => Math.abs(x.top - c[0].top) < 1 && (i == 0 || x.left >= c[i - 1].right - 1)); });
+          const said = [...document.querySelectorAll('tr.said')];
+          o.said = said.length;
+          o.saidUnderItsRow = said.every(tr => { const p = tr.previousElementSibling;
+            return Math.abs(r(tr).top - r(p).bottom) < 2 && Math.abs(r(tr).width - r(p).width) < 2; });
+          o.width = document.documentElement.scrollWidth;
+          const pre = document.createElement('pre'); pre.id = 'landmarks'; pre.textContent = JSON.stringify(o); document.body.appendChild(pre);
+        });</script>
+        """
+        let page = try String(contentsOfFile: out + "/board-pack.html", encoding: .utf8).replacingOccurrences(of: "</body>", with: measuring + "</body>")
+        let copy = out + "/measured-pack.html"
+        try page.write(toFile: copy, atomically: true, encoding: .utf8)
+        let p = Process(), pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1000,800", "--virtual-time-budget=5000", "--dump-dom", "file://" + copy]
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let json = try #require(dom.components(separatedBy: "<pre id=\"landmarks\">").dropFirst().first?.components(separatedBy: "</pre>").first)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let sections = try #require(o["sections"] as? [[Any]])
+        var priorities: [String] = []
+        for m in mergeContract.measures.measures where !priorities.contains(m.priority) { priorities.append(m.priority) }
+        #expect(sections.map { $0[0] as? String ?? "" } == priorities + ["Partners' own measures"])
+        let tops = [o["h1"], o["summary"]].map { $0 as? Double ?? -1 } + sections.map { $0[1] as? Double ?? -1 }
+        #expect(tops == tops.sorted() && Set(tops).count == tops.count, "\(tops)")
+        #expect(o["headersInARow"] as? Bool == true)
+        #expect((o["said"] as? Int ?? 0) >= 2 && o["saidUnderItsRow"] as? Bool == true)
+        #expect((o["width"] as? Int ?? .max) <= 1000)
+    }
+
     /// A quarter an authority's council sent nothing for gives that
     /// authority's council measures no value, with the reason, not 0; the
     /// LLR total says what it lacks.
