@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "llr-merge", targets: ["llr-merge"]),
         .executable(name: "llr-docs", targets: ["llr-docs"]),
         .executable(name: "llr-measures", targets: ["llr-measures"]),
+        .executable(name: "llr-serve", targets: ["llr-serve"]),
         .library(name: "LLRCore", targets: ["LLRCore"]),
         .library(name: "LLRValidation", targets: ["LLRValidation"]),
     ],
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
@@ -78,6 +81,27 @@ let package = Package(
             dependencies: [
                 "LLRMeasures", "LLRMerge", "LLRCore", "LLRValidation", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The partners' upload portal (llr-serve): accounts, the API and pages, on Hummingbird.
+        .target(
+            name: "LLRPortal",
+            dependencies: [
+                "LLRCore", "LLRValidation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "llr-serve",
+            dependencies: [
+                "LLRPortal", "LLRCore", "LLRValidation", "LLRCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "LLRBench", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRSynth", "LLRDedupe"]),
@@ -137,6 +161,7 @@ let package = Package(
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LLRMergeTests", dependencies: ["LLRDocs", "LLRMeasures", "LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
+        .testTarget(name: "LLRPortalTests", dependencies: ["LLRPortal", "LLRCore", "LLRValidation", "LLRTestSupport"]),
         .testTarget(name: "LLRMeasuresTests", dependencies: ["LLRMeasures", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),
     ]

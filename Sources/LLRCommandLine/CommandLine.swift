@@ -79,3 +79,24 @@ public func runCommand<C: ParsableCommand>(_ type: C.Type) -> Never {
         exit(2)
     }
 }
+
+/// `runCommand` for a command with async subcommands (the portal's server).
+public func runAsyncCommand<C: AsyncParsableCommand>(_ type: C.Type) async -> Never {
+    do {
+        var command = try C.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        exit(0)
+    } catch let code as ExitCode {
+        exit(code.rawValue)
+    } catch let failure as CommandFailure {
+        writeStandardError("\(C.configuration.commandName ?? "llr"): \(failure.description)\n")
+        exit(2)
+    } catch {
+        if C.exitCode(for: error) == .success {
+            print(C.fullMessage(for: error))
+            exit(0)
+        }
+        writeStandardError(C.fullMessage(for: error) + "\n")
+        exit(2)
+    }
+}

@@ -64,14 +64,25 @@ public struct ToolRun: Sendable {
 
 /// Runs `.build/debug/<tool>` with `args` (`make test` builds the
 /// executables before the tests), reading both streams to their ends.
-public func runTool(_ tool: String, _ args: [String]) throws -> ToolRun {
+public func runTool(_ tool: String, _ args: [String], input: String? = nil) throws -> ToolRun {
+    try runProgram(packageRoot + "/.build/debug/" + tool, args, input: input)
+}
+
+/// Runs any program, as `runTool` does; `input` is its standard input.
+public func runProgram(_ path: String, _ args: [String], input: String? = nil) throws -> ToolRun {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: packageRoot + "/.build/debug/" + tool)
+    p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    let stdin = Pipe()
+    p.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try p.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+    }
     // stderr is drained on its own thread, so a tool that writes a lot to it cannot block on a full pipe.
     let errText = Locked<Data>(Data())
     let drained = DispatchGroup()

@@ -51,4 +51,7 @@ public final class Locked<Value: Sendable>: @unchecked Sendable {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
+
+    /// Reads and changes the value under one hold of the lock.
+    public func update<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
 }
