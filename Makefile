@@ -1,21 +1,23 @@
 # llr-returns: the two commands a new user needs are `make run` and `make test`;
 # both install what is missing first (`make deps`; the tests also need
-# Chromium, to print the board's pack: `make test-deps`).
+# Chromium, to print the board's pack, and chromedriver with Selenium, to
+# drive the portal in a browser: `make test-deps`).
 SWIFT ?= swift
 RELEASE_BIN := .build/release
 APT_PACKAGES := libcsv-dev zlib1g-dev libsqlite3-dev
-TEST_PACKAGES := chromium
+TEST_PACKAGES := chromium chromium-driver python3-pip
 BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions
 
-.PHONY: deps test-deps install-missing build build-debug run test docs bench bench-scaling microbench sample-data clean
+.PHONY: deps test-deps install-missing build build-debug run serve test docs bench bench-scaling microbench sample-data clean
 
 deps:
 	@$(MAKE) --no-print-directory install-missing PACKAGES="$(APT_PACKAGES)"
 
 test-deps:
 	@$(MAKE) --no-print-directory install-missing PACKAGES="$(TEST_PACKAGES)"
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
 
 install-missing:
 	@missing=""; \
@@ -44,6 +46,20 @@ run: build
 	@echo; echo "Linkage quality against the sample's truth:"
 	@$(RELEASE_BIN)/llr-dedupe score --truth SampleData/truth/records.csv out/lineage.csv.gz
 	@echo; echo "Open out/run-report.html in a browser; the board's pack is out/board-pack.html. Analysts: out/published/ (CSV) or out/llr.sqlite."
+
+# The partners' upload portal on the sample, at http://127.0.0.1:8080, with
+# two demo accounts (made once, in out/portal/accounts.json): demo-lcc, a
+# Leicester City data officer, and demo-bu, the business unit, both with the
+# password "demo password 2024". Uploads go to out/portal/inbox (a copy of
+# the sample's inbox); the dataset shown is ./out from `make run`.
+serve: build
+	@test -f out/run-report.html || $(MAKE) --no-print-directory run
+	@mkdir -p out/portal/inbox && cp -n SampleData/returns/* out/portal/inbox/
+	@test -f out/portal/accounts.json || { \
+		printf 'demo password 2024\n' | $(RELEASE_BIN)/llr-serve account add --accounts out/portal/accounts.json --partner LCC --name demo-lcc > /dev/null; \
+		printf 'demo password 2024\n' | $(RELEASE_BIN)/llr-serve account add --accounts out/portal/accounts.json --role business-unit --name demo-bu > /dev/null; }
+	@echo "Sign in at http://127.0.0.1:8080 as demo-lcc or demo-bu, password: demo password 2024 (Ctrl-C stops it)"
+	@$(RELEASE_BIN)/llr-serve --inbox out/portal/inbox --out out --accounts out/portal/accounts.json --state out/portal/state
 
 # Regenerates SampleData/ (commit the result; a test checks they match).
 sample-data: build

@@ -65,19 +65,25 @@ public func runCommand<C: ParsableCommand>(_ type: C.Type) -> Never {
         var command = try C.parseAsRoot()
         try command.run()
         exit(0)
-    } catch let code as ExitCode {
-        exit(code.rawValue)
-    } catch let failure as CommandFailure {
+    } catch {
+        exitReporting(error, for: C.self)
+    }
+}
+
+/// Exits as spec §6 says for an error a command ended with: its own exit
+/// code, 2 with the fix for a failure, help (0) or the parser's message (2).
+func exitReporting<C: ParsableCommand>(_ error: any Error, for _: C.Type) -> Never {
+    if let code = error as? ExitCode { exit(code.rawValue) }
+    if let failure = error as? CommandFailure {
         writeStandardError("\(C.configuration.commandName ?? "llr"): \(failure.description)\n")
         exit(2)
-    } catch {
-        if C.exitCode(for: error) == .success {
-            print(C.fullMessage(for: error))
-            exit(0)
-        }
-        writeStandardError(C.fullMessage(for: error) + "\n")
-        exit(2)
     }
+    if C.exitCode(for: error) == .success {
+        print(C.fullMessage(for: error))
+        exit(0)
+    }
+    writeStandardError(C.fullMessage(for: error) + "\n")
+    exit(2)
 }
 
 /// `runCommand` for a command with async subcommands (the portal's server).
@@ -86,17 +92,7 @@ public func runAsyncCommand<C: AsyncParsableCommand>(_ type: C.Type) async -> Ne
         var command = try C.parseAsRoot()
         if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
         exit(0)
-    } catch let code as ExitCode {
-        exit(code.rawValue)
-    } catch let failure as CommandFailure {
-        writeStandardError("\(C.configuration.commandName ?? "llr"): \(failure.description)\n")
-        exit(2)
     } catch {
-        if C.exitCode(for: error) == .success {
-            print(C.fullMessage(for: error))
-            exit(0)
-        }
-        writeStandardError(C.fullMessage(for: error) + "\n")
-        exit(2)
+        exitReporting(error, for: C.self)
     }
 }

@@ -109,6 +109,33 @@ struct PortalAPITests {
         for n in names { #expect(FileManager.default.contents(atPath: s.inbox + "/" + n) == FileManager.default.contents(atPath: file)) }
     }
 
+    /// The load test of the portal: 20 uploads of 10 MB at once, on
+    /// loopback; every one whole, and the server's memory stays under 200 MB
+    /// (bodies stream to disk; none is held whole).
+    @Test func twentyTenMegabyteUploadsAtOnceStayUnder200MB() throws {
+        let s = try PortalServer()
+        let big = tempDir() + "/LCC_council_2026-27_Q1.csv"
+        let header = "event_ref,child_id,upn,nhs_number,forename,surname,dob,sex,ethnicity,postcode,event_type,start_date,end_date,referral_source,cp_category,outcome\n"
+        let row = "EV-1,C-1,,,Amy,Jones,01/01/2010,F,WBRI,LE1 6ZG,REFERRAL,10/04/2026,,5A,,\n"
+        var text = header
+        text.reserveCapacity(10_600_000)
+        var n = 0
+        while text.utf8.count < 10_000_000 { n += 1; text += row.replacingOccurrences(of: "EV-1,", with: "EV-\(n),") }
+        _ = FileManager.default.createFile(atPath: big, contents: Data(text.utf8))
+        let names = (1...20).map { "LCC_council_2026-27_Q1\($0 > 1 ? "_v\($0)" : "").csv" }
+        let statuses = Locked<[Int]>([])
+        let started = Date()
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            let status = (try? s.upload(big, as: names[i]).status) ?? 0
+            statuses.update { $0.append(status) }
+        }
+        let seconds = Date().timeIntervalSince(started), peak = s.peakMemoryMiB
+        print("portal load: 20 × \(text.utf8.count / 1_000_000) MB in \(String(format: "%.2f", seconds)) s, server peak \(peak) MiB")
+        #expect(statuses.value == Array(repeating: 201, count: 20), "\(statuses.value)")
+        #expect(s.inboxFiles.count == 20)
+        #expect(peak > 0 && peak < 200, "peak \(peak) MiB")
+    }
+
     /// The audit log holds each upload and refusal, never a secret.
     @Test func theAuditLogNamesEveryActAndNoSecret() throws {
         let s = try PortalServer()

@@ -93,6 +93,13 @@ final class PortalServer: @unchecked Sendable {
         try curl(["-H", "Authorization: Bearer \(tokens[account] ?? "")", base + path])
     }
 
+    /// The server's peak resident memory so far, in MiB (VmHWM).
+    var peakMemoryMiB: Int {
+        guard let pid = process?.processIdentifier, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+        return (Int(line.split(separator: " ").dropFirst().first(where: { !$0.isEmpty }) ?? "") ?? 0) / 1024
+    }
+
     /// The inbox's visible files.
     var inboxFiles: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: inbox)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
 }

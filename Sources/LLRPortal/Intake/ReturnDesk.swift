@@ -141,17 +141,9 @@ func syncDirectory(_ dir: String) {
     if fd >= 0 { fsync(fd); close(fd) }
 }
 
+/// `s` as a JSON string literal.
 func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-        }
-    }
-    return out + "\""
+    var w = JSONWriter()
+    w.string(s)
+    return w.out
 }

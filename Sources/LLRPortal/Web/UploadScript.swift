@@ -18,8 +18,10 @@ function send(file) {
   xhr.onload = () => {
     let r;
     try { r = JSON.parse(xhr.responseText); } catch (e) { r = { error: xhr.responseText }; }
-    line((r.accepted ? 'Received: ' : 'Not received: ') + (r.message || r.error || ('status ' + xhr.status)), r.accepted ? 'ok' : 'error');
-    const findings = (r.report && r.report.findings) || [];
+    const said = r.message || r.error || ('status ' + xhr.status);
+    line((r.accepted ? 'Received: ' : 'Not received: ') + said.replace(/^received; /, ''), r.accepted ? 'ok' : 'error');
+    const all = (r.report && r.report.findings) || [];
+    const findings = all.filter(f => f.severity === 'error').concat(all.filter(f => f.severity !== 'error'));
     if (findings.length) {
       const ul = document.createElement('ul');
       for (const f of findings.slice(0, 20)) { const li = document.createElement('li'); li.textContent = (f.rowNumber ? 'row ' + f.rowNumber + ': ' : '') + f.message; ul.appendChild(li); }
