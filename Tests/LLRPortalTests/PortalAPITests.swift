@@ -94,15 +94,32 @@ struct PortalAPITests {
         #expect(audit.contains("abandoned"))
     }
 
-    /// Twenty at once: every one stored whole, under its own name.
-    @Test func twentyUploadsAtOnce() throws {
+    /// Twenty at once while a merge reads the inbox: every one stored whole,
+    /// under its own name, and the merge sees whole files or none (it skips
+    /// the hidden folder the bodies stream into).
+    @Test func twentyUploadsAtOnceWhileAMergeRuns() throws {
         let s = try PortalServer()
         let file = sampleReturn("LCC_council_2024-25_Q2.csv.gz")
         let names = (1...4).flatMap { q in (1...5).map { v in "LCC_council_2025-26_Q\(q)\(v > 1 ? "_v\(v)" : "").csv.gz" } }
         let results = Locked<[Int]>([])
+        let out = tempDir() + "/out"
+        let merging = DispatchGroup()
+        let merges = Locked<[ToolRun]>([]), uploading = Locked(true)
+        // Nights back to back for as long as the uploads go on.
+        DispatchQueue.global().async(group: merging) {
+            while uploading.value {
+                if let r = try? runTool("llr-merge", ["--inbox", s.inbox, "--out", out, "--as-of", "2026-03-31", "--demo-key"]) { merges.update { $0.append(r) } }
+            }
+        }
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
             let status = (try? s.upload(file, as: names[i]).status) ?? 0
             results.update { $0.append(status) }
+        }
+        uploading.value = false
+        merging.wait()
+        #expect(!merges.value.isEmpty)
+        for m in merges.value {
+            #expect(m.status == 0 && m.out.contains(" 0 could not be used"), "a merge met a part-written file: \(m.text)")
         }
         #expect(results.value.sorted() == Array(repeating: 201, count: 20))
         #expect(s.inboxFiles == names.sorted())
