@@ -5,7 +5,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release
 APT_PACKAGES := libcsv-dev zlib1g-dev libsqlite3-dev
-TEST_PACKAGES := chromium chromium-driver python3-pip
+TEST_PACKAGES := chromium chromium-driver python3-pip postgresql
 BENCH_ROWS ?= 1000000
 
 SAMPLE_ARGS := --out SampleData --quarters 2024-25_Q1,2024-25_Q2 --scale 0.2 --seed 2024 --error-rate 0.01 --resubmissions
@@ -71,9 +71,14 @@ sample-data: build
 docs: build-debug
 	.build/debug/llr-docs --out docs/contract
 
-# The tests drive the debug executables too, so build them first.
+# The tests drive the debug executables too, so build them first. The
+# warehouse tests run against a throwaway PostgreSQL server on loopback
+# (.ci/postgres), started here and stopped after.
 test: build-debug test-deps
-	$(SWIFT) test
+	@pg=$$(mktemp -d /tmp/llr-pg.XXXXXX); chmod 755 $$pg; port=$$(shuf -i 20000-45000 -n 1); \
+	url=$$(.ci/postgres start $$pg/server $$port) || { echo "make test: PostgreSQL could not be started for the warehouse tests"; rm -rf $$pg; exit 1; }; \
+	LLR_TEST_WAREHOUSE_URL=$$url $(SWIFT) test; status=$$?; \
+	.ci/postgres stop $$pg/server; rm -rf $$pg; exit $$status
 
 # The standard benchmark suite: a synthetic year of about 1M rows (made once,
 # cached in /tmp/llr-bench), every stage at --jobs 1 and 2, checked for

@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
@@ -68,7 +70,7 @@ let package = Package(
         // The board's measures (Pipelines/measures.yaml) over the aligned events.
         .target(name: "LLRMeasures", dependencies: ["LLRCore", .product(name: "Yams", package: "Yams")]),
         // The contract's reference pages in docs/contract/, written from Pipelines/.
-        .target(name: "LLRDocs", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe", "LLRMeasures", "LLRMerge"]),
+        .target(name: "LLRDocs", dependencies: ["LLRCore", "LLRValidation", "LLRNormalise", "LLRDedupe", "LLRMeasures", "LLRMerge", "LLRWarehouse"]),
         .executableTarget(
             name: "llr-docs",
             dependencies: [
@@ -81,6 +83,16 @@ let package = Package(
             dependencies: [
                 "LLRMeasures", "LLRMerge", "LLRCore", "LLRValidation", "LLRCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The analysts' warehouse: the nightly dataset into PostgreSQL, swapped in whole.
+        .target(
+            name: "LLRWarehouse",
+            dependencies: [
+                "LLRCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The partners' upload portal (llr-serve): accounts, the API and pages, on Hummingbird.
@@ -129,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "llr-merge",
             dependencies: [
-                "LLRMerge", "LLRDedupe", "LLRCore", "LLRCommandLine", "LLRKeyOptions",
+                "LLRMerge", "LLRDedupe", "LLRCore", "LLRCommandLine", "LLRKeyOptions", "LLRWarehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -161,6 +173,7 @@ let package = Package(
         .testTarget(name: "LLRNormaliseTests", dependencies: ["LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRDedupeTests", dependencies: ["LLRDedupe", "LLRNormalise", "LLRValidation", "LLRSynth", "LLRCore", "LLRTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LLRMergeTests", dependencies: ["LLRDocs", "LLRMeasures", "LLRMerge", "LLRDedupe", "LLRValidation", "LLRSynth", "LLRCore", "LLRBench", "LLRTestSupport"]),
+        .testTarget(name: "LLRWarehouseTests", dependencies: ["LLRWarehouse", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRPortalTests", dependencies: ["LLRPortal", "LLRCore", "LLRValidation", "LLRTestSupport"]),
         .testTarget(name: "LLRMeasuresTests", dependencies: ["LLRMeasures", "LLRValidation", "LLRCore", "LLRTestSupport"]),
         .testTarget(name: "LLRSynthTests", dependencies: ["LLRSynth", "LLRValidation", "LLRCore", "LLRTestSupport"]),

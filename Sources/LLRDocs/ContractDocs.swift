@@ -1,4 +1,5 @@
 import LLRCore
+import LLRWarehouse
 import LLRDedupe
 import LLRMeasures
 import LLRMerge
@@ -20,6 +21,7 @@ public enum ContractDocs {
             ("findings.md", findings(contract)),
             ("dataset.md", dataset(contract)),
             ("measures.md", measures(catalogue)),
+            ("warehouse.md", warehouse(try WarehouseLayout.load(pipelines: contract.directory))),
         ]
     }
 

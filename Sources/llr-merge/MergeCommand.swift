@@ -19,25 +19,41 @@
 // A night with nothing new stops early and changes nothing. A file that
 // cannot be read is a finding in the report, not a failed night.
 //
+// With --warehouse URL (or LLR_WAREHOUSE_URL), a completed night is then
+// loaded into PostgreSQL and swapped in whole (`llr-merge warehouse-init`
+// sets the warehouse up once).
+//
 // Exit status: 0 the merge completed (rejected rows and unreadable files are
 // in the report), 2 it could not complete (bad arguments, unreadable
-// contract, another merge running, outputs that could not be written).
+// contract, another merge running, outputs that could not be written), 3
+// the night completed on disk but the warehouse step failed (it says why;
+// last night's warehouse tables stand and the next night tries again).
 
 import ArgumentParser
+import Foundation
 import LLRCommandLine
 import LLRKeyOptions
 import LLRCore
 import LLRDedupe
 import LLRMerge
+import LLRWarehouse
 import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct MergeCommand: ParsableCommand {
+struct MergeTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llr-merge",
-        abstract: "Merge the partners' returns in the inbox into the aligned LLR dataset (the nightly job).")
+        abstract: "Merge the partners' returns in the inbox into the aligned LLR dataset (the nightly job).",
+        subcommands: [MergeCommand.self, WarehouseInit.self],
+        defaultSubcommand: MergeCommand.self)
+}
+
+struct MergeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "night",
+        abstract: "Merge the partners' returns in the inbox into the aligned LLR dataset (the default; the nightly job).")
 
     @Option(help: ArgumentHelp("Folder the partners' return files arrive in.", valueName: "dir"))
     var inbox: String
@@ -62,6 +78,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "List what would be processed, and do nothing.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("After the night, load the dataset into this PostgreSQL warehouse (postgres://USER@HOST:5432/DB; default: LLR_WAREHOUSE_URL). The password comes from the URL, PGPASSWORD or ~/.pgpass.", valueName: "url"))
+    var warehouse: String?
+
     @Option(help: ArgumentHelp("Log detail on standard error: trace, debug, info, notice, warning, error.", valueName: "level"))
     var logLevel: String = "notice"
 
@@ -73,7 +92,13 @@ struct MergeCommand: ParsableCommand {
         if let clash = folderClash(inbox: inbox, out: out, state: state ?? out + "/state") { throw ValidationError(clash) }
     }
 
-    func run() throws {
+    func run() async throws {
+        try night()
+        guard !dryRun, let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else { return }
+        try await loadWarehouse(url: url, dataset: out, pipelines: pipelines, state: state ?? out + "/state")
+    }
+
+    func night() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .notice
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,3 +1,4 @@
+import Foundation
 import LLRCore
 
 extension MergeNight {
@@ -18,7 +19,16 @@ extension MergeNight {
         } catch {
             throw MergeFailure("the ledger in \(options.stateDir) cannot be used: \(error.description). Restore ledger.sqlite from the last backup of the state folder (without it, returns that have left the inbox drop out of the dataset)")
         }
+        noteWarehouseFailure()
         return lock
+    }
+
+    /// The warehouse step after the last night failed (llr-merge wrote why
+    /// in the state): tonight's report says so; tonight's load tries again.
+    private func noteWarehouseFailure() {
+        guard let text = try? String(contentsOfFile: options.stateDir + "/warehouse-status.txt", encoding: .utf8), text.hasPrefix("failed: ") else { return }
+        notice("the warehouse was not loaded after the last night: " + text.dropFirst("failed: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+               + "; it is tried again after tonight's")
     }
 
     /// Stage 1: what is in the inbox, and what is new or changed since the ledger.

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import LLRCommandLine
+import LLRCore
+import LLRWarehouse
+
+/// `llr-merge warehouse-init`: the warehouse's schemas and roles, once.
+struct WarehouseInit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warehouse-init",
+        abstract: "Set up the PostgreSQL warehouse once (schemas llr, llr_published, llr_restricted and their reader roles); run by an owner with CREATEROLE. Running it again changes nothing.")
+
+    @Option(help: ArgumentHelp("The warehouse: postgres://USER@HOST:5432/DB (default: LLR_WAREHOUSE_URL).", valueName: "url"))
+    var warehouse: String?
+
+    @Option(help: ArgumentHelp("The Pipelines folder (default: the project's).", valueName: "dir"))
+    var pipelines: String?
+
+    func run() async throws {
+        guard let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else {
+            throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL")
+        }
+        let w = try openWarehouse(url: url, pipelines: pipelines)
+        do { try await w.initialise() } catch { throw CommandFailure(error.description) }
+        print("the warehouse at \(w.address.redacted) has its schemas (\(w.layout.schemas.map(\.name).joined(separator: ", "))) and roles (\(w.layout.roles.joined(separator: ", ")))")
+    }
+}
+
+func openWarehouse(url: String, pipelines: String?) throws -> Warehouse {
+    let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
+    do {
+        return Warehouse(address: try WarehouseAddress(url: url), layout: try WarehouseLayout.load(pipelines: dir))
+    } catch let e as WarehouseFailure { throw CommandFailure(e.description) } catch { throw CommandFailure("cannot read \(dir)/warehouse.yaml: \(error)") }
+}
+
+/// The warehouse step after a night: its outcome on standard output and in
+/// `STATE/warehouse-status.txt` (the next night's report names a failure);
+/// exit 3 when it failed, the files on disk untouched.
+func loadWarehouse(url: String, dataset: String, pipelines: String?, state: String) async throws {
+    let status = state + "/warehouse-status.txt"
+    let text: String, failed: Bool
+    do {
+        let w = try openWarehouse(url: url, pipelines: pipelines)
+        let r = try await w.load(dataset: dataset)
+        (text, failed) = ("warehouse: \(r.message) (\(w.address.redacted))", false)
+    } catch let e as WarehouseFailure { (text, failed) = ("warehouse: \(e.description)", true) }
+    catch let e as CommandFailure { (text, failed) = ("warehouse: \(e.description)", true) }
+    if let out = try? AtomicOutputFile(path: status) { try? out.write((failed ? "failed: " : "ok: ") + text + "\n"); try? out.commit() }
+    if failed {
+        writeStandardError("llr-merge: the night completed on disk; \(text)\n")
+        throw ExitCode(3)
+    }
+    print(text)
+}
