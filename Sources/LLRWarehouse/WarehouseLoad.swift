@@ -15,13 +15,13 @@ extension Warehouse {
     /// Loads tonight's dataset folder into `*_load` schemas and swaps them
     /// in within one transaction, last night's kept as `*_previous`. The
     /// night is named by the dataset's run report; a night already loaded
-    /// loads nothing. On any failure last night's tables stand.
-    public func load(dataset: String) async throws(WarehouseFailure) -> WarehouseLoadResult {
+    /// loads nothing unless `again`. On any failure last night's tables stand.
+    public func load(dataset: String, again: Bool = false) async throws(WarehouseFailure) -> WarehouseLoadResult {
         let started = Date()
         let night = try nightOf(dataset)
         let c = try await connect()
         defer { Task { try? await c.close() } }
-        if try await alreadyLoaded(night, on: c) {
+        if try await alreadyLoaded(night, on: c), !again {
             return WarehouseLoadResult(loaded: false, message: "the warehouse already holds this night (\(night)): nothing loaded")
         }
         try await run(layout.schemas.flatMap { s in ["DROP SCHEMA IF EXISTS \(s.name)_load CASCADE", "CREATE SCHEMA \(s.name)_load"] }, on: c)
@@ -136,7 +136,8 @@ extension Warehouse {
         for s in layout.schemas.map(\.name) {
             sql += ["DROP SCHEMA IF EXISTS \(s)_previous CASCADE", "ALTER SCHEMA \(s) RENAME TO \(s)_previous", "ALTER SCHEMA \(s)_load RENAME TO \(s)"]
         }
-        sql.append("INSERT INTO llr_warehouse.loads (night, tables, rows) VALUES ('\(night.replacingOccurrences(of: "'", with: "''"))', \(layout.tables.count), \(rows))")
+        sql.append("INSERT INTO llr_warehouse.loads (night, tables, rows) VALUES ('\(night.replacingOccurrences(of: "'", with: "''"))', \(layout.tables.count), \(rows)) "
+                   + "ON CONFLICT (night) DO UPDATE SET loaded_at = now(), tables = EXCLUDED.tables, rows = EXCLUDED.rows")
         do { try await run(sql + ["COMMIT"], on: c) } catch {
             _ = try? await c.query("ROLLBACK", logger: logger)
             throw WarehouseFailure("the swap gave up, and last night's tables stand: \(error.description). The next night tries again")

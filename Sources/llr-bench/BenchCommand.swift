@@ -54,6 +54,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the results as a markdown page here (BENCHMARKS.md).", valueName: "file"))
     var markdown: String?
 
+    @Option(help: ArgumentHelp("A PostgreSQL warehouse to time the nightly load into (postgres://USER@HOST/DB); none: not timed.", valueName: "url"))
+    var warehouse: String?
+
     @Option(help: ArgumentHelp("The Pipelines folder (default: the project's).", valueName: "dir"))
     var pipelines: String?
 
@@ -197,6 +200,14 @@ struct BenchCommand: ParsableCommand {
         // them too, beside its other outputs).
         let mc = try measureProcess(bin + "/llr-measures", ["compute", "--dataset", work + "/merge-\(jMax)", "--jobs", "\(jMax)", "--pipelines", pipelinesDir])
         r.stages.append(StageRow(name: "llr-measures", jobs: jMax, cost: mc))
+        // The warehouse load of the merge's dataset, when a server is given.
+        if let warehouse {
+            let setUp = try measureProcess(bin + "/llr-merge", ["warehouse-init", "--warehouse", warehouse, "--pipelines", pipelinesDir])
+            guard setUp.status == 0 else { throw CommandFailure("llr-merge warehouse-init failed on \(warehouse)") }
+            let wc = try measureProcess(bin + "/llr-merge", ["warehouse-load", "--dataset", work + "/merge-\(jMax)", "--warehouse", warehouse, "--again",
+                                                             "--pipelines", pipelinesDir])
+            r.stages.append(StageRow(name: "warehouse load", jobs: 3, cost: wc))
+        }
 
         // Correctness beside speed: the last merge's lineage and linkage.
         let lineage = work + "/merge-\(jMax)/lineage.csv.gz"

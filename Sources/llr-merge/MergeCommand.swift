@@ -46,7 +46,7 @@ struct MergeTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llr-merge",
         abstract: "Merge the partners' returns in the inbox into the aligned LLR dataset (the nightly job).",
-        subcommands: [MergeCommand.self, WarehouseInit.self],
+        subcommands: [MergeCommand.self, WarehouseInit.self, WarehouseLoad.self],
         defaultSubcommand: MergeCommand.self)
 }
 
@@ -100,6 +100,7 @@ struct MergeCommand: AsyncParsableCommand {
 
     func night() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .notice
+        loggingBootstrapped = true
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -153,3 +154,6 @@ struct MergeCommand: AsyncParsableCommand {
         print("report: \(out)/run-report.html   dataset: \(out)/   published extract: \(out)/published/")
     }
 }
+
+/// Set once the night has set up logging at its --log-level.
+nonisolated(unsafe) var loggingBootstrapped = false

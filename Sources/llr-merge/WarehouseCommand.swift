@@ -3,6 +3,7 @@ import Foundation
 import LLRCommandLine
 import LLRCore
 import LLRWarehouse
+import Logging
 
 /// `llr-merge warehouse-init`: the warehouse's schemas and roles, once.
 struct WarehouseInit: AsyncParsableCommand {
@@ -26,7 +27,36 @@ struct WarehouseInit: AsyncParsableCommand {
     }
 }
 
+/// `llr-merge warehouse-load`: a dataset folder into the warehouse, by hand
+/// (a night whose load failed, or to time the load).
+struct WarehouseLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warehouse-load",
+        abstract: "Load a dataset folder llr-merge wrote into the warehouse and swap it in (what --warehouse does after a night).")
+
+    @Option(help: ArgumentHelp("The dataset folder (llr-merge's --out).", valueName: "dir"))
+    var dataset: String
+
+    @Option(help: ArgumentHelp("The warehouse: postgres://USER@HOST:5432/DB (default: LLR_WAREHOUSE_URL).", valueName: "url"))
+    var warehouse: String?
+
+    @Flag(help: "Load the night even if the warehouse already holds it.")
+    var again = false
+
+    @Option(help: ArgumentHelp("The Pipelines folder (default: the project's).", valueName: "dir"))
+    var pipelines: String?
+
+    func run() async throws {
+        guard let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else {
+            throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL")
+        }
+        let w = try openWarehouse(url: url, pipelines: pipelines)
+        do { print("warehouse: " + (try await w.load(dataset: dataset, again: again)).message) } catch { throw CommandFailure(error.description) }
+    }
+}
+
 func openWarehouse(url: String, pipelines: String?) throws -> Warehouse {
+    quietLogging()
     let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
     do {
         return Warehouse(address: try WarehouseAddress(url: url), layout: try WarehouseLayout.load(pipelines: dir))
@@ -51,4 +81,18 @@ func loadWarehouse(url: String, dataset: String, pipelines: String?, state: Stri
         throw ExitCode(3)
     }
     print(text)
+}
+
+/// Notices and worse on standard error, unless the night already set the level (--log-level).
+func quietLogging() {
+    struct Once { nonisolated(unsafe) static var done = false }
+    guard !Once.done else { return }
+    Once.done = true
+    if !loggingBootstrapped {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = .notice
+            return h
+        }
+    }
 }

@@ -88,6 +88,10 @@ struct WarehouseTests {
         #expect(w.value("SELECT data_type FROM information_schema.columns WHERE table_schema = 'llr' AND table_name = 'events' AND column_name = 'event_start'").text == "date")
         #expect(w.value("SELECT sum(events) FROM llr_published.events_by_quarter_la").text == String(w.count("llr_published.events")))
         #expect(!run.text.contains("owner-secret"), "the password is never printed")
+        let same = try runTool("llr-merge", ["warehouse-load", "--dataset", out, "--warehouse", w.url])
+        #expect(same.status == 0 && same.out.contains("already holds this night") && same.out.contains("nothing loaded"), "\(same.text)")
+        let again = try runTool("llr-merge", ["warehouse-load", "--dataset", out, "--warehouse", w.url, "--again"])
+        #expect(again.status == 0 && again.out.contains("loaded 16 tables") && w.count("llr_warehouse.loads") == 1, "\(again.text)")
         // The example queries of docs/contract/warehouse.md run, each as its reader.
         let docs = try String(contentsOfFile: packageRoot + "/docs/contract/warehouse.md", encoding: .utf8)
         let queries = docs.components(separatedBy: "\n\n").filter { $0.hasPrefix("    SELECT") }.map { $0.replacingOccurrences(of: "\n    ", with: " ") }
