@@ -9,7 +9,6 @@ final class CopyRows: @unchecked Sendable {
     let path: String
     /// Per column of the file: whether an empty cell is NULL (any type but text).
     private var emptyIsNull: [Bool] = []
-    private(set) var header: [String] = []
     /// Rows handed on so far (all of them once `chunks` has ended).
     private(set) var rowCount = 0
     private let slots = DispatchSemaphore(value: 4)

@@ -48,12 +48,16 @@ public struct Warehouse: Sendable {
         for role in layout.roles {
             sql.append("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) NOLOGIN; END IF; END $$")
         }
-        for (schema, readers) in layout.schemas {
-            sql.append("CREATE SCHEMA IF NOT EXISTS \(schema)")
-            sql.append("REVOKE ALL ON SCHEMA \(schema) FROM PUBLIC")
-            for r in readers { sql.append("GRANT USAGE ON SCHEMA \(schema) TO \(r)") }
-        }
+        for (schema, readers) in layout.schemas { sql += ["CREATE SCHEMA IF NOT EXISTS \(schema)"] + readerGrants(schema, readers) }
         try await run(sql, on: c)
+    }
+}
+
+/// A schema's grants: none to the public, usage to its readers, and with
+/// `tables`, reading every table in it.
+func readerGrants(_ schema: String, _ readers: [String], tables: Bool = false) -> [String] {
+    ["REVOKE ALL ON SCHEMA \(schema) FROM PUBLIC"] + readers.flatMap { r in
+        ["GRANT USAGE ON SCHEMA \(schema) TO \(r)"] + (tables ? ["GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(r)"] : [])
     }
 }
 

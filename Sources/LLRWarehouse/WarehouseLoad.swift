@@ -120,10 +120,7 @@ extension Warehouse {
             for s in layout.schemas { body = body.replacingOccurrences(of: "\(s.name).", with: "\(s.name)_load.") }
             sql.append("CREATE VIEW \(v.schema)_load.\(v.name) AS \(body)")
         }
-        for (schema, readers) in layout.schemas {
-            sql.append("REVOKE ALL ON SCHEMA \(schema)_load FROM PUBLIC")
-            for r in readers { sql += ["GRANT USAGE ON SCHEMA \(schema)_load TO \(r)", "GRANT SELECT ON ALL TABLES IN SCHEMA \(schema)_load TO \(r)"] }
-        }
+        for (schema, readers) in layout.schemas { sql += readerGrants(schema + "_load", readers, tables: true) }
         return sql
     }
 

@@ -100,7 +100,6 @@ struct MergeCommand: AsyncParsableCommand {
 
     func night() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .notice
-        loggingBootstrapped = true
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -154,6 +153,3 @@ struct MergeCommand: AsyncParsableCommand {
         print("report: \(out)/run-report.html   dataset: \(out)/   published extract: \(out)/published/")
     }
 }
-
-/// Set once the night has set up logging at its --log-level.
-nonisolated(unsafe) var loggingBootstrapped = false

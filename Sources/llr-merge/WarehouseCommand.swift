@@ -18,6 +18,7 @@ struct WarehouseInit: AsyncParsableCommand {
     var pipelines: String?
 
     func run() async throws {
+        noticeLogging()
         guard let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else {
             throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL")
         }
@@ -47,6 +48,7 @@ struct WarehouseLoad: AsyncParsableCommand {
     var pipelines: String?
 
     func run() async throws {
+        noticeLogging()
         guard let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else {
             throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL")
         }
@@ -56,7 +58,6 @@ struct WarehouseLoad: AsyncParsableCommand {
 }
 
 func openWarehouse(url: String, pipelines: String?) throws -> Warehouse {
-    quietLogging()
     let dir = pipelines ?? Pipelines.defaultDirectory(executable: CommandLine.arguments[0])
     do {
         return Warehouse(address: try WarehouseAddress(url: url), layout: try WarehouseLayout.load(pipelines: dir))
@@ -83,16 +84,12 @@ func loadWarehouse(url: String, dataset: String, pipelines: String?, state: Stri
     print(text)
 }
 
-/// Notices and worse on standard error, unless the night already set the level (--log-level).
-func quietLogging() {
-    struct Once { nonisolated(unsafe) static var done = false }
-    guard !Once.done else { return }
-    Once.done = true
-    if !loggingBootstrapped {
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .notice
-            return h
-        }
+/// Notices and worse on standard error, for the warehouse commands run on
+/// their own (a night sets up logging at its own --log-level).
+func noticeLogging() {
+    LoggingSystem.bootstrap { label in
+        var h = StreamLogHandler.standardError(label: label)
+        h.logLevel = .notice
+        return h
     }
 }

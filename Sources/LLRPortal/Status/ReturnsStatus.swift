@@ -51,9 +51,9 @@ public struct ReturnsStatus: Sendable {
         return out.sorted { ($0.quarter, $0.partner) > ($1.quarter, $1.partner) }
     }
 
-    /// The files in the inbox from `partner` (every partner's for nil), newest quarter first.
-    public func sent(partner: String?) -> [SentReturn] {
-        let judged = quarters(partner: partner)
+    /// The files in the inbox from `partner` (every partner's for nil),
+    /// newest quarter first, judged by `judged` (what `quarters` gave).
+    public func sent(partner: String?, judged: [QuarterStatus]) -> [SentReturn] {
         let counted = Set(judged.map(\.file))
         let unreadable = Set(judged.filter { $0.status == "unreadable" }.map(\.file))
         var out: [SentReturn] = []

@@ -51,13 +51,14 @@ extension Portal {
         identify(request, &context)
         guard let account = context.account else { return jsonError(401, "send your API token as 'Authorization: Bearer TOKEN', or sign in") }
         let partner = account.role == .businessUnit ? nil : account.partner
+        let quarters = status.quarters(partner: partner)
         var w = "{\n  \"returns\": ["
-        for (i, r) in status.sent(partner: partner).enumerated() {
+        for (i, r) in status.sent(partner: partner, judged: quarters).enumerated() {
             w += (i == 0 ? "\n" : ",\n") + "    {\"name\": \(jsonString(r.name)), \"partner\": \"\(r.partner)\", \"period\": \"\(r.quarter.fileToken)\", "
             w += "\"version\": \(r.version), \"bytes\": \(r.bytes), \"status\": \(jsonString(r.status))}"
         }
         w += "\n  ],\n  \"quarters\": ["
-        for (i, q) in status.quarters(partner: partner).enumerated() {
+        for (i, q) in quarters.enumerated() {
             w += (i == 0 ? "\n" : ",\n") + "    {\"partner\": \"\(q.partner)\", \"period\": \"\(q.quarter.fileToken)\", \"due\": \"\(q.due)\", "
             w += "\"status\": \(jsonString(q.status)), \"file\": \(jsonString(q.file))}"
         }

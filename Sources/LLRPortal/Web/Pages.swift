@@ -59,7 +59,7 @@ extension Portal {
             h += "</tbody></table>\n"
         }
         h += "<h2>Files received</h2>\n"
-        let sent = status.sent(partner: partner)
+        let sent = status.sent(partner: partner, judged: quarters)
         if sent.isEmpty { h += "<p>None yet.</p>\n" } else {
             h += "<table><thead><tr><th scope=\"col\">File</th><th scope=\"col\">Quarter</th><th scope=\"col\">Bytes</th><th scope=\"col\">Status</th></tr></thead><tbody>\n"
             for r in sent { h += "<tr><td>\(reportLink(r.name))</td><td>\(esc(r.quarter.description))</td><td>\(r.bytes)</td><td>\(esc(r.status))</td></tr>\n" }
