@@ -33,11 +33,30 @@ public struct DedupeSummary: Sendable {
     public var persons = 0
     public var crossAgencyMatches = 0
     public var review = 0
+    /// Review pairs by reason (review.csv's words).
+    public var reviewByReason: [(reason: String, pairs: Int)] = []
+    /// Records sharing an identifier with a record of another child (names
+    /// and dob disagree), still apart tonight: each partner's to put right.
+    public var idConflicts: [IdConflict] = []
     public var link = LinkStats()
+    /// Every decision in force, and what became of it tonight.
+    public var decisions: [DecisionOutcome] = []
     public var newPersons = 0
     public var aliases = 0
     public var problems: [String] = []
     public var seconds: [(String, Double)] = []
+}
+
+/// One side of a "same id, different child?" pair: the row, the field
+/// they share, and the other record.
+public struct IdConflict: Sendable, Equatable {
+    public var partner: String
+    public var sourceFile: String
+    public var sourceRow: Int
+    public var field: String
+    public var otherPartner: String
+    public var otherFile: String
+    public var otherRow: Int
 }
 
 /// A source file named in the lineage, and its partner.

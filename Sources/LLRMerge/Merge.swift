@@ -365,8 +365,11 @@ func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {
 
 /// What tonight's answer depends on: every inbox file's name and bytes, the
 /// as-of date and the data contract. Equal fingerprints, equal outputs.
-func inputsFingerprint(_ files: [InboxFile], asOf: CivilDate, pipelinesDir: String) -> String {
+/// `decisions`: the clerical decisions in force, so a night after new
+/// decisions is not "nothing new".
+func inputsFingerprint(_ files: [InboxFile], asOf: CivilDate, pipelinesDir: String, decisions: String = "") -> String {
     var h = SHA256()
+    if !decisions.isEmpty { h.update(data: Array("decisions \(decisions)\n".utf8)) }
     for f in files { h.update(data: Array("\(f.name)\t\(f.sha256)\t\(f.received)\n".utf8)) }
     h.update(data: Array("as-of \(asOf)\n".utf8))
     for rel in listFiles(pipelinesDir, prefix: "") {
@@ -374,13 +377,4 @@ func inputsFingerprint(_ files: [InboxFile], asOf: CivilDate, pipelinesDir: Stri
         if let bytes = readSmallFile(pipelinesDir + "/" + rel) { h.update(data: bytes) }
     }
     return h.finalize().withUnsafeBytes { hexString($0) }
-}
-
-
-/// Now, as `2026-11-22T04:20:19Z`.
-func timestampUTC() -> String {
-    let t = Int(time(nil))
-    let secs = t % 86400
-    func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return "\(CivilDate(epochSeconds: t))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
 }

@@ -276,7 +276,7 @@ final class RowRenderer: @unchecked Sendable {
         defer { swap(&cells, &row) }
         cells.reset()
         cells.add("LP-", 100_000 + nextSerial())
-        if rng.chance(0.85) { cells.add("NP-", 500_000 + child) } else { cells.addEmpty() }
+        if rng.chance(0.85) { cells.add("NP-", 500_000 + keyedChild(child)) } else { cells.addEmpty() }
         cells.add(type)
         cells.add(dateText(.reportedAt, w, minutes: start))
         if let end { cells.add(dateText(.endedAt, w, minutes: end)) } else { cells.addEmpty() }
@@ -314,12 +314,16 @@ final class RowRenderer: @unchecked Sendable {
         defer { swap(&cells, &row) }
         cells.reset()
         cells.add(partner == "UHL" ? "UHL-E" : partner == "LPT" ? "LPT-E" : "ICB-E", nextSerial())
+        // A number keyed wrong is mostly the local one; a valid NHS number of
+        // another child (picked from a list, not typed) is rarer still.
+        let keyed = keyedChild(child)
+        let nhs = keyed != child && rng.chance(0.2) ? children[keyed].nhs : c.nhs
         if rng.chance(0.9) {
-            cells.add(rng.chance(0.3) ? "\(c.nhs.prefix(3)) \(c.nhs.dropFirst(3).prefix(3)) \(c.nhs.suffix(4))" : c.nhs)
+            cells.add(rng.chance(0.3) ? "\(nhs.prefix(3)) \(nhs.dropFirst(3).prefix(3)) \(nhs.suffix(4))" : nhs)
         } else {
             cells.addEmpty()
         }
-        cells.add(partner == "UHL" ? "RWE" : partner == "LPT" ? "LPT" : "ICB", (partner == "UHL" ? 4_000_000 : 700_000) + child)
+        cells.add(partner == "UHL" ? "RWE" : partner == "LPT" ? "LPT" : "ICB", (partner == "UHL" ? 4_000_000 : 700_000) + (nhs == c.nhs ? keyed : child))
         cells.add(forename(c, typo: 0.01, variant: 0.03))
         cells.add(surname(c, typo: 0.01))
         cells.add(dateText(.dob, w, minutes: Int64(c.dob) * 1440))
@@ -343,6 +347,16 @@ final class RowRenderer: @unchecked Sendable {
         }
     }
 
+    /// The child whose id is keyed for `child`'s row: with `wrongIdRate`,
+    /// one digit of the number typed wrong (±1, 10, 100 or 1000 children
+    /// along), so it names another child. No draw at a rate of 0, so the
+    /// sample is the same with the option off.
+    func keyedChild(_ child: Int) -> Int {
+        guard options.wrongIdRate > 0, rng.chance(options.wrongIdRate) else { return child }
+        let step = rng.pick([1, 10, 100, 1000]) * (rng.chance(0.5) ? 1 : -1)
+        return ((child + step) % children.count + children.count) % children.count
+    }
+
     func breakCheckDigit(_ nhs: String) -> String {
         let last = Int(String(nhs.last!))!
         return String(nhs.dropLast()) + String((last + 1) % 10)
@@ -359,7 +373,7 @@ final class RowRenderer: @unchecked Sendable {
         defer { swap(&cells, &row) }
         cells.reset()
         cells.add(ref)
-        cells.add(w.childIDPrefix, 300_000 + child)
+        cells.add(w.childIDPrefix, 300_000 + keyedChild(child))
         if !c.upn.isEmpty {
             if rng.chance(0.8) { cells.add(c.upn) } else { cells.addEmpty() }
         } else if rng.chance(0.3) {

@@ -14,6 +14,9 @@ public struct SynthOptions: Sendable {
     public var seed: UInt64 = 1
     /// Share of rows given an error the validator must find.
     public var errorRate = 0.0
+    /// Share of rows whose partner id (or NHS number) is another child's:
+    /// keyed wrong, so the id joins two children. The truth keeps the child.
+    public var wrongIdRate = 0.0
     /// Write `_v2` files that correct some rows of an earlier version.
     public var resubmissions = false
 

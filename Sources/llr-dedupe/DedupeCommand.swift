@@ -4,6 +4,7 @@
 //   llr-dedupe --out DIR [--state DB] (--key-file FILE | --demo-key) NORMALISED_DIR_OR_FILES...
 //   llr-dedupe link --config LINKAGE.yaml --out FILE INPUT.csv
 //   llr-dedupe score --truth truth/records.csv LINEAGE
+//   llr-dedupe decide --state STATE.sqlite DECISIONS.csv
 //
 // The default command takes what llr-normalise wrote and applies, in order:
 // exact duplicate rows, resubmissions (_vN replaces the earlier version
@@ -29,7 +30,7 @@ struct DedupeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llr-dedupe",
         abstract: "Deduplicate normalised returns and link records to children with stable pseudonymous ids.",
-        subcommands: [RunDedupe.self, LinkFile.self, ScoreLinkage.self],
+        subcommands: [RunDedupe.self, LinkFile.self, ScoreLinkage.self, Decide.self],
         defaultSubcommand: RunDedupe.self)
 }
 

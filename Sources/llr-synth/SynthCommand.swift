@@ -44,6 +44,9 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Share of rows (0–1) given an error that llr-validate must find.")
     var errorRate: Double = 0
 
+    @Option(help: ArgumentHelp("Share of rows (0–1) whose partner id (police, council, health) or, now and then, NHS number is another child's, as keyed wrong. 0.002 is HESID's false-match rate (Hagger-Johnson et al., BMJ Open 2015).", valueName: "share"))
+    var wrongIdRate: Double = 0
+
     @Flag(help: "Also write _v2 resubmissions that correct some rows of the first version.")
     var resubmissions = false
 
@@ -61,6 +64,7 @@ struct SynthCommand: ParsableCommand {
         // 1000 is about 135M rows a year, well past England's volume (scale 74).
         if !(scale > 0 && scale <= 1000) { throw ValidationError("--scale must be above 0 and at most 1000 (74 gives about 10M rows a year)") }
         if !(0...1).contains(errorRate) { throw ValidationError("--error-rate must be between 0 and 1") }
+        if !(0...1).contains(wrongIdRate) { throw ValidationError("--wrong-id-rate must be between 0 and 1, e.g. 0.002") }
         if let children, !(100...20_000_000).contains(children) { throw ValidationError("--children must be from 100 to 20,000,000") }
     }
 
@@ -77,6 +81,7 @@ struct SynthCommand: ParsableCommand {
         options.children = children
         options.seed = seed
         options.errorRate = errorRate
+        options.wrongIdRate = wrongIdRate
         options.resubmissions = resubmissions
         var ru = rusage()
         let started = monotonicClock()

@@ -27,12 +27,20 @@ func dedupe(_ paths: [String], state: String? = nil, key: Pseudonymiser = demo) 
     return (out, summary)
 }
 
+/// A CSV file's rows by column name, read as the pipeline reads CSV
+/// (quoted cells with commas in them included).
 func csvRows(_ path: String) throws -> [[String: String]] {
-    let text = path.hasSuffix(".gz") ? try gunzip(path) : try String(contentsOfFile: path, encoding: .utf8)
-    let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    guard let header = lines.first else { return [] }
-    return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+    var header: [String] = []
+    var rows: [[String: String]] = []
+    if let problem = CSVFileRows.read(path: path, header: { header = $0 }, row: { r in
+        rows.append(Dictionary(uniqueKeysWithValues: header.indices.map { i in
+            (header[i], i < r.storedCount ? String(decoding: r.cell(i), as: UTF8.self) : "")
+        }))
+    }) { throw CSVReadFailure(description: problem) }
+    return rows
 }
+
+struct CSVReadFailure: Error, CustomStringConvertible { let description: String }
 
 /// Sample returns of the given quarters (all versions), as normalised file paths.
 func sampleStems(quarter: String) throws -> [String] {

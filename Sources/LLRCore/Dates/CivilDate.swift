@@ -89,3 +89,11 @@ public enum Minutes {
         Int(m >= 0 ? m / perDay : (m - perDay + 1) / perDay)
     }
 }
+
+/// Now, as `2026-11-22T04:20:19Z`.
+public func timestampUTC() -> String {
+    let t = Int(time(nil))
+    let secs = t % 86400
+    func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    return "\(CivilDate(epochSeconds: t))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+}

@@ -63,7 +63,7 @@ public struct FinancialQuarter: Hashable, Comparable, Sendable, CustomStringConv
 }
 
 extension String {
-    func trimmingCharactersASCII() -> String {
+    public func trimmingCharactersASCII() -> String {
         let u = Array(utf8)
         var lo = 0, hi = u.count
         while lo < hi && isASCIISpace(u[lo]) { lo += 1 }

@@ -13,6 +13,7 @@ public enum FindingCode: String, CaseIterable, Sendable, Comparable, CustomStrin
     case typeError = "type-error", constraintError = "constraint-error"
     case nhsNumberChecksum = "nhs-number-checksum", upnChecksum = "upn-checksum", dateOrder = "date-order", dateOutOfPeriod = "date-out-of-period", lateRecord = "late-record", futureDate = "future-date", ageOutOfRange = "age-out-of-range", conditionalRequired = "conditional-required", unmappedValue = "unmapped-value"
     case unknownMeasure = "unknown-measure", partsMismatch = "parts-mismatch", formulaLike = "formula-like"
+    case identifierConflict = "identifier-conflict"
 
     public static func < (a: FindingCode, b: FindingCode) -> Bool { a.rawValue < b.rawValue }
     /// In messages and files a code is written as the contract writes it.

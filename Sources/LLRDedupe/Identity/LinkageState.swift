@@ -21,7 +21,7 @@ public final class LinkageState {
             CREATE TABLE IF NOT EXISTS person_member (member TEXT PRIMARY KEY, person_id TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS person_alias (alias TEXT PRIMARY KEY, person_id TEXT NOT NULL, run INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS run (run INTEGER PRIMARY KEY, records INTEGER NOT NULL, persons INTEGER NOT NULL);
-            """)
+            """ + LinkageState.decisionTables)
         try db.prepare("SELECT member, person_id FROM person_member").forEachRow { members[$0.text(0)] = $0.text(1) }
         try db.prepare("SELECT person_id, created_run FROM person").forEachRow { created[$0.text(0)] = $0.int(1) }
         try db.prepare("SELECT alias, person_id FROM person_alias").forEachRow { aliases[$0.text(0)] = $0.text(1) }
@@ -37,7 +37,9 @@ public final class LinkageState {
 
     /// Saves tonight's decisions in one transaction.
     /// `newMembers` pairs each source person (keyed hash) with tonight's person id.
-    public func save(members newMembers: [(String, String)], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int) throws(SQLiteError) {
+    /// `linked`: tonight's person rows by file, which `decide` checks decisions against.
+    public func save(members newMembers: [(String, String)], newPersons: [String], newAliases: [(String, String)], records: Int, persons: Int,
+                     linked: LinkedRows = LinkedRows()) throws(SQLiteError) {
         // In key order, which the primary-key B-tree takes fastest; the keys are hex, so
         // their digits as numbers order them. Sorted as packed numbers: sorting
         // the (key, id) string pairs themselves retained and released strings on every move.
@@ -58,6 +60,7 @@ public final class LinkageState {
             // Aliases of an id that became an alias point at the survivor.
             let chase = try db.prepare("UPDATE person_alias SET person_id = ?2 WHERE person_id = ?1")
             for (alias, id) in newAliases { chase.bind(1, alias); chase.bind(2, id); try chase.run() }
+            try saveLinkedRows(linked)
             let r = try db.prepare("INSERT INTO run(run, records, persons) VALUES(?1, ?2, ?3)")
             r.bind(1, run); r.bind(2, records); r.bind(3, persons); try r.run()
         }

@@ -87,7 +87,15 @@ public final class SQLiteStatement {
             sqlite3_bind_text(stmt, index, "", 0, SQLITE_TRANSIENT)
         }
     }
+    public func bind(_ index: Int32, blob: [UInt8]) {
+        blob.withUnsafeBytes { b in _ = sqlite3_bind_blob(stmt, index, b.baseAddress, Int32(b.count), SQLITE_TRANSIENT) }
+    }
     public func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
+    public func blob(_ column: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, column))
+        guard n > 0, let p = sqlite3_column_blob(stmt, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
 
     /// Runs a statement that returns no rows, then resets it for reuse.
     /// `keepingBindings` is for bulk loads that bind every parameter of

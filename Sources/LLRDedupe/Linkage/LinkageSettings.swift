@@ -30,6 +30,10 @@ public struct DeterministicRule: Sendable {
     public var field: String
     /// Placeholder values that identify no one (UPN codes UN1–UN5).
     public var ignore: Set<[UInt8]>
+    /// A pair sharing the value is not joined on it when its names and date
+    /// of birth weigh below this (log2 Bayes factor, configured m and u):
+    /// an id keyed for the wrong child. nil: the value is trusted alone.
+    public var contradictedBelow: Double?
     /// Where the rule is in linkage.yaml, for messages.
     public var line = 0
 }
@@ -77,9 +81,11 @@ public struct LinkageSettings: Sendable {
         for node in try root.list("deterministic") ?? [] {
             var m = try StrictMap(node, file: name, what: "a deterministic rule")
             let ignore = Set((try m.strings("ignore") ?? []).map { Array($0.utf8) })
+            let below = try m.double("contradictedBelow")
+            if let below, !below.isFinite { throw m.error("contradictedBelow", "contradictedBelow must be a number (not .nan or .inf)") }
             deterministic.append(DeterministicRule(name: try m.requiredString("rule"), field: try m.requiredString("field"), ignore: ignore,
-                                                   line: m.lineOf("field")))
-            try m.finish(allowed: ["rule", "field", "ignore"])
+                                                   contradictedBelow: below, line: m.lineOf("field")))
+            try m.finish(allowed: ["rule", "field", "ignore", "contradictedBelow"])
         }
         let guards = try root.strings("guards") ?? []
         let guardsLine = root.lineOf("guards")

@@ -194,29 +194,35 @@ struct MatchModel: Sendable {
         }
         return out
     }
+}
 
-    @inline(__always) func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.count == b.count && (a.count == 0 || memEqual(a.baseAddress!, b.baseAddress!, a.count))
-    }
+/// Whether two byte strings are equal.
+@inline(__always) func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && (a.count == 0 || memEqual(a.baseAddress!, b.baseAddress!, a.count))
+}
 
-    @inline(__always) func nameLevel(_ levels: [ComparisonLevel], _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, swapped: Bool, variant: Bool) -> Int8 {
-        if a.count == 0 || b.count == 0 { return -1 }
-        let equal = same(a, b)
-        var jw = -1.0
-        for (k, l) in levels.enumerated() {
-            switch l.kind {
-            case .exact: if equal { return Int8(k) }
-            case .swapped: if swapped { return Int8(k) }
-            case .variant: if variant { return Int8(k) }
-            case .jaroWinkler:
-                if jw < 0 { jw = jaroWinkler(a, b) }
-                if jw >= l.threshold { return Int8(k) }
-            case .other: return Int8(k)
-            default: continue
-            }
+/// The first of a name comparison's levels that two names meet (-1 when
+/// either is missing). `swapped` and `variant` say whether the pair's
+/// forename and surname are swapped and whether the names are nicknames of
+/// one another, which the caller knows.
+@inline(__always) func nameLevel(_ levels: [ComparisonLevel], _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
+                                 swapped: Bool, variant: Bool) -> Int8 {
+    if a.count == 0 || b.count == 0 { return -1 }
+    let equal = same(a, b)
+    var jw = -1.0
+    for (k, l) in levels.enumerated() {
+        switch l.kind {
+        case .exact: if equal { return Int8(k) }
+        case .swapped: if swapped { return Int8(k) }
+        case .variant: if variant { return Int8(k) }
+        case .jaroWinkler:
+            if jw < 0 { jw = jaroWinkler(a, b) }
+            if jw >= l.threshold { return Int8(k) }
+        case .other: return Int8(k)
+        default: continue
         }
-        return -1
     }
+    return -1
 }
 
 @inline(__always) func splitMix(_ state: inout UInt64) -> UInt64 {

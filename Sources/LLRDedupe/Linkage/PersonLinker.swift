@@ -11,6 +11,19 @@ public struct LinkEdge: Sendable, Equatable {
     public static let probabilistic: Int16 = -1
     public static let sameDetails: Int16 = -2
     public static let carried: Int16 = -3
+    /// A pair a person decided was one child (`llr-dedupe decide`).
+    public static let decided: Int16 = -4
+}
+
+/// Pairs of records a person decided, by record number.
+public struct PairDecisions: Sendable {
+    public var matches: [(Int32, Int32)] = []
+    public var nonMatches: [(Int32, Int32)] = []
+    public init(matches: [(Int32, Int32)] = [], nonMatches: [(Int32, Int32)] = []) {
+        self.matches = matches
+        self.nonMatches = nonMatches
+    }
+    var isEmpty: Bool { matches.isEmpty && nonMatches.isEmpty }
 }
 
 public struct LinkStats: Sendable {
@@ -19,8 +32,30 @@ public struct LinkStats: Sendable {
     public var candidatePairs = 0
     public var pairsPerRule: [Int] = []
     public var refusedByGuard = 0
+    /// The deterministic rules' names and the thresholds, for the report.
+    public var ruleNames: [String] = []
+    public var matchWeight = 0.0, reviewWeight = 0.0
+    /// Per deterministic rule: records sharing its value with a record
+    /// whose names and dob say another child (not joined on it).
+    public var idConflicts: [Int] = []
+    /// Rows of one earlier person that tonight's names and dob set apart.
+    public var carriedRefused = 0
+    /// Decided matches that joined (or were already together), and those a
+    /// guard or a decided non-match kept apart; joins a decided non-match refused.
+    public var decidedMatches = 0
+    public var decidedMatchesRefused = 0
+    public var decidedNonMatches = 0
+    public var keptApartByDecision = 0
     public var trainingPairs = 0
     public var randomPairs = 0
+    /// Scored candidate pairs by match weight: bin k counts weights in
+    /// [histogramLow + k·histogramStep, … + histogramStep), the ends open.
+    public var weightHistogram: [Int] = Array(repeating: 0, count: LinkStats.histogramBins)
+    public static let histogramLow = -30.0, histogramStep = 2.0, histogramBins = 40
+    @inline(__always) static func bin(of w: Double) -> Int {
+        let x = (w - histogramLow) / histogramStep
+        return x.isNaN || x < 0 ? 0 : x >= Double(histogramBins) ? histogramBins - 1 : Int(x)
+    }
     /// Estimated m and u per comparison level, for the report.
     public var parameters: [(field: String, level: String, m: Double, u: Double)] = []
 }
@@ -30,6 +65,9 @@ public struct LinkResult: Sendable {
     public var cluster: [Int32]
     public var clusterCount: Int
     public var edges: [LinkEdge]
+    /// Pairs for a person to decide: probabilistic pairs between the
+    /// thresholds, pairs a guard refused, and records sharing an id whose
+    /// names and dob disagree (rule ≥ 0: "same id, different child?").
     public var review: [LinkEdge]
     public var stats: LinkStats
 }
@@ -63,20 +101,40 @@ struct GuardedUnionFind {
         return parent
     }
 
-    enum Outcome { case merged, same, refused }
+    /// Decided non-matches: the sides each cluster holds, by root (k for
+    /// the first record of decision k, ~k for the second).
+    var apart: [Int32: [Int32]] = [:]
 
-    mutating func union(_ a: Int32, _ b: Int32) -> Outcome {
+    enum Outcome { case merged, same, refused, keptApart }
+
+    /// Records `a` and `b` are never to be in one cluster (call before any union).
+    mutating func keepApart(_ a: Int32, _ b: Int32, decision k: Int32) {
+        apart[find(a), default: []].append(k)
+        apart[find(b), default: []].append(~k)
+    }
+
+    /// `overridingGuards`: a person decided the two are one child (two NHS
+    /// numbers for one child happen: a duplicate registration). The cluster
+    /// then holds no guard value, so neither number refuses it later.
+    mutating func union(_ a: Int32, _ b: Int32, overridingGuards: Bool = false) -> Outcome {
         let ra = find(a), rb = find(b)
         if ra == rb { return .same }
+        var mixed = false
         for g in guards.indices {
             let va = guards[g][Int(ra)], vb = guards[g][Int(rb)]
-            if va != 0 && vb != 0 && va != vb { return .refused }
+            if va != 0 && vb != 0 && va != vb {
+                if !overridingGuards { return .refused }
+                mixed = true
+            }
         }
+        if !apart.isEmpty, let sa = apart[ra], let sb = apart[rb], sa.contains(where: { sb.contains(~$0) }) { return .keptApart }
         var (hi, lo) = (ra, rb)
         if rank[Int(hi)] < rank[Int(lo)] { swap(&hi, &lo) }
         parent[Int(lo)] = hi
         if rank[Int(hi)] == rank[Int(lo)] { rank[Int(hi)] += 1 }
         for g in guards.indices where guards[g][Int(hi)] == 0 { guards[g][Int(hi)] = guards[g][Int(lo)] }
+        if mixed { for g in guards.indices { guards[g][Int(hi)] = 0 } }
+        if !apart.isEmpty, let moved = apart.removeValue(forKey: lo) { apart[hi, default: []].append(contentsOf: moved) }
         return .merged
     }
 }
@@ -90,13 +148,19 @@ public struct PersonLinker: Sendable {
 
     /// `carried`: pairs of records linked on an earlier night; they are
     /// joined last, so yesterday's clusters survive whatever tonight shows.
-    public func link(_ records: PersonRecords, carried: [(Int32, Int32)] = [], jobs: Int = 2) -> LinkResult {
+    /// `decisions`: pairs a person decided, which stand whatever the scores.
+    public func link(_ records: PersonRecords, carried: [(Int32, Int32)] = [], decisions: PairDecisions = PairDecisions(),
+                     jobs: Int = 2) -> LinkResult {
         let n = records.count
         var stats = LinkStats()
         stats.records = n
+        stats.ruleNames = settings.deterministic.map(\.name)
+        (stats.matchWeight, stats.reviewWeight) = (settings.matchWeight, settings.reviewWeight)
         let guardColumns = settings.guards.compactMap { g in settings.deterministic.firstIndex { $0.field == g } }.map { records.identifiers[$0] }
         var uf = GuardedUnionFind(count: n, guards: guardColumns)
         var edges: [LinkEdge] = []
+        var review: [LinkEdge] = []
+        let decided = applyDecisions(decisions, uf: &uf, edges: &edges, stats: &stats)
 
         // Grouping records by their details (profiles, which are what gets
         // compared) depends on no union: it runs on a worker while the
@@ -114,15 +178,15 @@ public struct PersonLinker: Sendable {
             }
         }
         let firstHolders = concurrentMap(rules, jobs: max(1, jobs - 1)) { r in firstHolderOfValue(records.identifiers[r]) }
+        let check = IdentityCheck(settings: settings)
+        stats.idConflicts = Array(repeating: 0, count: rules)
         for r in 0..<rules {
             let first = firstHolders[r]
-            for i in 0..<n where first[i] >= 0 {
-                switch uf.union(first[i], Int32(i)) {
-                case .merged: edges.append(LinkEdge(a: first[i], b: Int32(i), rule: Int16(r), weight: 0))
-                case .refused: stats.refusedByGuard += 1
-                case .same: break
-                }
-            }
+            let sharing = (0..<n).lazy.filter { first[$0] >= 0 }.map { (first[$0], Int32($0)) }
+            let conflicts = joinSharing(sharing, rule: Int16(r), limit: settings.deterministic[r].contradictedBelow, check: check,
+                                        records: records, uf: &uf, edges: &edges, stats: &stats)
+            stats.idConflicts[r] = conflicts.count
+            review.append(contentsOf: conflicts)
         }
         let profiles = profileTable.value
         stats.profiles = profiles.count
@@ -135,34 +199,95 @@ public struct PersonLinker: Sendable {
             joinSameDetails(profiles, model: model, arena: arena, uf: &uf, edges: &edges, stats: &stats)
             candidates = scoreBlockedPairs(blocking.value, profiles: profiles, model: model, root: uf.roots(), arena: arena, jobs: jobs, stats: &stats)
         }
-        candidates.sort { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }
-        var review: [LinkEdge] = []
+        joinCandidates(candidates, uf: &uf, edges: &edges, review: &review, stats: &stats)
+        // Last, what earlier nights joined stays joined (after tonight's own
+        // evidence, so the same inputs give the same links with or without
+        // state), unless tonight's names and dob say two children.
+        let carriedLimit = settings.deterministic.compactMap(\.contradictedBelow).max()
+        stats.carriedRefused = joinSharing(carried, rule: LinkEdge.carried, limit: carriedLimit, check: check,
+                                           records: records, uf: &uf, edges: &edges, stats: &stats).count
+        review = review.filter { uf.find($0.a) != uf.find($0.b) && !decided.contains(pairKey($0.a, $0.b)) }
+
+        let (cluster, count) = clusterNumbers(&uf, count: n)
+        return LinkResult(cluster: cluster, clusterCount: count, edges: edges, review: review, stats: stats)
+    }
+
+    /// Decided non-matches are set apart before any join; decided matches
+    /// join first of all, through a guard too (only another decision can
+    /// keep them apart). Returns every decided pair, to keep out of review.
+    private func applyDecisions(_ decisions: PairDecisions, uf: inout GuardedUnionFind, edges: inout [LinkEdge],
+                                stats: inout LinkStats) -> Set<UInt64> {
+        var decided = Set<UInt64>()
+        for (k, (a, b)) in decisions.nonMatches.enumerated() where a != b {
+            uf.keepApart(a, b, decision: Int32(k))
+            decided.insert(pairKey(a, b))
+        }
+        stats.decidedNonMatches = decisions.nonMatches.count
+        for (a, b) in decisions.matches {
+            decided.insert(pairKey(a, b))
+            switch uf.union(a, b, overridingGuards: true) {
+            case .merged: edges.append(LinkEdge(a: a, b: b, rule: LinkEdge.decided, weight: 0)); stats.decidedMatches += 1
+            case .same: stats.decidedMatches += 1
+            case .refused, .keptApart: stats.decidedMatchesRefused += 1
+            }
+        }
+        return decided
+    }
+
+    /// Joins each pair (a record, and an earlier record sharing a value
+    /// with it). With a limit, a pair whose names and dob weigh below it is
+    /// not joined: the record joins another holder of the value that does
+    /// agree, or leads a group of its own, and the pair is returned as a
+    /// conflict ("same id, different child?"). So an id keyed for the wrong
+    /// child cannot join two children, whichever of them came first.
+    private func joinSharing<S: Sequence>(_ pairs: S, rule: Int16, limit: Double?, check: IdentityCheck, records: PersonRecords,
+                                          uf: inout GuardedUnionFind, edges: inout [LinkEdge], stats: inout LinkStats) -> [LinkEdge]
+    where S.Element == (Int32, Int32) {
+        var conflicts: [LinkEdge] = []
+        var leaders: [Int32: [Int32]] = [:]
+        records.arena.withUnsafeBufferPointer { arena in
+            for (first, i) in pairs {
+                if uf.find(first) == uf.find(i) { continue }
+                var holder = first
+                if let limit, !check.agrees(Int(first), Int(i), records, arena: arena, limit: limit) {
+                    guard let other = leaders[first]?.first(where: { check.agrees(Int($0), Int(i), records, arena: arena, limit: limit) }) else {
+                        leaders[first, default: []].append(i)
+                        let w = check.weight(Int(first), Int(i), records, arena: arena)
+                        conflicts.append(LinkEdge(a: min(first, i), b: max(first, i), rule: rule, weight: Float(w)))
+                        continue
+                    }
+                    holder = other
+                }
+                switch uf.union(holder, i) {
+                case .merged: edges.append(LinkEdge(a: holder, b: i, rule: rule, weight: 0))
+                case .refused: stats.refusedByGuard += 1
+                case .keptApart: stats.keptApartByDecision += 1
+                case .same: break
+                }
+            }
+        }
+        return conflicts
+    }
+
+    /// Scored pairs, best first: at or above the match weight joined, the
+    /// rest (and those a guard refused) for review.
+    private func joinCandidates(_ candidates: [LinkEdge], uf: inout GuardedUnionFind, edges: inout [LinkEdge],
+                                review: inout [LinkEdge], stats: inout LinkStats) {
+        let candidates = candidates.sorted { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }
         var seen = Set<UInt64>()
         for c in candidates {
-            guard seen.insert(UInt64(UInt32(c.a)) << 32 | UInt64(UInt32(c.b))).inserted else { continue }
+            guard seen.insert(pairKey(c.a, c.b)).inserted else { continue }
             if Double(c.weight) >= settings.matchWeight {
                 switch uf.union(c.a, c.b) {
                 case .merged: edges.append(c)
                 case .refused: stats.refusedByGuard += 1; review.append(c)
+                case .keptApart: stats.keptApartByDecision += 1
                 case .same: break
                 }
             } else {
                 review.append(c)
             }
         }
-        // Last, what earlier nights joined stays joined (after tonight's own
-        // evidence, so the same inputs give the same links with or without state).
-        for (a, b) in carried {
-            switch uf.union(a, b) {
-            case .merged: edges.append(LinkEdge(a: a, b: b, rule: LinkEdge.carried, weight: 0))
-            case .refused: stats.refusedByGuard += 1
-            case .same: break
-            }
-        }
-        review = review.filter { uf.find($0.a) != uf.find($0.b) }
-
-        let (cluster, count) = clusterNumbers(&uf, count: n)
-        return LinkResult(cluster: cluster, clusterCount: count, edges: edges, review: review, stats: stats)
     }
 
     /// Identical details strong enough on their own join every record holding them.
@@ -176,6 +301,7 @@ public struct PersonLinker: Sendable {
                 switch uf.union(members[0], members[k]) {
                 case .merged: edges.append(LinkEdge(a: members[0], b: members[k], rule: LinkEdge.sameDetails, weight: Float(w)))
                 case .refused: stats.refusedByGuard += 1
+                case .keptApart: stats.keptApartByDecision += 1
                 case .same: break
                 }
             }
@@ -191,25 +317,28 @@ public struct PersonLinker: Sendable {
         let shared = ReadOnlyBytes(buffer: arena)
         let reviewWeight = settings.reviewWeight
         let slices = jobs > 1 ? 4 * jobs : 1
-        let perSlice = concurrentMap(blocks.rules * slices, jobs: jobs) { task -> ([LinkEdge], Int) in
+        let perSlice = concurrentMap(blocks.rules * slices, jobs: jobs) { task -> ([LinkEdge], Int, [Int]) in
             let rule = task / slices
             var found: [LinkEdge] = []
             var pairs = 0
+            var histogram = [Int](repeating: 0, count: LinkStats.histogramBins)
             blocks.forEachPair(rule: rule, in: blocks.slice(rule: rule, task % slices, of: slices)) { p, q in
                 let a = profiles.representative[p], b = profiles.representative[q]
                 if root[Int(a)] == root[Int(b)] { return }
                 pairs += 1
                 let w = model.weight(p, q, arena: shared.buffer)
+                histogram[LinkStats.bin(of: w)] += 1
                 if w >= reviewWeight { found.append(LinkEdge(a: min(a, b), b: max(a, b), rule: LinkEdge.probabilistic, weight: Float(w))) }
             }
-            return (found, pairs)
+            return (found, pairs, histogram)
         }
         var candidates: [LinkEdge] = []
         for rule in 0..<blocks.rules {
             var pairs = 0
-            for (found, inSlice) in perSlice[rule * slices ..< (rule + 1) * slices] {
+            for (found, inSlice, histogram) in perSlice[rule * slices ..< (rule + 1) * slices] {
                 candidates.append(contentsOf: found)
                 pairs += inSlice
+                for k in histogram.indices { stats.weightHistogram[k] += histogram[k] }
             }
             stats.candidatePairs += pairs
             stats.pairsPerRule.append(pairs)
@@ -229,6 +358,11 @@ public struct PersonLinker: Sendable {
         }
         return (cluster, Int(next))
     }
+}
+
+/// One number for a pair of records, whichever way round.
+@inline(__always) func pairKey(_ a: Int32, _ b: Int32) -> UInt64 {
+    UInt64(UInt32(min(a, b))) << 32 | UInt64(UInt32(max(a, b)))
 }
 
 /// For each record, the first record before it with the same identifier

@@ -15,7 +15,7 @@ public enum AlignedTables {
     public static let personIdentifiers = ["llr_person_id", "partner", "person_source_id", "forename", "surname", "dob", "postcode", "nhs_number", "upn"]
     public static let links = ["llr_person_id", "source_file_a", "source_row_a", "source_file_b", "source_row_b", "rule", "match_weight"]
     public static let review = [
-        "match_weight", "llr_person_id_a", "source_file_a", "source_row_a", "forename_a", "surname_a", "dob_a", "postcode_a",
+        "match_weight", "reason", "llr_person_id_a", "source_file_a", "source_row_a", "forename_a", "surname_a", "dob_a", "postcode_a",
         "llr_person_id_b", "source_file_b", "source_row_b", "forename_b", "surname_b", "dob_b", "postcode_b",
     ]
 }

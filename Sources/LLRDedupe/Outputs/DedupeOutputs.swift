@@ -129,6 +129,7 @@ func ruleName(_ rule: Int16, _ linkage: LinkageSettings) -> String {
     case LinkEdge.probabilistic: return "probabilistic"
     case LinkEdge.sameDetails: return "same-details"
     case LinkEdge.carried: return "earlier-run"
+    case LinkEdge.decided: return "decided"
     default: return linkage.deterministic[Int(rule)].name
     }
 }
@@ -161,10 +162,34 @@ func writeOutputs(_ c: OutputContext, result: LinkResult, memberOf: [Int32], out
     }
     if let f = failures.compactMap({ $0 }).first { throw OutputError(f) }
     summary.review = result.review.count
+    summary.reviewByReason = reviewReasons(result.review, c.linkage)
+    summary.idConflicts = idConflicts(result.review, c)
     summary.status = lineageCounts.value.status
     summary.rowsReceived = lineageCounts.value.received
     summary.lineageFiles = lineageCounts.value.files
     try w.pending.commitAll()
+}
+
+/// Review pairs counted by reason, most first.
+func reviewReasons(_ review: [LinkEdge], _ linkage: LinkageSettings) -> [(reason: String, pairs: Int)] {
+    var counts: [String: Int] = [:]
+    for e in review { counts[reviewReason(e, linkage), default: 0] += 1 }
+    return counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { ($0.key, $0.value) }
+}
+
+/// Both rows of each review pair that shares an id (in row order).
+func idConflicts(_ review: [LinkEdge], _ c: OutputContext) -> [IdConflict] {
+    var out: [IdConflict] = []
+    for e in review where e.rule >= 0 {
+        let field = c.linkage.deterministic[Int(e.rule)].field
+        let a = Int(e.a), b = Int(e.b)
+        for (g, o) in [(a, b), (b, a)] {
+            out.append(IdConflict(partner: c.ret(g).source.name.partner, sourceFile: c.ret(g).source.sourceFile, sourceRow: Int(c.row(g).sourceRow),
+                                  field: field, otherPartner: c.ret(o).source.name.partner, otherFile: c.ret(o).source.sourceFile,
+                                  otherRow: Int(c.row(o).sourceRow)))
+        }
+    }
+    return out.sorted { ($0.sourceFile, $0.sourceRow, $0.otherFile, $0.otherRow) < ($1.sourceFile, $1.sourceRow, $1.otherFile, $1.otherRow) }
 }
 
 /// What the lineage writer counted: rows by status, rows in all, the files named.

@@ -43,6 +43,7 @@ extension AlignedWriters {
         text.endRow()
         for e in result.review.sorted(by: { ($0.weight, $1.a, $1.b) > ($1.weight, $0.a, $0.b) }) {
             text.add(weightText(e.weight))
+            text.add(reviewReason(e, c.linkage))
             for g in [Int(e.a), Int(e.b)] {
                 let l = c.ret(g), r = c.row(g)
                 text.add(c.personId[Int(c.cluster[g])]); text.add(l.source.sourceFile); text.add(Int(r.sourceRow))
@@ -54,4 +55,11 @@ extension AlignedWriters {
         try review.write(text.bytes)
         pending.add(review)
     }
+}
+
+/// Why a pair waits for review, in the words review.csv gives.
+func reviewReason(_ e: LinkEdge, _ linkage: LinkageSettings) -> String {
+    if e.rule >= 0 { return "same id, different child? (\(linkage.deterministic[Int(e.rule)].field) shared; names and date of birth disagree)" }
+    if Double(e.weight) >= linkage.matchWeight { return "details agree, but the two hold different \(linkage.guards.joined(separator: " or "))" }
+    return "details partly agree (weight between the review and match weights)"
 }

@@ -29,10 +29,16 @@ func linkPersons(_ rows: ReceivedRows, spells: Spells, stateLoad: WorkerResult<S
     }
     let (priorIds, priorOf) = earlierPersonIds(members.names, state: stateBox, jobs: run.options.jobs)
     let carried = carriedJoins(members.memberOf, priorOf: priorOf, priorCount: priorIds.count)
+    let decisions: [ClericalDecision]
+    do { decisions = try stateBox?.state.decisions() ?? [] } catch {
+        throw DedupeFailure(description: "the linkage state's decisions cannot be read: \(error)")
+    }
+    let decided = decidedRecords(decisions, rows: rows)
     run.lap("prepare linkage")
-    let result = PersonLinker(settings: linkage).link(records, carried: carried, jobs: run.options.jobs)
+    let result = PersonLinker(settings: linkage).link(records, carried: carried, decisions: decided.pairs, jobs: run.options.jobs)
     records = nil  // the comparison copies of every name (a tenth of the peak) are not needed to write
     run.summary.link = result.stats
+    run.summary.decisions = decisionOutcomes(decisions, records: decided.records, cluster: result.cluster)
     run.lap("link")
     return (LinkedPersons(link: result, members: members, priorIds: priorIds, priorOf: priorOf), stateBox)
 }
@@ -86,4 +92,40 @@ private func carriedJoins(_ memberOf: [Int32], priorOf: [Int32], priorCount: Int
         if firstOfPerson[k] >= 0 { carried.append((firstOfPerson[k], Int32(g))) } else { firstOfPerson[k] = Int32(g) }
     }
     return carried
+}
+
+/// The records each decision names (nil where a row is no longer in the
+/// dataset), and the pairs for the linker. Only the returns decisions name
+/// are searched.
+private func decidedRecords(_ decisions: [ClericalDecision], rows: ReceivedRows) -> (pairs: PairDecisions, records: [(Int32, Int32)?]) {
+    guard !decisions.isEmpty else { return (PairDecisions(), []) }
+    var returnOf: [String: Int] = [:]
+    for (k, l) in rows.loaded.enumerated() where rows.active[k] { returnOf[l.source.sourceFile] = k }
+    var recordOf: [Int: [Int32: Int32]] = [:]
+    func record(_ file: String, _ row: Int) -> Int32? {
+        guard let k = returnOf[file], let r = Int32(exactly: row) else { return nil }
+        if recordOf[k] == nil {
+            var map: [Int32: Int32] = [:]
+            for (i, lr) in rows.loaded[k].rows.enumerated() { map[lr.sourceRow] = Int32(rows.firstRow[k] + i) }
+            recordOf[k] = map
+        }
+        return recordOf[k]![r]
+    }
+    var pairs = PairDecisions()
+    var records: [(Int32, Int32)?] = []
+    for d in decisions {
+        guard let a = record(d.fileA, d.rowA), let b = record(d.fileB, d.rowB) else { records.append(nil); continue }
+        records.append((a, b))
+        if d.verdict == .match { pairs.matches.append((a, b)) } else { pairs.nonMatches.append((a, b)) }
+    }
+    return (pairs, records)
+}
+
+/// Whether each decision holds in tonight's clusters.
+private func decisionOutcomes(_ decisions: [ClericalDecision], records: [(Int32, Int32)?], cluster: [Int32]) -> [DecisionOutcome] {
+    zip(decisions, records).map { d, rec in
+        guard let (a, b) = rec else { return DecisionOutcome(decision: d, status: .rowsGone) }
+        let together = cluster[Int(a)] == cluster[Int(b)]
+        return DecisionOutcome(decision: d, status: together == (d.verdict == .match) ? .applied : .refused)
+    }
 }

@@ -15,7 +15,10 @@ func writeAligned(_ rows: ReceivedRows, spells: Spells, persons: LinkedPersons, 
         let members = names.indices.map { i in (names[i], ids.personId[Int(link.cluster[Int(firstRows[i])])]) }
         let records = rows.n, count = link.clusterCount, created = ids.newPersons, aliases = ids.newAliases
         return WorkerResult(onWorker: run.options.jobs > 1) { () -> String? in
-            do { try box.state.save(members: members, newPersons: created, newAliases: aliases, records: records, persons: count) } catch {
+            let linked = linkedRows(rows)
+            do {
+                try box.state.save(members: members, newPersons: created, newAliases: aliases, records: records, persons: count, linked: linked)
+            } catch {
                 return "\(error)"
             }
             return nil
@@ -33,4 +36,18 @@ func writeAligned(_ rows: ReceivedRows, spells: Spells, persons: LinkedPersons, 
     if let failure = saveFailure {
         throw DedupeFailure(description: "saving the linkage state failed (outputs were written; the next run repeats this one): \(failure)")
     }
+}
+
+/// Tonight's person rows by file, each file's row numbers set as bits in
+/// one array per return (no lookup by name per row).
+private func linkedRows(_ rows: ReceivedRows) -> LinkedRows {
+    var perReturn = [[UInt8]](repeating: [], count: rows.loaded.count)
+    for g in 0..<rows.n {
+        let k = Int(rows.rowReturn[g]), r = Int(rows.row(g).sourceRow)
+        if perReturn[k].count <= r / 8 { perReturn[k].append(contentsOf: repeatElement(0, count: r / 8 + 1 - perReturn[k].count)) }
+        perReturn[k][r / 8] |= 1 << UInt8(r % 8)
+    }
+    var linked = LinkedRows()
+    for (k, l) in rows.loaded.enumerated() where !perReturn[k].isEmpty { linked.set(file: l.source.sourceFile, bits: perReturn[k]) }
+    return linked
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LLRCore
+import LLRDedupe
 
 extension MergeNight {
     /// Folders, the lock, a staging folder left by a run killed halfway, and
@@ -53,7 +54,8 @@ extension MergeNight {
             return FileOutcome(file: f, action: action, entry: entry, report: nil)
         }
         lap("inbox")
-        fingerprint = inputsFingerprint(files, asOf: asOf, pipelinesDir: pipelines.directory)
+        fingerprint = inputsFingerprint(files, asOf: asOf, pipelinesDir: pipelines.directory,
+                                        decisions: LinkageState.decisionsFingerprint(path: options.stateDir + "/linkage.sqlite"))
     }
 
     /// True when tonight's inputs are last night's and its dataset is in

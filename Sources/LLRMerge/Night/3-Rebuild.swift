@@ -69,6 +69,9 @@ extension MergeNight {
                 : p)
         }
         logger.info("deduplication stages: \(result.dedupe!.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))")
+        do {
+            try writeLinkageFeedback(result.dedupe!.idConflicts, staging: staging, registry: pipelines.registry, catalog: pipelines.catalog)
+        } catch { throw MergeFailure("writing the partners' linkage feedback failed: \(error)") }
         try makeFolders(staging.path("restricted"))
         for name in ["person_identifiers.csv.gz", "review.csv"] where rename(staging.path(name), staging.path("restricted/" + name)) != 0 {
             throw MergeFailure("cannot move \(name) into restricted/: \(String(cString: strerror(errno)))")

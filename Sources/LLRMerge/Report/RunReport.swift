@@ -59,7 +59,8 @@ func runReportJSON(_ r: MergeResult) -> String {
         w.key("children"); w.out += "\(d.persons), "
         w.key("newPersonIds"); w.out += "\(d.newPersons), "
         w.key("personIdsMerged"); w.out += "\(d.aliases), "
-        w.key("pairsForReview"); w.out += "\(d.review)"
+        w.key("pairsForReview"); w.out += "\(d.review), "
+        linkageJSON(d, into: &w)
         w.out += "},\n  "
     }
     w.key("returns"); w.out += "["
@@ -104,7 +105,9 @@ func runReportHTML(_ r: MergeResult, settings: MergeSettings) -> String {
     h += reportCharts(r, quarters: quarters, partners: partners)
     h += returnsTable(r, quarters: quarters, partners: partners, settings: settings)
     h += trendCharts(r, quarters: quarters, settings: settings)
-    h += boardMeasures(r) + filesTonight(r) + reportFooter(r, settings: settings)
+    h += boardMeasures(r) + filesTonight(r)
+    if let d = r.dedupe { h += linkageSectionHTML(d) }
+    h += reportFooter(r, settings: settings)
     return h
 }
 
