@@ -116,8 +116,8 @@ import Testing
         ("LE1 6ZG", "LE1 6ZG", PostcodeAgreement.exact),
         ("LE1 6ZG", "LE1 6AB", .sector),
         ("LE1 6ZG", "LE1 7AB", .district),
-        ("LE1 6ZG", "LE1", .district),
-        ("LE1", "LE1", .district),
+        ("LE1 6ZG", "LE1", .districtOnly),
+        ("LE1", "LE1", .districtOnly),
         ("LE1 6ZG", "LE16 6ZG", .other),
     ])
     func postcodes(a: String, b: String, expected: PostcodeAgreement) {

@@ -719,7 +719,7 @@ struct ContractSettingsTests {
         ("linkage.yaml", "randomPairs: 200000", "randomPairs: 999999999999", "randomPairs (999999999999) must be from 0 to 10000000"),
         ("linkage.yaml", "minTrainingPairs: 200", "minTrainingPairs: -1", "must be 0 or above"),
         ("linkage.yaml", "maxBlock: 400", "maxBlock: 1", "maxBlock (1) must be 2 or above"),
-        ("linkage.yaml", "matchWeight: 16", "matchWeight: .nan", "matchWeight must be a number"),
+        ("linkage.yaml", "matchWeight: 18", "matchWeight: .nan", "matchWeight must be a number"),
         ("linkage.yaml", "reviewWeight: 10", "reviewWeight: -.inf", "reviewWeight must be a number"),
         ("linkage.yaml", "    - [dob, forename1]", "    - []", "a blocking rule needs at least one key"),
         ("linkage.yaml", "windowDays: 1", "windowDays: -3", "windowDays (-3) must be from 0 to 366"),

@@ -67,16 +67,18 @@ public func compareDOB(_ a: Int32, _ b: Int32) -> DOBAgreement {
 }
 
 /// How two postcodes agree: `LE1 6ZG` against `LE1 6ZG` (full), `LE1 6AB`
-/// (sector), `LE1` or `LE1 7XX` (district).
+/// (sector), `LE1 7XX` (district); against `LE1`, all one side gives
+/// (`districtOnly`: no evidence either way, since a record that holds only
+/// the district can agree no further).
 public enum PostcodeAgreement: Equatable, Sendable {
-    case exact, sector, district, other
+    case exact, sector, district, districtOnly, other
 }
 
 public func comparePostcodes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> PostcodeAgreement {
     let sa = firstSpace(a), sb = firstSpace(b)
     let outA = sa ?? a.count, outB = sb ?? b.count
     guard outA == outB, memEqual(a.baseAddress!, b.baseAddress!, outA) else { return .other }
-    guard let sa, let sb, sa + 1 < a.count, sb + 1 < b.count else { return .district }
+    guard let sa, let sb, sa + 1 < a.count, sb + 1 < b.count else { return .districtOnly }
     if a.count == b.count && memEqual(a.baseAddress!, b.baseAddress!, a.count) { return .exact }
     return a[sa + 1] == b[sb + 1] ? .sector : .district
 }

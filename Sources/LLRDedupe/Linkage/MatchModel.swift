@@ -201,6 +201,7 @@ struct MatchModel: Sendable {
             case .exact: out[4] = postcodeLevel[0]
             case .sector: out[4] = postcodeLevel[1]
             case .district: out[4] = postcodeLevel[2]
+            case .districtOnly: break
             case .other: out[4] = postcodeLevel[3]
             }
         }
