@@ -119,6 +119,9 @@ import Testing
         ("LE1 6ZG", "LE1", .districtOnly),
         ("LE1", "LE1", .districtOnly),
         ("LE1 6ZG", "LE16 6ZG", .other),
+        ("2119", "2119", .exact),
+        ("2119", "2191", .other),
+        ("2119", "LE1", .other),
     ])
     func postcodes(a: String, b: String, expected: PostcodeAgreement) {
         let x = Array(a.utf8), y = Array(b.utf8)

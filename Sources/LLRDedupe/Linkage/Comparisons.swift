@@ -69,18 +69,26 @@ public func compareDOB(_ a: Int32, _ b: Int32) -> DOBAgreement {
 /// How two postcodes agree: `LE1 6ZG` against `LE1 6ZG` (full), `LE1 6AB`
 /// (sector), `LE1 7XX` (district); against `LE1`, all one side gives
 /// (`districtOnly`: no evidence either way, since a record that holds only
-/// the district can agree no further).
+/// the district can agree no further). A code that does not start with a
+/// letter is not a UK postcode (another country's, `2119`): it has no
+/// district, and agrees exactly or not at all.
 public enum PostcodeAgreement: Equatable, Sendable {
     case exact, sector, district, districtOnly, other
 }
 
 public func comparePostcodes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> PostcodeAgreement {
     let sa = firstSpace(a), sb = firstSpace(b)
+    if !startsWithLetter(a) || !startsWithLetter(b) { return a.count == b.count && memEqual(a.baseAddress!, b.baseAddress!, a.count) ? .exact : .other }
     let outA = sa ?? a.count, outB = sb ?? b.count
     guard outA == outB, memEqual(a.baseAddress!, b.baseAddress!, outA) else { return .other }
     guard let sa, let sb, sa + 1 < a.count, sb + 1 < b.count else { return .districtOnly }
     if a.count == b.count && memEqual(a.baseAddress!, b.baseAddress!, a.count) { return .exact }
     return a[sa + 1] == b[sb + 1] ? .sector : .district
+}
+
+@inline(__always) func startsWithLetter(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let c = p.first else { return false }
+    return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A
 }
 
 @inline(__always) func firstSpace(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
