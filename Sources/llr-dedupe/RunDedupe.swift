@@ -64,7 +64,12 @@ struct RunDedupe: ParsableCommand {
         print("\(summary.events) events (\(summary.crossAgencyMatches) reported by two agencies), \(summary.persons) children "
               + "(\(summary.newPersons) new ids, \(summary.aliases) merged into older ids)")
         print("linkage: \(summary.link.records) records, \(summary.link.profiles) distinct details, \(summary.link.candidatePairs) candidate pairs, "
-              + "\(summary.review) pairs for review, \(summary.link.refusedByGuard) joins refused by the NHS/UPN guard")
+              + "\(summary.review) pairs for review, \(summary.link.refusedByGuard) joins refused by the NHS/UPN guard, "
+              + "\(summary.link.idConflicts.reduce(0, +)) records sharing an id with another child's (same id, different child?)")
+        if !summary.decisions.isEmpty {
+            let applied = summary.decisions.filter { $0.status == .applied }.count
+            print("clerical decisions: \(summary.decisions.count) in force, \(applied) applied")
+        }
         print("timings: " + summary.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))
         if verbose { RunDedupe.printModel(summary) }
         print("outputs in \(out)/: " + dedupeOutputFiles.joined(separator: ", "))

@@ -183,15 +183,7 @@ public struct PersonLinker: Sendable {
         }
         let firstHolders = concurrentMap(rules, jobs: max(1, jobs - 1)) { r in firstHolderOfValue(records.identifiers[r]) }
         let check = IdentityCheck(settings: settings)
-        stats.idConflicts = Array(repeating: 0, count: rules)
-        for r in 0..<rules {
-            let first = firstHolders[r]
-            let sharing = (0..<n).lazy.filter { first[$0] >= 0 }.map { (first[$0], Int32($0)) }
-            let conflicts = joinSharing(sharing, rule: Int16(r), limit: settings.deterministic[r].contradictedBelow, check: check,
-                                        records: records, uf: &uf, edges: &edges, stats: &stats)
-            stats.idConflicts[r] = conflicts.count
-            review.append(contentsOf: conflicts)
-        }
+        joinOnIdentifiers(firstHolders, check: check, records: records, uf: &uf, edges: &edges, review: &review, stats: &stats)
         let profiles = profileTable.value
         stats.profiles = profiles.count
         var model = records.arena.withUnsafeBufferPointer { arena in
@@ -215,6 +207,20 @@ public struct PersonLinker: Sendable {
 
         let (cluster, count) = clusterNumbers(&uf, count: n)
         return LinkResult(cluster: cluster, clusterCount: count, edges: edges, review: review, stats: stats)
+    }
+
+    /// Each rule in turn joins the records sharing its value (each to the
+    /// first holder, or to one that agrees); the conflicts go to review.
+    private func joinOnIdentifiers(_ firstHolders: [[Int32]], check: IdentityCheck, records: PersonRecords, uf: inout GuardedUnionFind,
+                                   edges: inout [LinkEdge], review: inout [LinkEdge], stats: inout LinkStats) {
+        stats.idConflicts = Array(repeating: 0, count: firstHolders.count)
+        for (r, first) in firstHolders.enumerated() {
+            let sharing = first.indices.lazy.filter { first[$0] >= 0 }.map { (first[$0], Int32($0)) }
+            let conflicts = joinSharing(sharing, rule: Int16(r), limit: settings.deterministic[r].contradictedBelow, check: check,
+                                        records: records, uf: &uf, edges: &edges, stats: &stats)
+            stats.idConflicts[r] = conflicts.count
+            review.append(contentsOf: conflicts)
+        }
     }
 
     /// The model's m and u by EM over the candidate pairs; with thresholds
