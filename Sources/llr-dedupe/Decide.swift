@@ -15,6 +15,8 @@ struct Decide: ParsableCommand {
             night did not link is refused with its line; the others are recorded.
 
             Example: llr-dedupe decide --state state/linkage.sqlite decisions.csv
+
+            Exit status: 0 every line recorded, 1 some lines refused (the others recorded), 2 the state or the file could not be read.
             """)
 
     @Option(help: ArgumentHelp("The linkage state (llr-merge keeps it in STATE/linkage.sqlite).", valueName: "file"))
