@@ -340,20 +340,6 @@ func moveIntoCache(_ norm: NormaliseResult, stem: String, cache: String) throws(
     }
 }
 
-/// The name a file's feedback goes under in the outbox: the return's stem
-/// when the file is named as the convention says (`X.csv.gz` → `X`), else
-/// the whole name (`X.csv`, `X.CSV.GZ`, `notes.txt`), so two files that name
-/// one return never share a report. Control characters (a name is whatever
-/// the uploader typed) become `_`, so every output path stays one line of
-/// the commit manifest.
-func feedbackName(_ name: String) -> String {
-    let base = namedByConvention(name) ? returnStem(name) : name
-    return String(String.UnicodeScalarView(base.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
-}
-
-/// Whether a file is named exactly as the convention says: its stem, then `.csv.gz`.
-func namedByConvention(_ name: String) -> Bool { name == returnStem(name) + ".csv.gz" }
-
 /// Finding codes over the returns that count (not replaced), most frequent first.
 func topFindings(_ entries: [LedgerEntry]) -> [(code: String, count: Int)] {
     var counts: [String: Int] = [:]

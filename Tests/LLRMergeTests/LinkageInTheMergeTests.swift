@@ -58,6 +58,10 @@ import Testing
         let feedback = out + "/outbox/\(first.partner)/\(returnStem(first.sourceFile)).linkage.report.json"
         let report = try String(contentsOfFile: feedback, encoding: .utf8)
         #expect(report.contains("\"code\": \"identifier-conflict\"") && report.contains("\"rowNumber\": \(first.sourceRow)"))
+        // The page says what made it: the merge, not a verdict on the file.
+        let page = try String(contentsOfFile: out + "/outbox/\(first.partner)/\(returnStem(first.sourceFile)).linkage.report.html", encoding: .utf8)
+        #expect(page.contains("identifiers on another child") && page.contains("Made by the nightly merge"))
+        #expect(!page.contains("Made by llr-validate") && !page.contains("class=\"verdict"))
         // Another agency's record is never named to a partner.
         for c in conflicts where c.otherPartner != c.partner {
             let text = try String(contentsOfFile: out + "/outbox/\(c.partner)/\(returnStem(c.sourceFile)).linkage.report.json", encoding: .utf8)

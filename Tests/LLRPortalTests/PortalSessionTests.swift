@@ -62,6 +62,35 @@ struct PortalSessionTests {
         #expect(try s.get("/api/returns/UHL_health_2024-25_Q1.csv.gz/report", account: "uhl").body.contains("\"file\": \"UHL_health_2024-25_Q1.csv.gz\""))
     }
 
+    /// Last night's list of a return's rows whose id is on another child's
+    /// record reaches its partner in the portal, and no one else.
+    @Test func aPartnerSeesTheRowsWhoseIdIsAnotherChilds() throws {
+        let synth = tempDir(), out = tempDir() + "/out"
+        // Seed 3 at this scale keys some of LCC's ids for another child.
+        let made = try runTool("llr-synth", ["--out", synth, "--quarters", "2024-25_Q1", "--scale", "0.05", "--seed", "3", "--wrong-id-rate", "0.02"])
+        #expect(made.status == 0, "\(made.text)")
+        let merged = try runTool("llr-merge", ["--inbox", synth + "/returns", "--out", out, "--as-of", "2024-08-15", "--demo-key"])
+        #expect(merged.status == 0, "\(merged.text)")
+        let name = "LCC_council_2024-25_Q1.csv.gz"
+        try #require(FileManager.default.fileExists(atPath: out + "/outbox/LCC/LCC_council_2024-25_Q1.linkage.report.json"))
+        let s = try PortalServer(dataset: out)
+        try FileManager.default.copyItem(atPath: synth + "/returns/" + name, toPath: s.inbox + "/" + name)
+
+        let api = try s.get("/api/returns/\(name)/linkage-report")
+        #expect(api.status == 200 && api.body.contains("\"code\": \"identifier-conflict\""), "\(api.body)")
+        #expect(try s.get("/api/returns/\(name)/linkage-report", account: "uhl").status == 404)
+        let none = try s.get("/api/returns/UHL_health_2024-25_Q1.csv.gz/linkage-report", account: "uhl")
+        #expect(none.status == 404 && none.body.contains("found none of its ids on another child's record"))
+        #expect(try s.get("/api/returns").body.contains("\"linkage_report\": \"/api/returns/\(name)/linkage-report\""))
+
+        let (jar, _, _) = try signIn(s, "lcc", PortalServer.passwords["lcc"]!)
+        #expect(try s.curl(["-b", jar, s.base + "/returns"]).body.contains("href=\"/returns/\(name)/linkage\""))
+        let page = try s.curl(["-b", jar, s.base + "/returns/\(name)/linkage"])
+        #expect(page.status == 200 && page.body.contains("identifier-conflict") && page.body.contains("another child"), "\(page.body.prefix(400))")
+        let (uhl, _, _) = try signIn(s, "uhl", PortalServer.passwords["uhl"]!)
+        #expect(try s.curl(["-b", uhl, s.base + "/returns/\(name)/linkage"]).status == 404)
+    }
+
     @Test func aSessionLapses() throws {
         let store = SessionStore(lifetime: 0.05)
         let (id, _) = store.open(account: "lcc")

@@ -75,6 +75,20 @@ public func returnStem(_ path: String) -> String {
     return name
 }
 
+/// The name a file's feedback goes under in the outbox: the return's stem
+/// when the file is named as the convention says (`X.csv.gz` → `X`), else
+/// the whole name (`X.csv`, `X.CSV.GZ`, `notes.txt`), so two files that name
+/// one return never share a report. Control characters (a name is whatever
+/// the uploader typed) become `_`, so every output path stays one line of
+/// the commit manifest.
+public func feedbackName(_ name: String) -> String {
+    let base = namedByConvention(name) ? returnStem(name) : name
+    return String(String.UnicodeScalarView(base.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : $0 }))
+}
+
+/// Whether a file is named exactly as the convention says: its stem, then `.csv.gz`.
+public func namedByConvention(_ name: String) -> Bool { name == returnStem(name) + ".csv.gz" }
+
 public func baseName(_ path: String) -> String {
     guard let i = path.lastIndex(of: "/") else { return path }
     return String(path[path.index(after: i)...])

@@ -23,8 +23,16 @@ func writeLinkageFeedback(_ conflicts: [IdConflict], staging: Staging, registry:
         let json = try AtomicOutputFile(path: staging.path("outbox/\(partner)/\(base).linkage.report.json"))
         try json.write(JSONReport.render([report], asArray: false)); try json.commit()
         let html = try AtomicOutputFile(path: staging.path("outbox/\(partner)/\(base).linkage.report.html"))
-        try html.write(HTMLReport.render([report], catalog: catalog)); try html.commit()
+        try html.write(HTMLReport.render([report], catalog: catalog, frame: .linkage)); try html.commit()
     }
+}
+
+extension HTMLReportFrame {
+    static let linkage = HTMLReportFrame(
+        heading: "LLR multi-agency return: identifiers on another child's record",
+        footer: "Made by the nightly merge (llr-merge), which links each child's records across the partners' returns. "
+            + "Check each row's identifier in your own system and correct it in your next return; another agency's record is never named.",
+        judgesTheFile: false)
 }
 
 /// What the partner reads on the row.

@@ -8,7 +8,8 @@ extension Portal {
     func addAPIRoutes(_ router: Router<PortalContext>) {
         router.post("/api/returns") { request, context in try await self.upload(request, context) }
         router.get("/api/returns") { request, context in self.listReturns(request, context) }
-        router.get("/api/returns/{file}/report") { request, context in self.report(request, context) }
+        router.get("/api/returns/{file}/report") { request, context in self.report(request, context, kind: .validation) }
+        router.get("/api/returns/{file}/linkage-report") { request, context in self.report(request, context, kind: .linkage) }
     }
 
     /// `POST /api/returns?name=FILE`: the body streams into the inbox.
@@ -55,7 +56,8 @@ extension Portal {
         var w = "{\n  \"returns\": ["
         for (i, r) in status.sent(partner: partner, judged: quarters).enumerated() {
             w += (i == 0 ? "\n" : ",\n") + "    {\"name\": \(jsonString(r.name)), \"partner\": \"\(r.partner)\", \"period\": \"\(r.quarter.fileToken)\", "
-            w += "\"version\": \(r.version), \"bytes\": \(r.bytes), \"status\": \(jsonString(r.status))}"
+            w += "\"version\": \(r.version), \"bytes\": \(r.bytes), \"status\": \(jsonString(r.status)), "
+            w += "\"linkage_report\": \(hasLinkageReport(r.name, account) ? jsonString("/api/returns/\(percentEncoded(r.name))/linkage-report") : "null")}"
         }
         w += "\n  ],\n  \"quarters\": ["
         for (i, q) in quarters.enumerated() {
@@ -67,28 +69,53 @@ extension Portal {
 
     /// `GET /api/returns/FILE/report[?format=html]`: the report on one of
     /// the caller's returns; another partner's is not found, as if absent.
-    func report(_ request: Request, _ context: PortalContext) -> Response {
+    /// `.../linkage-report` is the merge's list of the return's rows whose
+    /// id is also on another child's record, when last night found any.
+    func report(_ request: Request, _ context: PortalContext, kind: ReturnReportKind) -> Response {
         var context = context
         identify(request, &context)
         let name = context.parameters.get("file") ?? ""
         guard let account = context.account else { return jsonError(401, "send your API token as 'Authorization: Bearer TOKEN', or sign in") }
         let html = request.uri.queryParameters.get("format") == "html"
-        guard let text = reportText(name: name, account: account, html: html) else {
-            audit.record(who: who(context.account), what: "report \(printable(name))", outcome: "404")
-            return html ? htmlResponse(404, page(title: "Not found", account: account, body: "<p>No report on a return of yours by that name.</p>"))
-                : jsonError(404, "no report on a return of yours named \(printable(name))")
+        guard let text = reportText(name: name, account: account, html: html, kind: kind) else {
+            audit.record(who: who(context.account), what: "\(kind.act) \(printable(name))", outcome: "404")
+            let why = kind.notFound(printable(name))
+            return html ? htmlResponse(404, page(title: "Not found", account: account, body: "<p>\(esc(why)).</p>")) : jsonError(404, why)
         }
-        audit.record(who: who(context.account), what: "report \(name)", outcome: "200")
+        audit.record(who: who(context.account), what: "\(kind.act) \(name)", outcome: "200")
         return html ? htmlResponse(200, text) : jsonResponse(200, text)
     }
 
-    /// The report the portal kept at upload, else the one last night's merge wrote.
-    func reportText(name: String, account: Account, html: Bool) -> String? {
-        guard case .success(let r) = ReturnFileName.parse(name, registry: pipelines.registry), !name.contains("/"), account.mayAct(for: r.partner) else { return nil }
-        let merged = settings.dataset + "/outbox/\(r.partner)/\(name == returnStem(name) + ".csv.gz" ? returnStem(name) : name).report.\(html ? "html" : "json")"
-        for path in [desk.reportPath(partner: r.partner, name: name, html: html), merged] {
+    /// The report the portal kept at upload, else the one last night's merge
+    /// wrote in the partner's outbox (the linkage report is only the merge's).
+    func reportText(name: String, account: Account, html: Bool, kind: ReturnReportKind = .validation) -> String? {
+        guard let merged = outboxPath(name: name, account: account, html: html, kind: kind) else { return nil }
+        let kept = kind == .validation ? [desk.reportPath(partner: merged.partner, name: name, html: html)] : []
+        for path in kept + [merged.path] {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
         }
         return nil
+    }
+
+    /// Where last night's merge put a report on one of the caller's returns;
+    /// nil for a name that is not a return of the caller's.
+    func outboxPath(name: String, account: Account, html: Bool, kind: ReturnReportKind) -> (partner: String, path: String)? {
+        guard case .success(let r) = ReturnFileName.parse(name, registry: pipelines.registry), !name.contains("/"), account.mayAct(for: r.partner) else { return nil }
+        return (r.partner, settings.dataset + "/outbox/\(r.partner)/\(feedbackName(name)).\(kind.suffix).\(html ? "html" : "json")")
+    }
+}
+
+/// The reports a partner may read on one of its returns.
+enum ReturnReportKind: Sendable {
+    /// The contract's checks: at upload, and again in the merge.
+    case validation
+    /// Rows whose identifier the merge found on another child's record.
+    case linkage
+
+    var suffix: String { self == .validation ? "report" : "linkage.report" }
+    var act: String { self == .validation ? "report" : "linkage report" }
+    func notFound(_ name: String) -> String {
+        self == .validation ? "no report on a return of yours named \(name)"
+            : "no linkage report on a return of yours named \(name): last night's merge found none of its ids on another child's record"
     }
 }

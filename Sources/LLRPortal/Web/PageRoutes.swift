@@ -15,7 +15,8 @@ extension Portal {
         router.post("/sign-out") { request, context in try await self.signOut(request, context) }
         router.get("/returns") { request, context in self.signedIn(request, context) { a, csrf in htmlResponse(200, self.returnsPage(a, csrf: csrf)) } }
         router.get("/upload") { request, context in self.signedIn(request, context) { a, csrf in htmlResponse(200, self.uploadPage(a, csrf: csrf)) } }
-        router.get("/returns/{file}") { request, context in self.reportPage(request, context) }
+        router.get("/returns/{file}") { request, context in self.reportPage(request, context, kind: .validation) }
+        router.get("/returns/{file}/linkage") { request, context in self.reportPage(request, context, kind: .linkage) }
         router.get("/run-report") { request, context in self.datasetPage(request, context, file: "run-report.html") }
         router.get("/board-pack") { request, context in self.datasetPage(request, context, file: "board-pack.html") }
         router.get("/static/upload.js") { _, _ in
@@ -71,14 +72,14 @@ extension Portal {
     }
 
     /// A return's report as a page.
-    func reportPage(_ request: Request, _ context: PortalContext) -> Response {
+    func reportPage(_ request: Request, _ context: PortalContext, kind: ReturnReportKind) -> Response {
         signedIn(request, context) { account, csrf in
             let name = context.parameters.get("file") ?? ""
-            guard let text = reportText(name: name, account: account, html: true) else {
-                audit.record(who: "\(account.name)", what: "report \(printable(name))", outcome: "404")
-                return htmlResponse(404, page(title: "Not found", account: account, csrf: csrf, body: "<h1>Not found</h1><p>No report on a return of yours by that name.</p>"))
+            guard let text = reportText(name: name, account: account, html: true, kind: kind) else {
+                audit.record(who: "\(account.name)", what: "\(kind.act) \(printable(name))", outcome: "404")
+                return htmlResponse(404, page(title: "Not found", account: account, csrf: csrf, body: "<h1>Not found</h1><p>\(esc(kind.notFound(printable(name)))).</p>"))
             }
-            audit.record(who: "\(account.name)", what: "report \(name)", outcome: "200")
+            audit.record(who: "\(account.name)", what: "\(kind.act) \(name)", outcome: "200")
             return htmlResponse(200, text)
         }
     }

@@ -61,8 +61,12 @@ extension Portal {
         h += "<h2>Files received</h2>\n"
         let sent = status.sent(partner: partner, judged: quarters)
         if sent.isEmpty { h += "<p>None yet.</p>\n" } else {
-            h += "<table><thead><tr><th scope=\"col\">File</th><th scope=\"col\">Quarter</th><th scope=\"col\">Bytes</th><th scope=\"col\">Status</th></tr></thead><tbody>\n"
-            for r in sent { h += "<tr><td>\(reportLink(r.name))</td><td>\(esc(r.quarter.description))</td><td>\(r.bytes)</td><td>\(esc(r.status))</td></tr>\n" }
+            h += "<table><thead><tr><th scope=\"col\">File</th><th scope=\"col\">Quarter</th><th scope=\"col\">Bytes</th><th scope=\"col\">Status</th>"
+            h += "<th scope=\"col\">Ids to check</th></tr></thead><tbody>\n"
+            for r in sent {
+                h += "<tr><td>\(reportLink(r.name))</td><td>\(esc(r.quarter.description))</td><td>\(r.bytes)</td><td>\(esc(r.status))</td>"
+                h += "<td>\(hasLinkageReport(r.name, account) ? linkageLink(r.name) : "")</td></tr>\n"
+            }
             h += "</tbody></table>\n"
         }
         return page(title: "Returns", account: account, csrf: csrf, body: h)
@@ -70,6 +74,15 @@ extension Portal {
 
     func reportLink(_ name: String) -> String {
         name.isEmpty ? "" : "<a href=\"/returns/\(esc(percentEncoded(name)))\">\(esc(name))</a>"
+    }
+
+    func linkageLink(_ name: String) -> String {
+        "<a href=\"/returns/\(esc(percentEncoded(name)))/linkage\">rows whose id is on another child's record</a>"
+    }
+
+    /// Whether last night's merge found ids on this return that are on another child's record.
+    func hasLinkageReport(_ name: String, _ account: Account) -> Bool {
+        outboxPath(name: name, account: account, html: true, kind: .linkage).map { fileExists($0.path) } ?? false
     }
 
     func uploadPage(_ account: Account, csrf: String) -> String {
