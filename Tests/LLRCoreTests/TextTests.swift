@@ -92,4 +92,11 @@ struct TextTests {
         row.add(cell)
         #expect(String(decoding: row.bytes, as: UTF8.self) == written)
     }
+
+    @Test(arguments: [
+        (0.0000000123456, 3, "1.23e-08"), (0.0135817, 3, "0.0136"), (0.7909, 3, "0.791"), (0.0, 3, "0.0"), (12.5, 2, "13.0"),
+    ])
+    func significantFigures(value: Double, digits: Int, written: String) {
+        #expect(significantText(value, digits: digits) == written)
+    }
 }

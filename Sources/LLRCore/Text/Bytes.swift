@@ -161,3 +161,11 @@ public func decimalText(_ v: Double, places: Int) -> String {
     for _ in 0..<places { scale *= 10 }
     return "\((v * scale).rounded() / scale)"
 }
+
+/// `v` to `digits` significant figures, so that a probability of 1e-8 is
+/// not shown as 0 (Swift writes the small ones as `1.23e-08`).
+public func significantText(_ v: Double, digits: Int) -> String {
+    guard v != 0, v.isFinite else { return decimalText(v, places: 0) }
+    let exponent = Int(log10(abs(v)).rounded(.down))
+    return decimalText(v, places: max(0, digits - 1 - exponent))
+}

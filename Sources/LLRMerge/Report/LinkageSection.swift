@@ -25,7 +25,7 @@ func linkageSectionHTML(_ d: DedupeSummary) -> String {
     h += "<h3>Estimated m and u per level</h3>\n<table><tr><th>field</th><th>level</th><th>m</th><th>u</th><th>weight log2(m/u)</th></tr>\n"
     for p in s.parameters {
         let weight = p.m > 0 && p.u > 0 ? decimalText(log2(p.m / p.u), places: 2) : ""
-        h += "<tr><td>\(esc(p.field))</td><td>\(esc(p.level))</td><td>\(decimalText(p.m, places: 4))</td><td>\(decimalText(p.u, places: 7))</td><td>\(weight)</td></tr>\n"
+        h += "<tr><td>\(esc(p.field))</td><td>\(esc(p.level))</td><td>\(decimalText(p.m, places: 4))</td><td>\(significantText(p.u, digits: 3))</td><td>\(weight)</td></tr>\n"
     }
     return h + "</table>\n"
 }
@@ -102,7 +102,7 @@ func linkageJSON(_ d: DedupeSummary, into w: inout JSONWriter) {
     for (i, p) in s.parameters.enumerated() {
         if i > 0 { w.out += ", " }
         w.out += "{"; w.key("field"); w.string(p.field); w.out += ", "; w.key("level"); w.string(p.level)
-        w.out += ", "; w.key("m"); w.out += decimalText(p.m, places: 6); w.out += ", "; w.key("u"); w.out += decimalText(p.u, places: 7) + "}"
+        w.out += ", "; w.key("m"); w.out += decimalText(p.m, places: 6); w.out += ", "; w.key("u"); w.out += significantText(p.u, digits: 4) + "}"
     }
     w.out += "]}"
 }
