@@ -68,7 +68,8 @@ struct RunDedupe: ParsableCommand {
               + "\(summary.link.idConflicts.reduce(0, +)) records sharing an id with another child's (same id, different child?)")
         if !summary.decisions.isEmpty {
             let applied = summary.decisions.filter { $0.status == .applied }.count
-            print("clerical decisions: \(summary.decisions.count) in force, \(applied) applied")
+            let carried = summary.decisions.filter(\.throughResubmission).count
+            print("clerical decisions: \(summary.decisions.count) in force, \(applied) applied (\(carried) to rows of a resubmission)")
         }
         print("timings: " + summary.seconds.map { "\($0.0) \(decimalText($0.1, places: 2)) s" }.joined(separator: ", "))
         if verbose { RunDedupe.printModel(summary) }

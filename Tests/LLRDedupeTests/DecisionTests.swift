@@ -56,6 +56,29 @@ import Testing
         }
     }
 
+    /// A decision on rows of a return that a `_v2` then replaces holds on
+    /// the replacement's rows with the same record keys, and says so.
+    @Test func aDecisionFollowsItsRowsIntoAResubmission() throws {
+        let state = tempDir() + "/linkage.sqlite"
+        let all = try sampleStems(quarter: "2024-25_Q1")
+        let firsts = all.filter { !$0.contains("_v2") }
+        let replaced = Set(all.filter { $0.contains("_v2") }.map { baseName($0).replacingOccurrences(of: "_v2.events.csv.gz", with: ".csv.gz") })
+        let (first, _) = try dedupe(firsts, state: state)
+        // A pair an id joined, one of its rows in a return the _v2 replaces.
+        let joined = try #require(try csvRows(first + "/links.csv.gz").first { l in
+            l["rule"] != "" && replaced.contains(l["source_file_a"]!) && l["source_file_a"] != l["source_file_b"]
+        })
+        let apart: Pair = (joined["source_file_a"]!, joined["source_row_a"]!, joined["source_file_b"]!, joined["source_row_b"]!)
+        _ = try recordDecisions(path: try decisionsFile([(apart, "non-match", "A. Clerk")]), state: try LinkageState(path: state), now: "2024-10-31T09:00:00Z")
+
+        let (out, summary) = try dedupe(all, state: state)
+        #expect(summary.decisions.map(\.status) == [.applied] && summary.decisions.map(\.throughResubmission) == [true])
+        // A replaced row's lineage carries the ids of the row that replaced it.
+        let person = try personOf(out)
+        let a = try #require(person[apart.fileA + "#" + apart.rowA]), b = try #require(person[apart.fileB + "#" + apart.rowB])
+        #expect(!a.isEmpty && !b.isEmpty && a != b)
+    }
+
     /// Rows the last night did not link, a decision that is neither match
     /// nor non-match, no one named, a row paired with itself: each refused
     /// with its line, while the good line is recorded.

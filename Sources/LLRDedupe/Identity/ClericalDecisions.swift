@@ -31,11 +31,14 @@ public struct ClericalDecision: Sendable, Equatable {
 public struct DecisionOutcome: Sendable {
     public enum Status: String, Sendable {
         case applied
-        case rowsGone = "a row is no longer in the dataset (its return was replaced)"
+        case rowsGone = "a row is no longer in the dataset (its return was replaced by one without that record)"
         case refused = "another decision keeps the two apart"
     }
     public var decision: ClericalDecision
     public var status: Status
+    /// A row it names was in a return since replaced by a `_vN`: the
+    /// decision went to the replacement's row with the same record key.
+    public var throughResubmission = false
 }
 
 /// The rows that carry a person, per source file, as last night linked

@@ -95,37 +95,74 @@ private func carriedJoins(_ memberOf: [Int32], priorOf: [Int32], priorCount: Int
 }
 
 /// The records each decision names (nil where a row is no longer in the
-/// dataset), and the pairs for the linker. Only the returns decisions name
-/// are searched.
-private func decidedRecords(_ decisions: [ClericalDecision], rows: ReceivedRows) -> (pairs: PairDecisions, records: [(Int32, Int32)?]) {
+/// dataset), and the pairs for the linker. A row of a return a `_vN` has
+/// since replaced is taken to be the replacement's row with its record key,
+/// so a resubmission does not undo a decision.
+private func decidedRecords(_ decisions: [ClericalDecision], rows: ReceivedRows) -> (pairs: PairDecisions, records: [DecidedRecords?]) {
     guard !decisions.isEmpty else { return (PairDecisions(), []) }
-    var returnOf: [String: Int] = [:]
-    for (k, l) in rows.loaded.enumerated() where rows.active[k] { returnOf[l.source.sourceFile] = k }
-    var recordOf: [Int: [Int32: Int32]] = [:]
-    func record(_ file: String, _ row: Int) -> Int32? {
-        guard let k = returnOf[file], let r = Int32(exactly: row) else { return nil }
-        if recordOf[k] == nil {
-            var map: [Int32: Int32] = [:]
-            for (i, lr) in rows.loaded[k].rows.enumerated() { map[lr.sourceRow] = Int32(rows.firstRow[k] + i) }
-            recordOf[k] = map
-        }
-        return recordOf[k]![r]
-    }
+    var finder = DecidedRowFinder(rows)
     var pairs = PairDecisions()
-    var records: [(Int32, Int32)?] = []
+    var records: [DecidedRecords?] = []
     for d in decisions {
-        guard let a = record(d.fileA, d.rowA), let b = record(d.fileB, d.rowB) else { records.append(nil); continue }
-        records.append((a, b))
-        if d.verdict == .match { pairs.matches.append((a, b)) } else { pairs.nonMatches.append((a, b)) }
+        guard let a = finder.record(d.fileA, d.rowA), let b = finder.record(d.fileB, d.rowB) else { records.append(nil); continue }
+        records.append(DecidedRecords(a: a.record, b: b.record, throughResubmission: a.replaced || b.replaced))
+        if d.verdict == .match { pairs.matches.append((a.record, b.record)) } else { pairs.nonMatches.append((a.record, b.record)) }
     }
     return (pairs, records)
 }
 
+/// The two records a decision names tonight.
+private struct DecidedRecords {
+    var a: Int32, b: Int32
+    /// A row named was in a return a resubmission has replaced since.
+    var throughResubmission: Bool
+}
+
+/// Finds a decided row among tonight's records; only the returns decisions
+/// name are searched, and a partner's record keys are indexed only when a
+/// decision names a replaced return of its.
+private struct DecidedRowFinder {
+    let rows: ReceivedRows
+    var returnOf: [String: Int] = [:]
+    var recordOf: [Int: [Int32: Int32]] = [:]
+    /// Per partner: record key → the last active record with it.
+    var byKey: [String: [UInt64: Int32]] = [:]
+
+    init(_ rows: ReceivedRows) {
+        self.rows = rows
+        for (k, l) in rows.loaded.enumerated() { returnOf[l.source.sourceFile] = k }
+    }
+
+    mutating func record(_ file: String, _ row: Int) -> (record: Int32, replaced: Bool)? {
+        guard let k = returnOf[file], let r = Int32(exactly: row) else { return nil }
+        let l = rows.loaded[k]
+        guard rows.active[k] else {
+            guard let i = l.rows.firstIndex(where: { $0.sourceRow == r }) else { return nil }
+            return keyIndex(l.source.name.partner)[recordKey(l, l.rows[i])].map { ($0, true) }
+        }
+        if recordOf[k] == nil {
+            var map: [Int32: Int32] = [:]
+            for (i, lr) in l.rows.enumerated() { map[lr.sourceRow] = Int32(rows.firstRow[k] + i) }
+            recordOf[k] = map
+        }
+        return recordOf[k]![r].map { ($0, false) }
+    }
+
+    private mutating func keyIndex(_ partner: String) -> [UInt64: Int32] {
+        if let known = byKey[partner] { return known }
+        var map: [UInt64: Int32] = [:]
+        for g in 0..<rows.n where rows.ret(g).source.name.partner == partner { map[recordKey(rows.ret(g), rows.row(g))] = Int32(g) }
+        byKey[partner] = map
+        return map
+    }
+}
+
 /// Whether each decision holds in tonight's clusters.
-private func decisionOutcomes(_ decisions: [ClericalDecision], records: [(Int32, Int32)?], cluster: [Int32]) -> [DecisionOutcome] {
+private func decisionOutcomes(_ decisions: [ClericalDecision], records: [DecidedRecords?], cluster: [Int32]) -> [DecisionOutcome] {
     zip(decisions, records).map { d, rec in
-        guard let (a, b) = rec else { return DecisionOutcome(decision: d, status: .rowsGone) }
-        let together = cluster[Int(a)] == cluster[Int(b)]
-        return DecisionOutcome(decision: d, status: together == (d.verdict == .match) ? .applied : .refused)
+        guard let rec else { return DecisionOutcome(decision: d, status: .rowsGone) }
+        let together = cluster[Int(rec.a)] == cluster[Int(rec.b)]
+        return DecisionOutcome(decision: d, status: together == (d.verdict == .match) ? .applied : .refused,
+                               throughResubmission: rec.throughResubmission)
     }
 }

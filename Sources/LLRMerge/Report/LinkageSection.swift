@@ -41,7 +41,7 @@ private func decisionsTable(_ d: DedupeSummary) -> String {
     for o in d.decisions {
         let x = o.decision
         h += "<tr><td>\(esc(x.fileA)) row \(x.rowA)</td><td>\(esc(x.fileB)) row \(x.rowB)</td><td>\(x.verdict.rawValue)</td>"
-        h += "<td>\(esc(x.decidedBy))</td><td>\(esc(x.decidedAt))</td><td>\(esc(x.note))</td><td>\(esc(o.status.rawValue))</td></tr>\n"
+        h += "<td>\(esc(x.decidedBy))</td><td>\(esc(x.decidedAt))</td><td>\(esc(x.note))</td><td>\(esc(o.status.rawValue + (o.throughResubmission ? ", to the rows of the resubmission that replaced a return" : "")))</td></tr>\n"
     }
     return h + "</table>\n"
 }
@@ -95,7 +95,7 @@ func linkageJSON(_ d: DedupeSummary, into w: inout JSONWriter) {
         w.key(status == .applied ? "applied" : status == .rowsGone ? "rowsGone" : "refused")
         w.out += "\(d.decisions.filter { $0.status == status }.count)"
     }
-    w.out += "}, "
+    w.out += ", "; w.key("throughResubmission"); w.out += "\(d.decisions.filter(\.throughResubmission).count)}, "
     w.key("matchWeightHistogram"); w.out += "{"; w.key("low"); w.out += "\(LinkStats.histogramLow), "
     w.key("step"); w.out += "\(LinkStats.histogramStep), "; w.key("pairs"); w.out += "[" + s.weightHistogram.map(String.init).joined(separator: ", ") + "]}, "
     w.key("parameters"); w.out += "["
