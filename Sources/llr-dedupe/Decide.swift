@@ -30,7 +30,7 @@ struct Decide: ParsableCommand {
             throw CommandFailure("no linkage state at \(state): give the state llr-merge keeps (STATE/linkage.sqlite), after a night has run")
         }
         let linkage: LinkageState
-        do { linkage = try LinkageState(path: state) } catch { throw CommandFailure("cannot open the linkage state: \(error)") }
+        do { linkage = try LinkageState(path: state) } catch { throw CommandFailure("cannot open the linkage state: \(error.description)") }
         let outcome: DecisionFileOutcome
         do { outcome = try recordDecisions(path: file, state: linkage, now: timestampUTC()) } catch { throw CommandFailure(error.description) }
         let matches = outcome.recorded.filter { $0.verdict == .match }.count

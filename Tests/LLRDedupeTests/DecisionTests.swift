@@ -110,6 +110,31 @@ import Testing
         #expect(try linkage.decisions().count == 1)
     }
 
+    /// A state path naming another file (a page, the merge's ledger) is
+    /// refused and the file left as it was; an empty decisions file says
+    /// what the file needs.
+    @Test func aWrongStateOrAnEmptyFileIsRefused() throws {
+        let page = tempDir() + "/run-report.html"
+        try "<html></html>".write(toFile: page, atomically: true, encoding: .utf8)
+        let ledger = tempDir() + "/ledger.sqlite"
+        try SQLiteDatabase(path: ledger).execute("CREATE TABLE night (night INTEGER)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: ledger))
+        for (path, says) in [(page, "is not a linkage state"), (ledger, "no person_member table")] {
+            #expect { _ = try LinkageState(path: path) } throws: { "\($0)".contains(says) }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == before)
+        var tables: [String] = []
+        try SQLiteDatabase(path: ledger).prepare("SELECT name FROM sqlite_master WHERE type = 'table'").forEachRow { tables.append($0.text(0)) }
+        #expect(tables == ["night"])
+
+        let state = tempDir() + "/linkage.sqlite"
+        _ = try dedupe(try sampleStems(quarter: "2024-25_Q1"), state: state)
+        let empty = tempDir() + "/decisions.csv"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect { _ = try recordDecisions(path: empty, state: try LinkageState(path: state), now: "2024-10-31T09:00:00Z") }
+            throws: { "\($0)".contains("is empty: a decisions file starts with a header line") }
+    }
+
     /// A later decision on a pair replaces the earlier one; both stay in
     /// the log, which refuses to be changed.
     @Test func theLogKeepsEveryDecisionAndCannotBeChanged() throws {

@@ -20,6 +20,9 @@ public func recordDecisions(path: String, state: LinkageState, now: String) thro
     if linked.bits.isEmpty {
         throw DedupeFailure(description: "the linkage state has no night's rows yet: run llr-merge (or llr-dedupe --state) first, then decide the pairs its review.csv lists")
     }
+    if fileSize(path) == 0 {
+        throw DedupeFailure(description: "\(path) is empty: a decisions file starts with a header line naming the columns \(decisionColumns.joined(separator: ", "))")
+    }
     var outcome = DecisionFileOutcome()
     var columns: [Int] = []
     var missing: [String] = []

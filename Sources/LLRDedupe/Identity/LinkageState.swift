@@ -14,6 +14,7 @@ public final class LinkageState {
     public private(set) var run = 1
 
     public init(path: String) throws(SQLiteError) {
+        if (fileSize(path) ?? 0) > 0 { try LinkageState.checkIsLinkageState(path) }
         db = try SQLiteDatabase(path: path)
         try db.execute("""
             PRAGMA journal_mode=WAL;
@@ -26,6 +27,22 @@ public final class LinkageState {
         try db.prepare("SELECT person_id, created_run FROM person").forEachRow { created[$0.text(0)] = $0.int(1) }
         try db.prepare("SELECT alias, person_id FROM person_alias").forEachRow { aliases[$0.text(0)] = $0.text(1) }
         try db.prepare("SELECT COALESCE(MAX(run), 0) + 1 FROM run").forEachRow { run = $0.int(0) }
+    }
+
+    /// An existing file is looked at before anything is written to it: a
+    /// path that names another database (the merge's ledger, the analysts'
+    /// SQLite) or no database at all is refused, not given the state's tables.
+    static func checkIsLinkageState(_ path: String) throws(SQLiteError) {
+        var tables = 0
+        do {
+            let db = try SQLiteDatabase(path: path, readOnly: true)
+            try db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'person_member'").forEachRow { tables = $0.int(0) }
+        } catch {
+            throw SQLiteError(description: "\(path) is not a linkage state (not an SQLite database SQLite can read): give the state llr-merge keeps, STATE/linkage.sqlite")
+        }
+        if tables == 0 {
+            throw SQLiteError(description: "\(path) is an SQLite database but not a linkage state (it has no person_member table): give the state llr-merge keeps, STATE/linkage.sqlite")
+        }
     }
 
     /// The person id a source person had, following aliases to the id that survived.

@@ -18,10 +18,12 @@ public final class SQLiteDatabase {
     /// A connection is used by one thread at a time (it is handed from one
     /// to another, never shared), so SQLite need not lock it on every call:
     /// millions of binds and steps a night.
-    public init(path: String) throws(SQLiteError) {
+    /// `readOnly` opens a file that must exist, to look before writing.
+    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         _ = SQLiteDatabase.configured
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let rc = sqlite3_open_v2(path, &db, mode | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
             if let db { sqlite3_close(db) }
