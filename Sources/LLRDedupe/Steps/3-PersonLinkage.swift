@@ -33,7 +33,7 @@ func linkPersons(_ rows: ReceivedRows, spells: Spells, stateLoad: WorkerResult<S
     do { decisions = try stateBox?.state.decisions() ?? [] } catch {
         throw DedupeFailure(description: "the linkage state's decisions cannot be read: \(error)")
     }
-    let decided = decidedRecords(decisions, rows: rows)
+    let decided = decidedRecords(decisions, rows: rows, recordKeys: spells.keys)
     run.lap("prepare linkage")
     let result = PersonLinker(settings: linkage).link(records, carried: carried, decisions: decided.pairs, jobs: run.options.jobs)
     records = nil  // the comparison copies of every name (a tenth of the peak) are not needed to write
@@ -98,9 +98,9 @@ private func carriedJoins(_ memberOf: [Int32], priorOf: [Int32], priorCount: Int
 /// dataset), and the pairs for the linker. A row of a return a `_vN` has
 /// since replaced is taken to be the replacement's row with its record key,
 /// so a resubmission does not undo a decision.
-private func decidedRecords(_ decisions: [ClericalDecision], rows: ReceivedRows) -> (pairs: PairDecisions, records: [DecidedRecords?]) {
+private func decidedRecords(_ decisions: [ClericalDecision], rows: ReceivedRows, recordKeys: [UInt64]) -> (pairs: PairDecisions, records: [DecidedRecords?]) {
     guard !decisions.isEmpty else { return (PairDecisions(), []) }
-    var finder = DecidedRowFinder(rows)
+    var finder = DecidedRowFinder(rows, recordKeys: recordKeys)
     var pairs = PairDecisions()
     var records: [DecidedRecords?] = []
     for d in decisions {
@@ -118,42 +118,35 @@ private struct DecidedRecords {
     var throughResubmission: Bool
 }
 
-/// Finds a decided row among tonight's records; only the returns decisions
-/// name are searched, and a partner's record keys are indexed only when a
-/// decision names a replaced return of its.
+/// Finds a decided row among tonight's records: only the returns decisions
+/// name are searched, and the record keys (the spells' own) are indexed
+/// only when a decision names a replaced return.
 private struct DecidedRowFinder {
     let rows: ReceivedRows
+    let recordKeys: [UInt64]
     var returnOf: [String: Int] = [:]
-    var recordOf: [Int: [Int32: Int32]] = [:]
-    /// Per partner: record key → the last active record with it.
-    var byKey: [String: [UInt64: Int32]] = [:]
+    var rowsOf: [Int: RowsBySourceRow] = [:]
+    /// Record key → the last record with it, as the lineage names a replaced row's successor.
+    var lastWithKey: [UInt64: Int32]?
 
-    init(_ rows: ReceivedRows) {
+    init(_ rows: ReceivedRows, recordKeys: [UInt64]) {
         self.rows = rows
+        self.recordKeys = recordKeys
         for (k, l) in rows.loaded.enumerated() { returnOf[l.source.sourceFile] = k }
     }
 
     mutating func record(_ file: String, _ row: Int) -> (record: Int32, replaced: Bool)? {
         guard let k = returnOf[file], let r = Int32(exactly: row) else { return nil }
         let l = rows.loaded[k]
-        guard rows.active[k] else {
-            guard let i = l.rows.firstIndex(where: { $0.sourceRow == r }) else { return nil }
-            return keyIndex(l.source.name.partner)[recordKey(l, l.rows[i])].map { ($0, true) }
+        if rowsOf[k] == nil { rowsOf[k] = RowsBySourceRow(l.rows.map(\.sourceRow)) }
+        guard let i = rowsOf[k]!.index(of: r) else { return nil }
+        if rows.active[k] { return (Int32(rows.firstRow[k] + i), false) }
+        if lastWithKey == nil {
+            var map: [UInt64: Int32] = [:]
+            for (g, key) in recordKeys.enumerated() { map[key] = Int32(g) }
+            lastWithKey = map
         }
-        if recordOf[k] == nil {
-            var map: [Int32: Int32] = [:]
-            for (i, lr) in l.rows.enumerated() { map[lr.sourceRow] = Int32(rows.firstRow[k] + i) }
-            recordOf[k] = map
-        }
-        return recordOf[k]![r].map { ($0, false) }
-    }
-
-    private mutating func keyIndex(_ partner: String) -> [UInt64: Int32] {
-        if let known = byKey[partner] { return known }
-        var map: [UInt64: Int32] = [:]
-        for g in 0..<rows.n where rows.ret(g).source.name.partner == partner { map[recordKey(rows.ret(g), rows.row(g))] = Int32(g) }
-        byKey[partner] = map
-        return map
+        return lastWithKey![recordKey(l, l.rows[i])].map { ($0, true) }
     }
 }
 
