@@ -94,7 +94,7 @@ struct MergeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try night()
-        guard !dryRun, let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else { return }
+        guard !dryRun, let url = warehouseURL(warehouse) else { return }
         try await loadWarehouse(url: url, dataset: out, pipelines: pipelines, state: state ?? out + "/state")
     }
 

@@ -19,10 +19,7 @@ struct WarehouseInit: AsyncParsableCommand {
 
     func run() async throws {
         noticeLogging()
-        guard let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else {
-            throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL")
-        }
-        let w = try openWarehouse(url: url, pipelines: pipelines)
+        let w = try requiredWarehouse(warehouse, pipelines: pipelines)
         do { try await w.initialise() } catch { throw CommandFailure(error.description) }
         print("the warehouse at \(w.address.redacted) has its schemas (\(w.layout.schemas.map(\.name).joined(separator: ", "))) and roles (\(w.layout.roles.joined(separator: ", ")))")
     }
@@ -49,12 +46,19 @@ struct WarehouseLoad: AsyncParsableCommand {
 
     func run() async throws {
         noticeLogging()
-        guard let url = warehouse ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] else {
-            throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL")
-        }
-        let w = try openWarehouse(url: url, pipelines: pipelines)
+        let w = try requiredWarehouse(warehouse, pipelines: pipelines)
         do { print("warehouse: " + (try await w.load(dataset: dataset, again: again)).message) } catch { throw CommandFailure(error.description) }
     }
+}
+
+/// --warehouse, else LLR_WAREHOUSE_URL (where a URL holding a password
+/// stays out of the process list); nil when neither is given.
+func warehouseURL(_ given: String?) -> String? { given ?? ProcessInfo.processInfo.environment["LLR_WAREHOUSE_URL"] }
+
+/// The warehouse a warehouse command works on: it cannot run without one.
+func requiredWarehouse(_ given: String?, pipelines: String?) throws -> Warehouse {
+    guard let url = warehouseURL(given) else { throw CommandFailure("give --warehouse postgres://USER@HOST:5432/DB, or set LLR_WAREHOUSE_URL") }
+    return try openWarehouse(url: url, pipelines: pipelines)
 }
 
 func openWarehouse(url: String, pipelines: String?) throws -> Warehouse {
