@@ -47,11 +47,11 @@ public struct LinkedRows: Sendable {
     public private(set) var bits: [String: [UInt8]] = [:]
     public init() {}
 
-    /// Row numbers by file, set in place (no copy of a file's bits per row).
-    public mutating func add(file: String, row: Int) {
+    /// Sets a row's bit in one file's bits, which grow to hold it.
+    static func set(row: Int, in fileBits: inout [UInt8]) {
         guard row >= 0 else { return }
-        if bits[file, default: []].count <= row / 8 { bits[file, default: []].append(contentsOf: repeatElement(0, count: row / 8 + 1 - bits[file]!.count)) }
-        bits[file]![row / 8] |= 1 << UInt8(row % 8)
+        if fileBits.count <= row / 8 { fileBits.append(contentsOf: repeatElement(0, count: row / 8 + 1 - fileBits.count)) }
+        fileBits[row / 8] |= 1 << UInt8(row % 8)
     }
 
     mutating func set(file: String, bits fileBits: [UInt8]) { bits[file] = fileBits }

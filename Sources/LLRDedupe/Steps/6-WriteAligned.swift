@@ -42,11 +42,7 @@ func writeAligned(_ rows: ReceivedRows, spells: Spells, persons: LinkedPersons, 
 /// one array per return (no lookup by name per row).
 private func linkedRows(_ rows: ReceivedRows) -> LinkedRows {
     var perReturn = [[UInt8]](repeating: [], count: rows.loaded.count)
-    for g in 0..<rows.n {
-        let k = Int(rows.rowReturn[g]), r = Int(rows.row(g).sourceRow)
-        if perReturn[k].count <= r / 8 { perReturn[k].append(contentsOf: repeatElement(0, count: r / 8 + 1 - perReturn[k].count)) }
-        perReturn[k][r / 8] |= 1 << UInt8(r % 8)
-    }
+    for g in 0..<rows.n { LinkedRows.set(row: Int(rows.row(g).sourceRow), in: &perReturn[Int(rows.rowReturn[g])]) }
     var linked = LinkedRows()
     for (k, l) in rows.loaded.enumerated() where !perReturn[k].isEmpty { linked.set(file: l.source.sourceFile, bits: perReturn[k]) }
     return linked
