@@ -37,10 +37,10 @@ struct IdentityCheck {
         if w + lowestNames >= atLeast { return w + lowestNames }
         let fa = spanBytes(arena, records.forename[a]), fb = spanBytes(arena, records.forename[b])
         let sa = spanBytes(arena, records.surname[a]), sb = spanBytes(arena, records.surname[b])
-        let swapped = fa.count > 0 && sa.count > 0 && fb.count > 0 && sb.count > 0 && !same(fa, sa) && same(fa, sb) && same(sa, fb)
+        let swapped = namesSwapped(fa, sa, fb, sb)
         var variant = false
         if !swapped, fa.count > 0, fb.count > 0, !same(fa, fb), let ga = nicknames.groups(of: fa), let gb = nicknames.groups(of: fb) {
-            variant = ga.0 == gb.0 || ga.0 == gb.1 || (ga.1 >= 0 && (ga.1 == gb.0 || ga.1 == gb.1))
+            variant = shareNicknameGroup(ga, gb)
         }
         let f = nameLevel(forenameLevels, fa, fb, swapped: swapped, variant: variant)
         if f >= 0 { w += forenameWeights[Int(f)] }

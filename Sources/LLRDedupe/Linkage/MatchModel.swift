@@ -178,9 +178,8 @@ struct MatchModel: Sendable {
         var out = SIMD16<Int8>(repeating: -1)
         let fa = spanBytes(arena, forename[a]), fb = spanBytes(arena, forename[b])
         let sa = spanBytes(arena, surname[a]), sb = spanBytes(arena, surname[b])
-        let swapped = fa.count > 0 && sa.count > 0 && fb.count > 0 && sb.count > 0 && !same(fa, sa) && same(fa, sb) && same(sa, fb)
-        let (na0, na1) = nickname[p], (nb0, nb1) = nickname[q]
-        let variant = na0 >= 0 && nb0 >= 0 && (na0 == nb0 || na0 == nb1 || (na1 >= 0 && (na1 == nb0 || na1 == nb1)))
+        let swapped = namesSwapped(fa, sa, fb, sb)
+        let variant = shareNicknameGroup(nickname[p], nickname[q])
         out[0] = nameLevel(forenameLevels, fa, fb, swapped: swapped, variant: variant)
         // Swapped names are one piece of evidence, counted on the forename only.
         out[1] = swapped ? -1 : nameLevel(surnameLevels, sa, sb, swapped: false, variant: false)
@@ -244,6 +243,17 @@ struct MatchModel: Sendable {
     if first < 0 { return false }
     if second < 0 { return true }
     return second == first + 1 && a[first] == b[second] && a[second] == b[first]
+}
+
+/// Forename and surname given the other way round on one record.
+@inline(__always) func namesSwapped(_ fa: UnsafeBufferPointer<UInt8>, _ sa: UnsafeBufferPointer<UInt8>,
+                                    _ fb: UnsafeBufferPointer<UInt8>, _ sb: UnsafeBufferPointer<UInt8>) -> Bool {
+    fa.count > 0 && sa.count > 0 && fb.count > 0 && sb.count > 0 && !same(fa, sa) && same(fa, sb) && same(sa, fb)
+}
+
+/// Whether two forenames' nickname groups (up to two each, -1 none) share one.
+@inline(__always) func shareNicknameGroup(_ a: (Int32, Int32), _ b: (Int32, Int32)) -> Bool {
+    a.0 >= 0 && b.0 >= 0 && (a.0 == b.0 || a.0 == b.1 || (a.1 >= 0 && (a.1 == b.0 || a.1 == b.1)))
 }
 
 /// Whether two byte strings are equal.
