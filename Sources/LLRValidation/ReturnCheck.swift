@@ -180,15 +180,15 @@ extension ValidationReport {
     /// merge's linkage finds ids keyed for the wrong child), in the shape
     /// of the validator's, so the partner reads it the same way.
     public static func laterFindings(file: String, name: ReturnFileName?, partner: String, findings: [Finding]) -> ValidationReport {
-        var counts: [FindingCode: Int] = [:]
-        for f in findings { counts[f.code, default: 0] += 1 }
+        var counts: [FindingCode: (severity: Severity, count: Int)] = [:]
+        for f in findings { counts[f.code, default: (f.severity, 0)].count += 1 }
         var stats = ValidationStats()
         stats.warnings = findings.filter { $0.severity == .warning }.count
         stats.errors = findings.count - stats.warnings
         return ValidationReport(
             file: file, path: file, partner: partner, family: name?.family, period: name?.quarter, version: name?.version ?? 1,
             valid: stats.errors == 0, truncated: false, stats: stats,
-            summary: counts.keys.sorted().map { SummaryEntry(code: $0, severity: .warning, count: counts[$0]!) },
+            summary: counts.keys.sorted().map { SummaryEntry(code: $0, severity: counts[$0]!.severity, count: counts[$0]!.count) },
             findings: findings.sorted { ($0.rowNumber ?? 0) < ($1.rowNumber ?? 0) }, conventionalName: nil, rejectsPath: nil)
     }
 }
